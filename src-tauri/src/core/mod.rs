@@ -1,0 +1,15 @@
+//! The Tauri-free core: every capability of Tessera as plain Rust.
+//!
+//! Nothing below this module may import `tauri` or know about the web view;
+//! `make test` fails if it does. The GUI (`ipc`) and the CLI (`cli`) are two
+//! front ends over the same functions.
+
+pub mod clock;
+pub mod otp;
+pub mod paths;
+pub mod qr;
+pub mod secret;
+pub mod server;
+pub mod settings;
+pub mod transfer;
+pub mod vault;

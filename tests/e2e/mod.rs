@@ -1,0 +1,7 @@
+//! End-to-end: the app built with its embedded front end, opened in a real
+//! window on a private Xvfb, driven through tauri-driver and Debian's
+//! WebKitWebDriver. One session at a time (each spawns a WebKit process
+//! tree; two cores do not fit more).
+
+mod session;
+mod shell;

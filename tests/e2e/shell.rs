@@ -1,0 +1,74 @@
+//! The app shell: the window opens, navigation works, and a command
+//! round-trips through IPC with its typed result.
+
+use super::session::AppSession;
+
+const SCREENS: [&str; 5] = ["accounts", "add", "transfer", "servers", "settings"];
+
+#[tokio::test]
+async fn window_opens_on_the_accounts_screen_with_navigation() {
+    let app = AppSession::start().await;
+    app.by_test_id("app-shell").await;
+    assert_eq!(app.client.title().await.unwrap(), "Tessera");
+    app.by_test_id("screen-accounts").await;
+    for screen in SCREENS {
+        let item = app.by_test_id(&format!("nav-{screen}")).await;
+        let label = item.text().await.unwrap();
+        assert!(!label.trim().is_empty(), "nav-{screen} has a visible label");
+    }
+    let empty = app.text_of("screen-accounts").await;
+    assert!(
+        empty.contains("No accounts"),
+        "accounts empty state: {empty}"
+    );
+    app.close().await;
+}
+
+#[tokio::test]
+async fn every_navigation_item_shows_its_screen() {
+    let app = AppSession::start().await;
+    for screen in SCREENS {
+        app.by_test_id(&format!("nav-{screen}"))
+            .await
+            .click()
+            .await
+            .unwrap();
+        app.by_test_id(&format!("screen-{screen}")).await;
+        let current = app
+            .by_test_id(&format!("nav-{screen}"))
+            .await
+            .attr("aria-current")
+            .await
+            .unwrap();
+        assert_eq!(
+            current.as_deref(),
+            Some("page"),
+            "nav-{screen} marked current"
+        );
+    }
+    app.close().await;
+}
+
+#[tokio::test]
+async fn about_shows_what_app_info_returns_over_ipc() {
+    let app = AppSession::start().await;
+    app.by_test_id("nav-settings").await.click().await.unwrap();
+    let path = app.text_of("about-vault-path").await;
+    assert_eq!(path.trim(), app.vault_path.display().to_string());
+    let version = app.text_of("about-version").await;
+    assert!(
+        version.contains(env!("CARGO_PKG_VERSION")),
+        "version: {version}"
+    );
+    let exists = app.by_test_id("about-vault-exists").await;
+    assert_eq!(
+        exists.attr("data-exists").await.unwrap().as_deref(),
+        Some("false")
+    );
+    assert!(!exists.text().await.unwrap().trim().is_empty());
+    assert!(
+        !app.vault_path.exists(),
+        "opening the app creates no vault by itself"
+    );
+    app.close().await;
+}

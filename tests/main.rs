@@ -1,0 +1,11 @@
+//! Tessera's one integration-test binary: a module per area, real files,
+//! real processes, the real window.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+/// The `tessera` command line, run as a child process.
+mod cli;
+/// The real app window through tauri-driver + WebKitWebDriver under a private Xvfb.
+mod e2e;
+/// Shared helpers: temporary vault locations, the built binary, free ports.
+mod support;

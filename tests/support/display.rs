@@ -1,0 +1,50 @@
+//! A private X server (Xvfb) for tests that open windows, so they need no
+//! desktop and never touch the developer's own display.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+/// A running Xvfb, killed on drop.
+pub struct VirtualDisplay {
+    child: Child,
+    /// The value for `DISPLAY`, e.g. `:99`.
+    pub name: String,
+}
+
+impl VirtualDisplay {
+    /// Starts Xvfb on the first free display number (`-displayfd`).
+    pub fn start() -> Self {
+        let mut child = Command::new("Xvfb")
+            .args([
+                "-displayfd",
+                "1",
+                "-screen",
+                "0",
+                "1280x800x24",
+                "-nolisten",
+                "tcp",
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("Xvfb is installed (Debian package xvfb; `make setup` installs it)");
+        let stdout = child.stdout.take().expect("Xvfb stdout");
+        let mut line = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("Xvfb prints its display number");
+        let number = line.trim();
+        assert!(!number.is_empty(), "Xvfb exited before choosing a display");
+        Self {
+            child,
+            name: format!(":{number}"),
+        }
+    }
+}
+
+impl Drop for VirtualDisplay {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

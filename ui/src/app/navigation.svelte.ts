@@ -1,0 +1,24 @@
+/**
+ * Which screen the shell shows. One instance per shell, shared with the
+ * screens through context so a screen can send the user elsewhere.
+ */
+import { createContext } from "svelte";
+import { DEFAULT_SCREEN, type ScreenId } from "./screens";
+
+export class Navigation {
+  current: ScreenId = $state(DEFAULT_SCREEN);
+
+  constructor(initial: ScreenId = DEFAULT_SCREEN) {
+    this.current = initial;
+  }
+
+  go(screen: ScreenId): void {
+    this.current = screen;
+  }
+
+  isCurrent(screen: ScreenId): boolean {
+    return this.current === screen;
+  }
+}
+
+export const [getNavigation, setNavigation] = createContext<Navigation>();

@@ -1,0 +1,47 @@
+import { mockIPC } from "@tauri-apps/api/mocks";
+import { render, screen } from "@testing-library/svelte";
+import userEvent from "@testing-library/user-event";
+import { describe, expect, it } from "vitest";
+import type { AppInfo } from "../../ipc/bindings";
+import AboutSection from "./AboutSection.svelte";
+
+const info: AppInfo = {
+  name: "Tessera",
+  version: "0.4.2",
+  vaultPath: "/home/ada/.local/share/tessera/vault.db",
+  vaultExists: false,
+};
+
+describe("AboutSection", () => {
+  it("shows the version and vault file reported over IPC", async () => {
+    mockIPC((cmd) => (cmd === "app_info" ? info : undefined));
+    render(AboutSection);
+    expect(await screen.findByTestId("about-version")).toHaveTextContent("0.4.2");
+    expect(screen.getByTestId("about-vault-path")).toHaveTextContent(info.vaultPath);
+    const exists = screen.getByTestId("about-vault-exists");
+    expect(exists).toHaveTextContent("Not created yet");
+    expect(exists).toHaveAttribute("data-exists", "false");
+  });
+
+  it("says when the vault file exists", async () => {
+    mockIPC(() => ({ ...info, vaultExists: true }));
+    render(AboutSection);
+    const exists = await screen.findByTestId("about-vault-exists");
+    expect(exists).toHaveTextContent("Created");
+    expect(exists).toHaveAttribute("data-exists", "true");
+  });
+
+  it("explains a failure outside Tessera and recovers on retry", async () => {
+    const user = userEvent.setup();
+    render(AboutSection);
+    const alert = await screen.findByRole("alert");
+    expect(alert).toHaveTextContent("Couldn't read application details");
+    expect(alert).toHaveAttribute("data-code", "unreachable");
+    expect(screen.queryByTestId("about-version")).not.toBeInTheDocument();
+
+    mockIPC(() => info);
+    await user.click(screen.getByRole("button", { name: "Try again" }));
+    expect(await screen.findByTestId("about-version")).toHaveTextContent("0.4.2");
+    expect(screen.queryByRole("alert")).not.toBeInTheDocument();
+  });
+});

@@ -1,0 +1,51 @@
+import { mockIPC } from "@tauri-apps/api/mocks";
+import { describe, expect, it } from "vitest";
+import type { AppInfo, IpcError } from "../../ipc/bindings";
+import { AppDetails } from "./appDetails.svelte";
+
+const info: AppInfo = {
+  name: "Tessera",
+  version: "0.1.0",
+  vaultPath: "/home/ada/.local/share/tessera/vault.db",
+  vaultExists: true,
+};
+
+describe("AppDetails", () => {
+  it("is loading until Rust answers, then holds the answer", async () => {
+    mockIPC((cmd) => (cmd === "app_info" ? info : undefined));
+    const details = new AppDetails();
+    expect(details.state.status).toBe("loading");
+    const loading = details.load();
+    expect(details.state.status).toBe("loading");
+    await loading;
+    expect(details.state).toEqual({ status: "loaded", info });
+  });
+
+  it("holds the failure when the call fails", async () => {
+    const error: IpcError = { code: "internal", message: "no data directory" };
+    mockIPC(() => {
+      // eslint-disable-next-line @typescript-eslint/only-throw-error -- Tauri rejects with the serialized IpcError itself
+      throw error;
+    });
+    const details = new AppDetails();
+    await details.load();
+    expect(details.state.status).toBe("failed");
+    if (details.state.status === "failed") {
+      expect(details.state.failure.code).toBe("internal");
+      expect(details.state.failure.message).toBe("no data directory");
+    }
+  });
+
+  it("keeps the newest answer when an older load finishes last", async () => {
+    const answers: ((value: AppInfo) => void)[] = [];
+    mockIPC(() => new Promise<AppInfo>((resolve) => answers.push(resolve)));
+    const details = new AppDetails();
+    const first = details.load();
+    const second = details.load();
+    answers[1]?.({ ...info, version: "2.0.0" });
+    await second;
+    answers[0]?.({ ...info, version: "1.0.0" });
+    await first;
+    expect(details.state).toEqual({ status: "loaded", info: { ...info, version: "2.0.0" } });
+  });
+});

@@ -1,0 +1,69 @@
+import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
+import { describe, expect, it } from "vitest";
+import { commands, type AppInfo, type IpcError, type Result } from "./bindings";
+import { call, IpcFailure, unwrap } from "./client";
+
+const info: AppInfo = {
+  name: "Tessera",
+  version: "1.2.3",
+  vaultPath: "/home/ada/.local/share/tessera/vault.db",
+  vaultExists: false,
+};
+
+async function failureOf(promise: Promise<unknown>): Promise<IpcFailure> {
+  const error: unknown = await promise.then(
+    () => undefined,
+    (reason: unknown) => reason,
+  );
+  expect(error).toBeInstanceOf(IpcFailure);
+  return error as IpcFailure;
+}
+
+describe("call", () => {
+  it("returns what Rust answered", async () => {
+    mockIPC((cmd) => (cmd === "app_info" ? info : undefined));
+    await expect(call(commands.appInfo())).resolves.toEqual(info);
+  });
+
+  it("keeps the code of an IpcError that Rust rejected with", async () => {
+    const error: IpcError = { code: "internal", message: "settings file unreadable" };
+    mockIPC(() => {
+      // eslint-disable-next-line @typescript-eslint/only-throw-error -- Tauri rejects with the serialized IpcError itself
+      throw error;
+    });
+    const failure = await failureOf(call(commands.appInfo()));
+    expect(failure.code).toBe("internal");
+    expect(failure.message).toBe("settings file unreadable");
+  });
+
+  it("reports `unreachable` when there is no Tauri runtime", async () => {
+    clearMocks();
+    const failure = await failureOf(call(commands.appInfo()));
+    expect(failure.code).toBe("unreachable");
+  });
+
+  it("reports `unreachable` for a plain-text rejection such as an unknown command", async () => {
+    mockIPC(() => Promise.reject(new Error("command app_info not found")));
+    const failure = await failureOf(call(commands.appInfo()));
+    expect(failure.code).toBe("unreachable");
+    expect(failure.message).toBe("command app_info not found");
+  });
+});
+
+describe("unwrap", () => {
+  it("returns the data of an ok result", async () => {
+    const ok: Result<AppInfo, IpcError> = { status: "ok", data: info };
+    await expect(unwrap(Promise.resolve(ok))).resolves.toEqual(info);
+  });
+
+  it("throws an IpcFailure carrying the code of an error result", async () => {
+    const err: Result<AppInfo, IpcError> = {
+      status: "error",
+      error: { code: "internal", message: "boom" },
+    };
+    const failure = await failureOf(unwrap(Promise.resolve(err)));
+    expect(failure.code).toBe("internal");
+    expect(failure.message).toBe("boom");
+    expect(failure.name).toBe("IpcFailure");
+  });
+});
