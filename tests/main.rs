@@ -7,5 +7,7 @@
 mod cli;
 /// The real app window through tauri-driver + WebKitWebDriver under a private Xvfb.
 mod e2e;
+/// core::otp: published vectors, otpauth:// URIs, codes against an independent implementation.
+mod otp;
 /// Shared helpers: temporary vault locations, the built binary, free ports.
 mod support;

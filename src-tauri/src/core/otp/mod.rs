@@ -1,3 +1,26 @@
-//! One-time codes: the `Account` value, the otpauth:// Key URI Format, and
-//! TOTP, HOTP and Steam code generation. Never reads the system time (a
-//! `Clock` is passed in) and never stores anything.
+//! One-time passwords: the [`Account`] value, `otpauth://` URIs
+//! ([`parse_uri`], [`format_uri`]) and codes ([`generate()`]) for TOTP
+//! (RFC 6238), HOTP (RFC 4226) and Steam Guard.
+//!
+//! Owns: the meaning of an account's cryptographic parameters and every
+//! computation on them. Pure: no I/O, no storage, no UI.
+//!
+//! Must never: read the system time (a [`Clock`](crate::core::clock::Clock)
+//! or a [`Timestamp`](crate::core::clock::Timestamp) is passed in), persist
+//! anything (advancing an HOTP counter is the vault's job), or put secret
+//! material into an error, a log line or a `Debug` string.
+
+mod account;
+mod base32;
+mod error;
+mod generate;
+mod percent;
+mod uri;
+
+pub use account::{
+    Account, Algorithm, DEFAULT_DIGITS, DEFAULT_PERIOD, MAX_DIGITS, MIN_DIGITS, OtpKind,
+    STEAM_DIGITS,
+};
+pub use error::OtpError;
+pub use generate::{Code, code_at, generate, generate_now};
+pub use uri::{format_uri, parse_uri};
