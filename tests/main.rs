@@ -11,3 +11,5 @@ mod e2e;
 mod otp;
 /// Shared helpers: temporary vault locations, the built binary, free ports.
 mod support;
+/// The encrypted vault: real files, byte flips, SIGKILL, v1 migration, spec decryptor, keyring.
+mod vault;

@@ -1,0 +1,671 @@
+//! The life of a [`Vault`]: create, open, unlock (password or keyring),
+//! lock, change the password, enable or disable keyring unlock, refresh
+//! after another process wrote, and snapshot backups.
+//!
+//! Owns: the order of the steps (a wrong password never changes the file;
+//! the header check is verified before anything is decrypted; migrations
+//! run only after the key is known good), atomic creation of new files
+//! (built beside the target, then linked into place without overwriting).
+//!
+//! Must never: overwrite an existing file, keep a key-encryption key after
+//! the call that used it, or leave the vault half unlocked after an error.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rusqlite::{Connection, TransactionBehavior};
+use subtle::ConstantTimeEq;
+use uuid::Uuid;
+
+use super::db;
+use super::envelope::EnvelopeKey;
+use super::error::{Result, VaultError};
+use super::kdf::KdfParams;
+use super::keyring::KeyStore;
+use super::migrations;
+use super::repo::load_entries;
+use super::slots::{Header, Slot, SlotParams, map_seal};
+use super::{Unlocked, Vault};
+use crate::core::clock::Clock;
+use crate::core::secret::SecretString;
+
+impl Vault {
+    /// Creates a new vault at `path` protected by `password`, and returns it
+    /// unlocked and empty. Costs one Argon2id run with `kdf` (use
+    /// [`KdfParams::calibrate`] for real vaults).
+    ///
+    /// The file is built beside `path` and linked into place only when
+    /// complete; `AlreadyExists` if `path` exists.
+    pub fn create(
+        path: impl AsRef<Path>,
+        password: &SecretString,
+        kdf: KdfParams,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self> {
+        let path = path.as_ref();
+        if exists(path)? {
+            return Err(VaultError::AlreadyExists {
+                path: path.to_owned(),
+            });
+        }
+        let now = now_db(clock.as_ref());
+        let key = EnvelopeKey::random().map_err(map_seal)?;
+        let mut header = Header::new(now);
+        let slot = Slot::new_password(&header, &key, password, kdf, now)?;
+        header.seal_check(&key, std::slice::from_ref(&slot))?;
+
+        let tmp = sibling(path, "creating")?;
+        let built = build_new_file(&tmp, &header, &slot).and_then(|()| link_no_clobber(&tmp, path));
+        // Best effort: the temporary name is gone after a successful link.
+        let _ = fs::remove_file(&tmp);
+        built?;
+        sync_parent(path);
+
+        let mut vault = Self::open(path, clock)?;
+        vault.unlocked = Some(Unlocked {
+            key,
+            entries: Vec::new(),
+        });
+        vault.data_version = data_version(&vault.conn)?;
+        Ok(vault)
+    }
+
+    /// Opens an existing vault, locked. Reads only the clear-text header and
+    /// slots; changes nothing but the journal mode.
+    ///
+    /// `NotFound` if there is no file, `NotAVault`, `NewerFormat`, or
+    /// `Corrupt { table: "header" | "slots", .. }`.
+    pub fn open(path: impl AsRef<Path>, clock: Arc<dyn Clock>) -> Result<Self> {
+        let path = path.as_ref();
+        if !exists(path)? {
+            return Err(VaultError::NotFound {
+                what: "vault file",
+                id: path.display().to_string(),
+            });
+        }
+        let conn = db::connect(path, false)?;
+        db::check_identity(&conn, path)?;
+        let header = db::read_header(&conn)?;
+        let slots = db::read_slots(&conn)?;
+        db::enable_wal(&conn)?;
+        let data_version = data_version(&conn)?;
+        Ok(Self {
+            path: path.to_owned(),
+            conn,
+            clock,
+            header,
+            slots,
+            data_version,
+            unlocked: None,
+        })
+    }
+
+    /// The file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The vault's random id (clear text; names its keyring item).
+    pub fn vault_id(&self) -> &str {
+        &self.header.vault_id
+    }
+
+    /// Whether the vault key and entries are in memory.
+    pub fn is_unlocked(&self) -> bool {
+        self.unlocked.is_some()
+    }
+
+    /// Whether keyring unlock is enabled.
+    pub fn has_keyring_slot(&self) -> bool {
+        self.slots.iter().any(Slot::is_keyring)
+    }
+
+    /// The Argon2id parameters of the password slot.
+    pub fn password_kdf(&self) -> Option<KdfParams> {
+        self.slots.iter().find_map(|s| match &s.params {
+            SlotParams::Password { kdf, .. } => Some(*kdf),
+            SlotParams::Keyring { .. } => None,
+        })
+    }
+
+    /// Unlocks with the password: one Argon2id run, then the header check,
+    /// migrations if the file is older, and decryption of every entry.
+    ///
+    /// `WrongPassword`, `Tampered`, `Corrupt { table, id }`. On error the
+    /// vault is locked.
+    pub fn unlock_with_password(&mut self, password: &SecretString) -> Result<()> {
+        self.lock();
+        self.reload_header()?;
+        let key = self
+            .password_slot()?
+            .unwrap_with_password(&self.header, password)?;
+        self.finish_unlock(key)
+    }
+
+    /// Unlocks with the key held in the OS keyring.
+    ///
+    /// `NoKeyringSlot` if keyring unlock is not enabled;
+    /// `KeyringUnavailable` if the keyring cannot be reached within its
+    /// timeout, has no item, or its key does not open the slot (the caller
+    /// falls back to the password). On error the vault is locked.
+    pub fn unlock_with_keyring(&mut self, store: &dyn KeyStore) -> Result<()> {
+        self.lock();
+        self.reload_header()?;
+        let slot = self
+            .slots
+            .iter()
+            .find(|s| s.is_keyring())
+            .ok_or(VaultError::NoKeyringSlot)?;
+        let SlotParams::Keyring { service, user } = &slot.params else {
+            return Err(VaultError::NoKeyringSlot);
+        };
+        let kek = store.load(service, user)?;
+        let key =
+            slot.unwrap_key(&self.header, &kek)
+                .map_err(|_| VaultError::KeyringUnavailable {
+                    reason: "the key in the keyring does not open this vault".into(),
+                })?;
+        self.finish_unlock(key)
+    }
+
+    /// Checks `password` against the password slot without changing
+    /// anything (for actions that ask for the password again, e.g. export).
+    pub fn verify_password(&self, password: &SecretString) -> Result<()> {
+        let key = self
+            .password_slot()?
+            .unwrap_with_password(&self.header, password)?;
+        if let Some(unlocked) = &self.unlocked
+            && !bool::from(key.expose().ct_eq(unlocked.key.expose()))
+        {
+            return Err(VaultError::WrongPassword);
+        }
+        Ok(())
+    }
+
+    /// Wipes the vault key and every decrypted entry from memory.
+    /// Idempotent.
+    pub fn lock(&mut self) {
+        if let Some(mut unlocked) = self.unlocked.take() {
+            unlocked.wipe();
+        }
+    }
+
+    /// Re-wraps the vault key under `new` (a new salt, `kdf` parameters);
+    /// nothing else is re-encrypted. Needs the vault unlocked and the
+    /// `current` password.
+    pub fn change_password(
+        &mut self,
+        current: &SecretString,
+        new: &SecretString,
+        kdf: KdfParams,
+    ) -> Result<()> {
+        self.reload_header()?;
+        let old = self.password_slot()?.clone();
+        let unlocked = self.unlocked.as_ref().ok_or(VaultError::Locked)?;
+        let from_current = old.unwrap_with_password(&self.header, current)?;
+        if !bool::from(from_current.expose().ct_eq(unlocked.key.expose())) {
+            return Err(VaultError::Tampered);
+        }
+        let now = now_db(self.clock.as_ref());
+        let new_slot = Slot::new_password(&self.header, &unlocked.key, new, kdf, now)?;
+        self.replace_slot(Some(&old.id), Some(&new_slot))
+    }
+
+    /// Enables keyring unlock: stores a new random key in `store` and adds
+    /// a keyring slot wrapping the vault key with it (replacing an earlier
+    /// keyring slot). Needs the vault unlocked.
+    ///
+    /// `KeyringUnavailable` (and the file unchanged) if the keyring cannot
+    /// store the key.
+    pub fn enable_keyring(&mut self, store: &dyn KeyStore) -> Result<()> {
+        self.reload_header()?;
+        let unlocked = self.unlocked.as_ref().ok_or(VaultError::Locked)?;
+        let kek = EnvelopeKey::random().map_err(map_seal)?;
+        let slot_id = Uuid::new_v4().hyphenated().to_string();
+        let user = format!("{}/{slot_id}", self.header.vault_id);
+        let service = store.service().to_owned();
+        let now = now_db(self.clock.as_ref());
+        let slot = Slot::new_keyring(
+            &self.header,
+            &unlocked.key,
+            &kek,
+            slot_id,
+            &service,
+            &user,
+            now,
+        )?;
+        let old = self.slots.iter().find(|s| s.is_keyring()).cloned();
+        store.store(&service, &user, &kek)?;
+        if let Err(e) = self.replace_slot(old.as_ref().map(|s| s.id.as_str()), Some(&slot)) {
+            // Best effort: the new item is useless without its slot.
+            let _ = store.delete(&service, &user);
+            return Err(e);
+        }
+        if let Some(Slot {
+            params: SlotParams::Keyring { service, user },
+            ..
+        }) = old
+        {
+            // Best effort: the old slot is gone from the file already.
+            let _ = store.delete(&service, &user);
+        }
+        Ok(())
+    }
+
+    /// Disables keyring unlock: removes the keyring slot from the file,
+    /// then its key from `store`. Needs the vault unlocked; does nothing if
+    /// keyring unlock is not enabled.
+    ///
+    /// `KeyringUnavailable` if the slot was removed but the keyring item
+    /// could not be deleted.
+    pub fn disable_keyring(&mut self, store: &dyn KeyStore) -> Result<()> {
+        self.reload_header()?;
+        self.unlocked()?;
+        let Some(old) = self.slots.iter().find(|s| s.is_keyring()).cloned() else {
+            return Ok(());
+        };
+        self.replace_slot(Some(&old.id), None)?;
+        if let SlotParams::Keyring { service, user } = &old.params {
+            store.delete(service, user).map_err(|e| VaultError::KeyringUnavailable {
+                reason: format!(
+                    "keyring unlock is disabled, but its key could not be removed from the keyring: {e}"
+                ),
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Writes a consistent copy of the vault to `dest` (`VACUUM INTO`). The
+    /// copy is a vault of its own, opened with the current password; its
+    /// keyring slot is removed. Needs the vault unlocked (to re-seal the
+    /// copy's header check).
+    ///
+    /// `AlreadyExists` if `dest` exists.
+    pub fn snapshot(&self, dest: impl AsRef<Path>) -> Result<()> {
+        let dest = dest.as_ref();
+        let unlocked = self.unlocked()?;
+        if exists(dest)? {
+            return Err(VaultError::AlreadyExists {
+                path: dest.to_owned(),
+            });
+        }
+        let tmp = sibling(dest, "partial")?;
+        let tmp_text = tmp
+            .to_str()
+            .ok_or_else(|| VaultError::invalid("the backup path is not valid UTF-8"))?
+            .to_owned();
+        let made = self
+            .conn
+            .execute("VACUUM INTO ?1", [tmp_text])
+            .map_err(VaultError::from)
+            .and_then(|_| strip_keyring_slots(&tmp, &unlocked.key))
+            .and_then(|()| sync_file(&tmp))
+            .and_then(|()| link_no_clobber(&tmp, dest));
+        let _ = fs::remove_file(&tmp);
+        made?;
+        sync_parent(dest);
+        Ok(())
+    }
+
+    /// Picks up changes committed by another process (the CLI beside the
+    /// GUI): re-reads the header and slots, and, if unlocked, every entry.
+    /// Returns whether anything had changed.
+    pub fn refresh(&mut self) -> Result<bool> {
+        let version = data_version(&self.conn)?;
+        if version == self.data_version {
+            return Ok(false);
+        }
+        self.reload_header()?;
+        if let Some(unlocked) = &self.unlocked {
+            self.header.verify_check(&unlocked.key, &self.slots)?;
+        }
+        if let Some(mut unlocked) = self.unlocked.take() {
+            match read_entries(&mut self.conn, &unlocked.key) {
+                Ok((entries, version)) => {
+                    unlocked.entries = entries;
+                    self.data_version = version;
+                }
+                Err(e) => {
+                    self.unlocked = Some(unlocked);
+                    return Err(e);
+                }
+            }
+            self.unlocked = Some(unlocked);
+        } else {
+            self.data_version = version;
+        }
+        Ok(true)
+    }
+
+    pub(super) fn unlocked(&self) -> Result<&Unlocked> {
+        self.unlocked.as_ref().ok_or(VaultError::Locked)
+    }
+
+    fn password_slot(&self) -> Result<&Slot> {
+        self.slots
+            .iter()
+            .find(|s| s.is_password())
+            .ok_or_else(|| VaultError::corrupt("slots", "(no password slot)"))
+    }
+
+    fn reload_header(&mut self) -> Result<()> {
+        self.header = db::read_header(&self.conn)?;
+        self.slots = db::read_slots(&self.conn)?;
+        Ok(())
+    }
+
+    fn finish_unlock(&mut self, key: EnvelopeKey) -> Result<()> {
+        self.header.verify_check(&key, &self.slots)?;
+        migrations::migrate(&mut self.conn)?;
+        let (entries, version) = read_entries(&mut self.conn, &key)?;
+        self.data_version = version;
+        self.unlocked = Some(Unlocked { key, entries });
+        Ok(())
+    }
+
+    /// In one transaction: removes slot `old` (if any), adds `new` (if
+    /// any), re-seals the header check. Refuses if the slots changed since
+    /// they were last read.
+    fn replace_slot(&mut self, old: Option<&str>, new: Option<&Slot>) -> Result<()> {
+        let unlocked = self.unlocked.as_ref().ok_or(VaultError::Locked)?;
+        let mut slots: Vec<Slot> = self
+            .slots
+            .iter()
+            .filter(|s| Some(s.id.as_str()) != old)
+            .cloned()
+            .collect();
+        slots.extend(new.cloned());
+        let mut header = self.header.clone();
+        header.seal_check(&unlocked.key, &slots)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        if db::read_slots(&tx)? != self.slots || db::read_header(&tx)? != self.header {
+            return Err(VaultError::invalid(
+                "the vault's keys were changed by another window; try again",
+            ));
+        }
+        if let Some(old) = old {
+            db::delete_slot(&tx, old)?;
+        }
+        if let Some(new) = new {
+            db::insert_slot(&tx, new)?;
+        }
+        db::update_header_check(&tx, &header)?;
+        tx.commit()?;
+        self.header = header;
+        self.slots = slots;
+        Ok(())
+    }
+}
+
+/// Every entry and the data version, read in one read transaction so that
+/// accounts and backup codes come from the same commit.
+fn read_entries(conn: &mut Connection, key: &EnvelopeKey) -> Result<(Vec<super::Entry>, i64)> {
+    let tx = conn.transaction()?;
+    let entries = load_entries(&tx, key)?;
+    let version = data_version(&tx)?;
+    tx.commit()?;
+    Ok((entries, version))
+}
+
+fn build_new_file(tmp: &Path, header: &Header, slot: &Slot) -> Result<()> {
+    let mut conn = db::connect(tmp, true)?;
+    migrations::migrate(&mut conn)?;
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    db::insert_header(&tx, header)?;
+    db::insert_slot(&tx, slot)?;
+    tx.commit()?;
+    conn.close().map_err(|(_, e)| VaultError::Database(e))?;
+    sync_file(tmp)
+}
+
+/// Opens the fresh copy at `tmp`, removes its keyring slots and re-seals
+/// its header check.
+fn strip_keyring_slots(tmp: &Path, key: &EnvelopeKey) -> Result<()> {
+    let mut conn = db::connect(tmp, false)?;
+    let _mode: String =
+        conn.pragma_update_and_check(None, "journal_mode", "DELETE", |r| r.get(0))?;
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let mut header = db::read_header(&tx)?;
+    let slots = db::read_slots(&tx)?;
+    let (keep, drop): (Vec<Slot>, Vec<Slot>) = slots.into_iter().partition(Slot::is_password);
+    for slot in &drop {
+        db::delete_slot(&tx, &slot.id)?;
+    }
+    header.seal_check(key, &keep)?;
+    db::update_header_check(&tx, &header)?;
+    tx.commit()?;
+    conn.close().map_err(|(_, e)| VaultError::Database(e))
+}
+
+fn data_version(conn: &Connection) -> Result<i64> {
+    Ok(conn.pragma_query_value(None, "data_version", |r| r.get(0))?)
+}
+
+fn now_db(clock: &dyn Clock) -> i64 {
+    i64::try_from(clock.now().unix_millis()).unwrap_or(i64::MAX)
+}
+
+fn io_error(path: &Path, source: std::io::Error) -> VaultError {
+    VaultError::Io {
+        path: path.to_owned(),
+        source,
+    }
+}
+
+fn exists(path: &Path) -> Result<bool> {
+    match fs::symlink_metadata(path) {
+        Ok(_) => Ok(true),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(io_error(path, e)),
+    }
+}
+
+/// `<dir>/.<name>.<what>-<random>`: a temporary name beside `path`.
+fn sibling(path: &Path, what: &str) -> Result<PathBuf> {
+    let name = path
+        .file_name()
+        .ok_or_else(|| VaultError::invalid("the path has no file name"))?
+        .to_string_lossy();
+    Ok(path.with_file_name(format!(".{name}.{what}-{}", Uuid::new_v4().simple())))
+}
+
+/// Moves `tmp` to `dest` unless `dest` exists (a hard link fails if it
+/// does; where hard links are not supported, a check then a rename).
+fn link_no_clobber(tmp: &Path, dest: &Path) -> Result<()> {
+    match fs::hard_link(tmp, dest) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(VaultError::AlreadyExists {
+            path: dest.to_owned(),
+        }),
+        Err(_) if exists(dest)? => Err(VaultError::AlreadyExists {
+            path: dest.to_owned(),
+        }),
+        Err(_) => fs::rename(tmp, dest).map_err(|e| io_error(dest, e)),
+    }
+}
+
+fn sync_file(path: &Path) -> Result<()> {
+    fs::File::open(path)
+        .and_then(|f| f.sync_all())
+        .map_err(|e| io_error(path, e))
+}
+
+/// Makes a new directory entry durable (best effort; not every platform
+/// can open a directory).
+fn sync_parent(path: &Path) {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+        && let Ok(dir) = fs::File::open(dir)
+    {
+        let _ = dir.sync_all();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::core::clock::FixedClock;
+    use crate::core::otp::{Account, Algorithm, OtpKind};
+    use crate::core::secret::SecretBytes;
+    use crate::core::vault::Details;
+    use crate::core::vault::keyring::tests::MemoryKeyStore;
+
+    fn small() -> KdfParams {
+        KdfParams::new(64, 2, 1).unwrap()
+    }
+
+    fn new_vault(dir: &tempfile::TempDir) -> Vault {
+        let clock = Arc::new(FixedClock::at_unix_seconds(1_700_000_000));
+        Vault::create(
+            dir.path().join("v.tessera"),
+            &SecretString::from("pw"),
+            small(),
+            clock,
+        )
+        .unwrap()
+    }
+
+    fn account() -> Account {
+        Account {
+            issuer: "Issuer".into(),
+            name: "name".into(),
+            secret: SecretBytes::from(vec![9; 20]),
+            algorithm: Algorithm::Sha1,
+            digits: 6,
+            kind: OtpKind::Totp { period: 30 },
+            extra_params: vec![("k".into(), "v".into())],
+        }
+    }
+
+    #[test]
+    fn vault_can_live_behind_a_mutex() {
+        fn assert_send<T: Send>() {}
+        assert_send::<Vault>();
+        assert_send::<VaultError>();
+    }
+
+    #[test]
+    fn lock_wipes_key_and_every_decrypted_field() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut vault = new_vault(&dir);
+        let details = Details {
+            tags: vec!["t".into()],
+            favorite: true,
+            note: "note".into(),
+            icon: Some("icon".into()),
+        };
+        let id = vault.insert(account(), details).unwrap();
+        vault
+            .add_backup_codes(id, vec![SecretString::from("code-1")])
+            .unwrap();
+
+        // What `lock` does, step by step, so the wiped state can be inspected.
+        let mut unlocked = vault.unlocked.take().unwrap();
+        unlocked.wipe();
+        assert_eq!(unlocked.key.expose(), &[0; 32]);
+        let entry = &unlocked.entries[0];
+        assert!(entry.account.secret.is_empty());
+        assert!(entry.account.issuer.is_empty() && entry.account.name.is_empty());
+        assert!(entry.account.extra_params.is_empty());
+        assert!(entry.details.tags.is_empty() && entry.details.note.is_empty());
+        assert!(entry.details.icon.is_none() && !entry.details.favorite);
+        assert!(entry.backup_codes.is_empty());
+        drop(unlocked);
+
+        assert!(!vault.is_unlocked());
+        assert!(matches!(vault.entries(), Err(VaultError::Locked)));
+        vault
+            .unlock_with_password(&SecretString::from("pw"))
+            .unwrap();
+        vault.lock();
+        assert!(vault.unlocked.is_none());
+        vault.lock();
+    }
+
+    #[test]
+    fn keyring_slot_round_trip_with_a_memory_store() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut vault = new_vault(&dir);
+        let store = MemoryKeyStore::default();
+        assert!(matches!(
+            vault.unlock_with_keyring(&store),
+            Err(VaultError::NoKeyringSlot)
+        ));
+        vault
+            .unlock_with_password(&SecretString::from("pw"))
+            .unwrap();
+        vault.enable_keyring(&store).unwrap();
+        assert!(vault.has_keyring_slot());
+        let first_item: Vec<_> = store.0.lock().unwrap().keys().cloned().collect();
+        assert_eq!(first_item.len(), 1);
+        assert_eq!(first_item[0].0, "tessera-test");
+        assert!(first_item[0].1.starts_with(vault.vault_id()));
+
+        vault.lock();
+        vault.unlock_with_keyring(&store).unwrap();
+
+        // Enabling again replaces the slot and its item.
+        vault.enable_keyring(&store).unwrap();
+        let items: Vec<_> = store.0.lock().unwrap().keys().cloned().collect();
+        assert_eq!(items.len(), 1);
+        assert_ne!(items, first_item);
+        vault.lock();
+        vault.unlock_with_keyring(&store).unwrap();
+
+        // A wrong key in the keyring: unavailable, fall back to the password.
+        let other = MemoryKeyStore::default();
+        other
+            .store(&items[0].0, &items[0].1, &EnvelopeKey::random().unwrap())
+            .unwrap();
+        assert!(matches!(
+            vault.unlock_with_keyring(&other),
+            Err(VaultError::KeyringUnavailable { .. })
+        ));
+        assert!(matches!(
+            vault.unlock_with_keyring(&MemoryKeyStore::default()),
+            Err(VaultError::KeyringUnavailable { .. })
+        ));
+        assert!(!vault.is_unlocked());
+
+        vault
+            .unlock_with_password(&SecretString::from("pw"))
+            .unwrap();
+        vault.disable_keyring(&store).unwrap();
+        assert!(store.0.lock().unwrap().is_empty());
+        assert!(!vault.has_keyring_slot());
+        vault.lock();
+        assert!(matches!(
+            vault.unlock_with_keyring(&store),
+            Err(VaultError::NoKeyringSlot)
+        ));
+    }
+
+    #[test]
+    fn slot_changes_need_the_vault_unlocked() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut vault = new_vault(&dir);
+        vault.lock();
+        let pw = SecretString::from("pw");
+        assert!(matches!(
+            vault.change_password(&pw, &pw, small()),
+            Err(VaultError::Locked)
+        ));
+        assert!(matches!(
+            vault.enable_keyring(&MemoryKeyStore::default()),
+            Err(VaultError::Locked)
+        ));
+        assert!(matches!(
+            vault.snapshot(dir.path().join("b")),
+            Err(VaultError::Locked)
+        ));
+        vault.verify_password(&pw).unwrap();
+        assert!(matches!(
+            vault.verify_password(&SecretString::from("no")),
+            Err(VaultError::WrongPassword)
+        ));
+    }
+}
