@@ -5,6 +5,8 @@
 
 /// The `tessera` command line, run as a child process.
 mod cli;
+/// The vault through the CLI: init, add, list, code, remove, backup codes, passwords, keyring.
+mod cli_vault;
 /// The real app window through tauri-driver + WebKitWebDriver under a private Xvfb.
 mod e2e;
 /// core::otp: published vectors, otpauth:// URIs, codes against an independent implementation.

@@ -1,5 +1,6 @@
 //! Helpers shared by the test modules.
 
+pub mod cli;
 pub mod display;
 
 use std::path::PathBuf;

@@ -3,15 +3,22 @@
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 
 /// Tessera: a desktop authenticator. With no command, opens the app.
+///
+/// The vault password comes from `TESSERA_PASSWORD`, `--password-file`, the
+/// OS keyring (when enabled for the vault) or a prompt, in that order.
 #[derive(Debug, Parser)]
 #[command(name = "tessera", version, about, long_about = None)]
 pub struct Cli {
     /// The vault file (default: `vault.tessera` in the platform data directory).
     #[arg(long, global = true, env = "TESSERA_VAULT", value_name = "PATH")]
     pub vault: Option<PathBuf>,
+
+    /// Read the vault password from the first line of this file.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub password_file: Option<PathBuf>,
 
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -21,4 +28,99 @@ pub struct Cli {
 pub enum Command {
     /// Print the version and where the vault is.
     Info,
+    /// Create a new, empty vault.
+    Init(InitArgs),
+    /// Add the account of an otpauth:// URI; prints the new account's id.
+    Add {
+        /// An `otpauth://totp/...`, `otpauth://hotp/...` or `otpauth://steam/...` URI.
+        uri: String,
+        /// A tag for the account (repeatable).
+        #[arg(long = "tag", value_name = "T")]
+        tags: Vec<String>,
+    },
+    /// List the accounts (never their secrets).
+    List {
+        /// One JSON array instead of lines of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the current code of the one account matching QUERY.
+    ///
+    /// QUERY matches the id, issuer or account name (case-insensitive
+    /// substring). An HOTP account's counter advances with each code.
+    Code {
+        query: String,
+        /// Compute the code at this time instead of now.
+        #[arg(long, value_name = "UNIX_SECONDS")]
+        at: Option<u64>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove the one account matching ID.
+    Remove {
+        #[arg(value_name = "ID")]
+        query: String,
+    },
+    /// Keep an account's backup (recovery) codes.
+    #[command(subcommand)]
+    BackupCodes(BackupCodesCommand),
+    /// Change the vault password.
+    ///
+    /// The new password comes from `TESSERA_NEW_PASSWORD`,
+    /// `--new-password-file` or a prompt.
+    Passwd {
+        #[arg(long, value_name = "FILE")]
+        new_password_file: Option<PathBuf>,
+    },
+    /// Unlock the vault through the OS keyring, or stop doing so.
+    #[command(subcommand)]
+    Keyring(KeyringCommand),
+}
+
+/// `init` options. The key-derivation cost is measured on this machine so
+/// that an unlock takes about half a second; the options fix it instead.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Argon2id memory in MiB (default 256).
+    #[arg(long, value_name = "MIB")]
+    pub kdf_memory_mib: Option<u32>,
+    /// Argon2id passes (default: calibrated, at least 2).
+    #[arg(long, value_name = "N")]
+    pub kdf_passes: Option<u32>,
+    /// Argon2id lanes (default: 2 to 4, after the CPU count).
+    #[arg(long, value_name = "N")]
+    pub kdf_lanes: Option<u32>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BackupCodesCommand {
+    /// Add backup codes to the account matching ID.
+    Add {
+        #[arg(value_name = "ID")]
+        query: String,
+        #[arg(value_name = "CODE", required = true)]
+        codes: Vec<String>,
+    },
+    /// Print the account's backup codes, unused first, and how many are left.
+    List {
+        #[arg(value_name = "ID")]
+        query: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Mark backup codes of the account as used.
+    Use {
+        #[arg(value_name = "ID")]
+        query: String,
+        #[arg(value_name = "CODE", required = true)]
+        codes: Vec<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeyringCommand {
+    /// Store a key in the OS keyring so that the vault opens without the password.
+    Enable,
+    /// Remove the keyring key; the password alone opens the vault again.
+    Disable,
 }

@@ -1,17 +1,29 @@
 //! The command-line front end (clap). With no subcommand it opens the GUI;
 //! with one it works on the same vault through the core, printing results on
-//! stdout and one line naming the problem on stderr.
+//! stdout and one line naming the problem on stderr (exit status 1).
+//!
+//! Must never: print a secret the user did not ask for (only `code` and
+//! `backup-codes list` print secret material), or implement vault or OTP
+//! logic itself.
 
+mod accounts;
 mod args;
+mod backup_codes;
+mod error;
+mod output;
+mod unlock;
+mod vault_setup;
 
-use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::Parser;
 
-pub use args::{Cli, Command};
+pub use args::{BackupCodesCommand, Cli, Command, InitArgs, KeyringCommand};
+pub use error::CliError;
 
+use crate::core::clock::{Clock, SystemClock};
 use crate::{AppState, core};
 
 /// Parses `std::env::args` and runs what they ask for.
@@ -21,9 +33,45 @@ pub fn main_entry() -> ExitCode {
         Ok(path) => path,
         Err(message) => return fail(&message),
     };
-    match cli.command {
-        None => open_gui(vault_path),
-        Some(Command::Info) => print_info(&vault_path),
+    let Some(command) = cli.command else {
+        return open_gui(vault_path);
+    };
+    match run(command, &vault_path, cli.password_file.as_ref()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => fail(&error.to_string()),
+    }
+}
+
+fn run(command: Command, vault: &Path, password_file: Option<&PathBuf>) -> Result<(), CliError> {
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let unlocked = || unlock::open_unlocked(vault, password_file, Arc::clone(&clock));
+    match command {
+        Command::Info => print_info(vault),
+        Command::Init(args) => vault_setup::init(vault, password_file, &args, Arc::clone(&clock)),
+        Command::Add { uri, tags } => accounts::add(&mut unlocked()?, &uri, tags),
+        Command::List { json } => accounts::list(&unlocked()?, json),
+        Command::Code { query, at, json } => {
+            accounts::code(&mut unlocked()?, &query, at, clock.as_ref(), json)
+        }
+        Command::Remove { query } => accounts::remove(&mut unlocked()?, &query),
+        Command::BackupCodes(BackupCodesCommand::Add { query, codes }) => {
+            backup_codes::add(&mut unlocked()?, &query, codes)
+        }
+        Command::BackupCodes(BackupCodesCommand::List { query, json }) => {
+            backup_codes::list(&unlocked()?, &query, json)
+        }
+        Command::BackupCodes(BackupCodesCommand::Use { query, codes }) => {
+            backup_codes::mark_used(&mut unlocked()?, &query, &codes)
+        }
+        Command::Passwd { new_password_file } => vault_setup::passwd(
+            vault,
+            password_file,
+            new_password_file.as_ref(),
+            Arc::clone(&clock),
+        ),
+        Command::Keyring(command) => {
+            vault_setup::keyring(vault, password_file, &command, Arc::clone(&clock))
+        }
     }
 }
 
@@ -70,19 +118,14 @@ fn missing_display_message() -> Option<String> {
     )
 }
 
-fn print_info(vault_path: &std::path::Path) -> ExitCode {
+fn print_info(vault_path: &Path) -> Result<(), CliError> {
     let state = if vault_path.is_file() {
         "exists"
     } else {
         "not created yet"
     };
-    let mut out = std::io::stdout().lock();
-    let written = writeln!(out, "tessera {}", env!("CARGO_PKG_VERSION"))
-        .and_then(|()| writeln!(out, "vault: {} ({state})", vault_path.display()));
-    match written {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => fail(&format!("could not write to stdout: {error}")),
-    }
+    output::line(&format!("tessera {}", env!("CARGO_PKG_VERSION")))?;
+    output::line(&format!("vault: {} ({state})", vault_path.display()))
 }
 
 fn fail(message: &str) -> ExitCode {

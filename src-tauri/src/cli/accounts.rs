@@ -1,0 +1,181 @@
+//! `add`, `list`, `code`, `remove`, and finding the one account a query
+//! names.
+
+use std::io::Write;
+
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::core::clock::{Clock, Timestamp};
+use crate::core::otp::{self, Algorithm, OtpKind};
+use crate::core::vault::{Details, Entry, Vault};
+
+use super::error::CliError;
+use super::output;
+
+/// The one entry whose id, issuer or name contains `query` (ignoring
+/// case; tags do not count). An exact id wins over substring matches.
+pub fn resolve(vault: &Vault, query: &str) -> Result<Uuid, CliError> {
+    if let Ok(id) = Uuid::parse_str(query.trim())
+        && vault.get(id).is_ok()
+    {
+        return Ok(id);
+    }
+    let needle = query.to_lowercase();
+    let matches: Vec<&Entry> = vault
+        .entries()?
+        .iter()
+        .filter(|entry| names(entry, &needle))
+        .collect();
+    match matches.as_slice() {
+        [] => Err(CliError::NoMatch {
+            query: query.to_owned(),
+        }),
+        [one] => Ok(one.id),
+        many => Err(CliError::Ambiguous {
+            query: query.to_owned(),
+            matches: many.iter().map(|entry| describe(entry)).collect(),
+        }),
+    }
+}
+
+/// Whether the id, issuer or account name contains `needle` (lowercase).
+fn names(entry: &Entry, needle: &str) -> bool {
+    entry.id.hyphenated().to_string().contains(needle)
+        || entry.account.issuer.to_lowercase().contains(needle)
+        || entry.account.name.to_lowercase().contains(needle)
+}
+
+/// `id (issuer:name)`, for messages; no secret.
+fn describe(entry: &Entry) -> String {
+    format!("{} ({})", entry.id, entry.account.label())
+}
+
+pub fn add(vault: &mut Vault, uri: &str, tags: Vec<String>) -> Result<(), CliError> {
+    let account = otp::parse_uri(uri).map_err(CliError::Uri)?;
+    let details = Details {
+        tags,
+        ..Details::default()
+    };
+    let id = vault.insert(account, details)?;
+    output::line(&id.hyphenated().to_string())
+}
+
+/// One account as `list --json` shows it.
+#[derive(Serialize)]
+struct Listed<'a> {
+    id: String,
+    issuer: &'a str,
+    account: &'a str,
+    kind: &'static str,
+    algorithm: Algorithm,
+    digits: u8,
+    period: Option<u32>,
+    counter: Option<u64>,
+    tags: &'a [String],
+    favorite: bool,
+}
+
+impl<'a> From<&'a Entry> for Listed<'a> {
+    fn from(entry: &'a Entry) -> Self {
+        let account = &entry.account;
+        Self {
+            id: entry.id.hyphenated().to_string(),
+            issuer: &account.issuer,
+            account: &account.name,
+            kind: account.kind.name(),
+            algorithm: account.algorithm,
+            digits: account.digits,
+            period: account.period(),
+            counter: account.counter(),
+            tags: &entry.details.tags,
+            favorite: entry.details.favorite,
+        }
+    }
+}
+
+pub fn list(vault: &Vault, json: bool) -> Result<(), CliError> {
+    let entries = vault.entries()?;
+    if json {
+        let listed: Vec<Listed<'_>> = entries.iter().map(Listed::from).collect();
+        return output::json(&listed);
+    }
+    let mut out = std::io::stdout().lock();
+    for entry in entries {
+        let listed = Listed::from(entry);
+        let tags = if listed.tags.is_empty() {
+            String::new()
+        } else {
+            format!("  [{}]", listed.tags.join(", "))
+        };
+        writeln!(
+            out,
+            "{}  {}  {} {}{}",
+            listed.id,
+            entry.account.label(),
+            listed.kind,
+            parameters(&entry.account.kind),
+            tags
+        )
+        .map_err(output::stdout_error)?;
+    }
+    Ok(())
+}
+
+fn parameters(kind: &OtpKind) -> String {
+    match kind {
+        OtpKind::Totp { period } | OtpKind::Steam { period } => format!("{period}s"),
+        OtpKind::Hotp { counter } => format!("counter {counter}"),
+    }
+}
+
+/// One code as `code --json` shows it.
+#[derive(Serialize)]
+struct Shown<'a> {
+    id: String,
+    issuer: &'a str,
+    account: &'a str,
+    code: &'a str,
+    next: &'a str,
+    /// Milliseconds the code stays valid (TOTP, Steam).
+    valid_for_ms: Option<u64>,
+    /// The counter the code was computed at (HOTP).
+    counter: Option<u64>,
+}
+
+pub fn code(
+    vault: &mut Vault,
+    query: &str,
+    at: Option<u64>,
+    clock: &dyn Clock,
+    json: bool,
+) -> Result<(), CliError> {
+    let id = resolve(vault, query)?;
+    let now = at.map_or_else(|| clock.now(), Timestamp::from_unix_seconds);
+    let is_hotp = matches!(vault.get(id)?.account.kind, OtpKind::Hotp { .. });
+    let account = if is_hotp {
+        vault.next_hotp(id)?
+    } else {
+        vault.mark_used(id)?;
+        vault.get(id)?.account.clone()
+    };
+    let code = otp::generate(&account, now).map_err(CliError::Code)?;
+    if json {
+        return output::json(&Shown {
+            id: id.hyphenated().to_string(),
+            issuer: &account.issuer,
+            account: &account.name,
+            code: &code.current,
+            next: &code.next,
+            valid_for_ms: code.valid_for_ms,
+            counter: account.counter(),
+        });
+    }
+    output::line(&code.current)
+}
+
+pub fn remove(vault: &mut Vault, query: &str) -> Result<(), CliError> {
+    let id = resolve(vault, query)?;
+    vault.remove(id)?;
+    output::line(&format!("removed {id}"))
+}

@@ -1,0 +1,45 @@
+//! What can go wrong on the command line, as one line for stderr. Never
+//! holds a secret: vault and otp errors are secret-free by construction,
+//! and query matches list ids and labels only.
+
+use thiserror::Error;
+
+use crate::core::{otp::OtpError, vault::VaultError};
+
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum CliError {
+    #[error(transparent)]
+    Vault(#[from] VaultError),
+    #[error("invalid otpauth URI: {0}")]
+    Uri(OtpError),
+    #[error("cannot compute the code: {0}")]
+    Code(OtpError),
+    #[error("no vault at {path}: create one with `tessera init`", path = path.display())]
+    NoVault { path: std::path::PathBuf },
+    #[error("no account matches {query:?}")]
+    NoMatch { query: String },
+    #[error("{query:?} matches {} accounts, be more specific: {}", matches.len(), matches.join("; "))]
+    Ambiguous { query: String, matches: Vec<String> },
+    #[error("no unused backup code {position} of the ones given matches account {account}")]
+    UnknownBackupCode { account: String, position: usize },
+    #[error("{0}")]
+    Password(String),
+    #[error("{what}: {source}")]
+    Io {
+        what: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("could not write JSON: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+impl CliError {
+    pub fn io(what: impl Into<String>, source: std::io::Error) -> Self {
+        Self::Io {
+            what: what.into(),
+            source,
+        }
+    }
+}

@@ -1,0 +1,121 @@
+//! Getting the vault open: the password from `TESSERA_PASSWORD`,
+//! `--password-file`, the OS keyring slot or a prompt, in that order (the
+//! convention of restic's `RESTIC_PASSWORD`).
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::core::clock::Clock;
+use crate::core::secret::SecretString;
+use crate::core::vault::{Vault, VaultError, keyring};
+
+use super::error::CliError;
+
+/// The environment variable holding the vault password.
+pub const PASSWORD_ENV: &str = "TESSERA_PASSWORD";
+/// The environment variable holding the new password for `passwd`.
+pub const NEW_PASSWORD_ENV: &str = "TESSERA_NEW_PASSWORD";
+
+/// The OS keyring as the CLI and GUI use it.
+pub fn os_keyring() -> keyring::OsKeyring {
+    keyring::OsKeyring::new(keyring::DEFAULT_SERVICE, keyring::DEFAULT_TIMEOUT)
+}
+
+/// A password given without a prompt: `env_var` first, then the first line
+/// of `file`. `None` when neither is given.
+pub fn given_password(
+    env_var: &str,
+    file: Option<&Path>,
+) -> Result<Option<SecretString>, CliError> {
+    if let Some(value) = std::env::var_os(env_var) {
+        let value = value
+            .into_string()
+            .map_err(|_| CliError::Password(format!("{env_var} is not valid UTF-8")))?;
+        if value.is_empty() {
+            return Err(CliError::Password(format!("{env_var} is set but empty")));
+        }
+        return Ok(Some(SecretString::new(value)));
+    }
+    let Some(file) = file else { return Ok(None) };
+    let text = zeroize::Zeroizing::new(std::fs::read_to_string(file).map_err(|error| {
+        CliError::io(
+            format!("cannot read the password file {}", file.display()),
+            error,
+        )
+    })?);
+    let line = text.lines().next().unwrap_or_default();
+    if line.is_empty() {
+        return Err(CliError::Password(format!(
+            "the password file {} starts with an empty line",
+            file.display()
+        )));
+    }
+    Ok(Some(SecretString::new(line.to_owned())))
+}
+
+/// Asks on the terminal without echo. Only when standard input is a
+/// terminal: a script gets an error instead of a prompt that blocks.
+pub fn prompt(label: &str) -> Result<SecretString, CliError> {
+    let no_password = || {
+        CliError::Password(format!(
+            "no password: set {PASSWORD_ENV}, pass --password-file, enable `tessera keyring enable`, or run in a terminal"
+        ))
+    };
+    if !std::io::stdin().is_terminal() {
+        return Err(no_password());
+    }
+    rpassword::prompt_password(label)
+        .map(SecretString::new)
+        .map_err(|_| no_password())
+}
+
+/// Asks twice and insists both answers match and are not empty.
+pub fn prompt_new(label: &str) -> Result<SecretString, CliError> {
+    let first = prompt(label)?;
+    if first.is_empty() {
+        return Err(CliError::Password(
+            "the password must not be empty".to_owned(),
+        ));
+    }
+    let again = prompt("Repeat it: ")?;
+    if first != again {
+        return Err(CliError::Password("the two passwords differ".to_owned()));
+    }
+    Ok(first)
+}
+
+/// Opens the vault at `path`, locked, with a hint when it does not exist.
+pub fn open_locked(path: &Path, clock: Arc<dyn Clock>) -> Result<Vault, CliError> {
+    if !path.exists() {
+        return Err(CliError::NoVault {
+            path: path.to_owned(),
+        });
+    }
+    Ok(Vault::open(path, clock)?)
+}
+
+/// Opens and unlocks the vault: a given password, else the keyring slot,
+/// else a prompt. A keyring that cannot be used is reported on stderr and
+/// the password is asked for instead.
+pub fn open_unlocked(
+    path: &Path,
+    password_file: Option<&PathBuf>,
+    clock: Arc<dyn Clock>,
+) -> Result<Vault, CliError> {
+    let mut vault = open_locked(path, clock)?;
+    if let Some(password) = given_password(PASSWORD_ENV, password_file.map(PathBuf::as_path))? {
+        vault.unlock_with_password(&password)?;
+        return Ok(vault);
+    }
+    if vault.has_keyring_slot() {
+        match vault.unlock_with_keyring(&os_keyring()) {
+            Ok(()) => return Ok(vault),
+            Err(error @ VaultError::KeyringUnavailable { .. }) => eprintln!("tessera: {error}"),
+            Err(error) => return Err(error.into()),
+        }
+    }
+    let password = prompt("Vault password: ")?;
+    vault.unlock_with_password(&password)?;
+    Ok(vault)
+}

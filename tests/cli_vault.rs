@@ -1,0 +1,355 @@
+use std::process::Command;
+
+use serde_json::Value;
+
+use crate::support::cli::{CliVault, PASSWORD, TEST_KDF, expect_failure, keyring_available};
+use crate::support::tessera_bin;
+
+const RFC6238_SHA1: &str =
+    "otpauth://totp/RFC:6238?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&digits=8&period=30&issuer=RFC";
+const RFC4226: &str =
+    "otpauth://hotp/RFC:4226?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&counter=0&issuer=RFC";
+
+fn aegis_plain_uris() -> Vec<String> {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/fixtures/aegis-importers/plain.txt"
+    );
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .filter(|line| line.starts_with("otpauth://"))
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn init_refuses_to_overwrite_a_vault() {
+    let vault = CliVault::init();
+    let mut args = vec!["init"];
+    args.extend(TEST_KDF);
+    let stderr = vault.err(&args);
+    assert!(stderr.contains("already exists"), "{stderr}");
+}
+
+#[test]
+fn added_accounts_are_listed_with_their_parameters_and_no_secret() {
+    let vault = CliVault::init();
+    let uris = aegis_plain_uris();
+    assert_eq!(uris.len(), 7);
+    let mut ids = Vec::new();
+    for uri in &uris {
+        let id = vault
+            .ok(&["add", uri, "--tag", "fixture"])
+            .trim()
+            .to_owned();
+        assert_eq!(uuid::Uuid::parse_str(&id).unwrap().to_string(), id);
+        ids.push(id);
+    }
+    let listed: Value = serde_json::from_str(&vault.ok(&["list", "--json"])).unwrap();
+    let listed = listed.as_array().unwrap();
+    assert_eq!(listed.len(), 7);
+    let by_issuer = |issuer: &str| {
+        listed
+            .iter()
+            .find(|a| a["issuer"] == issuer)
+            .unwrap()
+            .clone()
+    };
+    let spdx = by_issuer("SPDX");
+    assert_eq!(spdx["account"], "James");
+    assert_eq!(spdx["kind"], "totp");
+    assert_eq!(spdx["algorithm"], "sha256");
+    assert_eq!(spdx["digits"], 7);
+    assert_eq!(spdx["period"], 20);
+    assert_eq!(spdx["counter"], Value::Null);
+    assert_eq!(spdx["tags"], serde_json::json!(["fixture"]));
+    assert_eq!(spdx["favorite"], false);
+    let wwe = by_issuer("WWE");
+    assert_eq!(
+        (wwe["kind"].as_str(), wwe["counter"].as_u64()),
+        (Some("hotp"), Some(10300))
+    );
+    assert_eq!(by_issuer("Boeing")["kind"], "steam");
+    assert_eq!(by_issuer("Boeing")["digits"], 5);
+    let ids_listed: Vec<&str> = listed.iter().map(|a| a["id"].as_str().unwrap()).collect();
+    assert_eq!(ids_listed, ids, "listed in the order added");
+
+    let text = vault.ok(&["list"]);
+    assert_eq!(text.lines().count(), 7);
+    for secret in [
+        "4SJHB4GSD43FZBAI7C2HLRJGPQ",
+        "5OM4WOOGPLQEF6UGN3CPEOOLWU",
+        "JRZCL47CMXVOQMNPZR2F7J4RGI",
+    ] {
+        assert!(!text.contains(secret) && !text.to_lowercase().contains(&secret.to_lowercase()));
+    }
+}
+
+#[test]
+fn code_at_a_fixed_time_matches_rfc_6238() {
+    let vault = CliVault::init();
+    vault.ok(&["add", RFC6238_SHA1]);
+    // RFC 6238 appendix B, SHA1 column.
+    for (at, expected) in [
+        ("59", "94287082"),
+        ("1111111109", "07081804"),
+        ("20000000000", "65353130"),
+    ] {
+        assert_eq!(
+            vault.ok(&["code", "rfc", "--at", at]).trim(),
+            expected,
+            "at {at}"
+        );
+    }
+    let json: Value =
+        serde_json::from_str(&vault.ok(&["code", "6238", "--at", "59", "--json"])).unwrap();
+    assert_eq!(json["code"], "94287082");
+    // t = 60..89 is counter 2: RFC 4226 appendix D's decimal 137359152, to 8 digits.
+    assert_eq!(json["next"], "37359152");
+    assert_eq!(json["valid_for_ms"], 1000);
+}
+
+#[test]
+fn hotp_codes_advance_the_stored_counter() {
+    let vault = CliVault::init();
+    vault.ok(&["add", RFC4226]);
+    // RFC 4226 appendix D, counters 0, 1, 2.
+    for expected in ["755224", "287082", "359152"] {
+        assert_eq!(vault.ok(&["code", "4226"]).trim(), expected);
+    }
+    let listed: Value = serde_json::from_str(&vault.ok(&["list", "--json"])).unwrap();
+    assert_eq!(listed[0]["counter"], 3);
+    let json: Value = serde_json::from_str(&vault.ok(&["code", "4226", "--json"])).unwrap();
+    assert_eq!(
+        (json["code"].as_str(), json["counter"].as_u64()),
+        (Some("969429"), Some(3))
+    );
+    assert_eq!(json["valid_for_ms"], Value::Null);
+}
+
+#[test]
+fn a_query_must_name_exactly_one_account() {
+    let vault = CliVault::init();
+    let first = vault.ok(&["add", RFC6238_SHA1]).trim().to_owned();
+    let second = vault.ok(&["add", RFC4226]).trim().to_owned();
+    let stderr = vault.err(&["code", "RFC"]);
+    assert!(stderr.contains("matches 2 accounts"), "{stderr}");
+    assert!(
+        stderr.contains(&first) && stderr.contains(&second),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("GEZDGNBV"),
+        "no secret in errors: {stderr}"
+    );
+    let stderr = vault.err(&["code", "github"]);
+    assert!(stderr.contains("no account matches \"github\""), "{stderr}");
+    // An id prefix is a substring of the id.
+    assert_eq!(
+        vault.ok(&["code", &first[..8], "--at", "59"]).trim(),
+        "94287082"
+    );
+}
+
+#[test]
+fn remove_deletes_only_the_named_account() {
+    let vault = CliVault::init();
+    let totp = vault.ok(&["add", RFC6238_SHA1]).trim().to_owned();
+    vault.ok(&["add", RFC4226]);
+    assert!(vault.ok(&["remove", &totp]).contains(&totp));
+    let listed: Value = serde_json::from_str(&vault.ok(&["list", "--json"])).unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    assert_eq!(listed[0]["kind"], "hotp");
+    assert!(vault.err(&["remove", &totp]).contains("no account matches"));
+}
+
+#[test]
+fn malformed_uris_are_refused_with_the_reason() {
+    let vault = CliVault::init();
+    let cases = [
+        ("otpauth://totp/X?secret=AB1!", "base32"),
+        (
+            "otpauth://totp/X?secret=JBSWY3DPEHPK3PXP&algorithm=MD5",
+            "MD5",
+        ),
+        (
+            "otpauth://totp/X?secret=JBSWY3DPEHPK3PXP&digits=12",
+            "digits",
+        ),
+        ("otpauth://totp/X?issuer=Y", "secret"),
+        ("https://example.com/?secret=JBSWY3DPEHPK3PXP", "scheme"),
+    ];
+    for (uri, reason) in cases {
+        let stderr = vault.err(&["add", uri]);
+        assert!(stderr.contains("invalid otpauth URI"), "{uri}: {stderr}");
+        assert!(
+            stderr.to_lowercase().contains(&reason.to_lowercase()),
+            "{uri}: {stderr}"
+        );
+    }
+    assert_eq!(
+        vault.ok(&["list", "--json"]).trim(),
+        "[]",
+        "nothing was added"
+    );
+}
+
+#[test]
+fn wrong_password_is_reported_and_changes_nothing() {
+    let vault = CliVault::init();
+    vault.ok(&["add", RFC6238_SHA1]);
+    let output = vault
+        .command(["list"])
+        .env("TESSERA_PASSWORD", "not the password")
+        .output()
+        .unwrap();
+    let stderr = expect_failure(&output, &["list"]);
+    assert_eq!(stderr.trim(), "tessera: wrong password");
+    assert_eq!(vault.ok(&["list"]).lines().count(), 1);
+}
+
+#[test]
+fn password_file_is_read_when_the_environment_has_none() {
+    let vault = CliVault::init();
+    let file = vault.dir.path().join("password.txt");
+    std::fs::write(&file, format!("{PASSWORD}\n")).unwrap();
+    let output = vault
+        .command(["--password-file", file.to_str().unwrap(), "list", "--json"])
+        .env_remove("TESSERA_PASSWORD")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[test]
+fn without_any_password_source_the_cli_says_how_to_give_one() {
+    let vault = CliVault::init();
+    let output = vault
+        .command(["list"])
+        .env_remove("TESSERA_PASSWORD")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = expect_failure(&output, &["list"]);
+    assert!(stderr.contains("TESSERA_PASSWORD"), "{stderr}");
+}
+
+#[test]
+fn a_missing_vault_points_at_init() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("none.tessera");
+    let output = Command::new(tessera_bin())
+        .args(["--vault", path.to_str().unwrap(), "list"])
+        .env("TESSERA_PASSWORD", PASSWORD)
+        .output()
+        .unwrap();
+    let stderr = expect_failure(&output, &["list"]);
+    assert!(stderr.contains("tessera init"), "{stderr}");
+    assert!(!path.exists());
+}
+
+#[test]
+fn backup_codes_are_kept_and_used_once() {
+    let vault = CliVault::init();
+    let id = vault.ok(&["add", RFC6238_SHA1]).trim().to_owned();
+    vault.ok(&[
+        "backup-codes",
+        "add",
+        &id,
+        "1111-2222",
+        "3333-4444",
+        "5555-6666",
+    ]);
+    let listed = vault.ok(&["backup-codes", "list", &id]);
+    assert!(
+        listed.contains("1111-2222") && listed.ends_with("3 of 3 unused\n"),
+        "{listed}"
+    );
+
+    assert!(
+        vault
+            .ok(&["backup-codes", "use", &id, "3333-4444"])
+            .contains("2 left")
+    );
+    let stderr = vault.err(&["backup-codes", "use", &id, "3333-4444"]);
+    assert!(
+        stderr.contains("no unused backup code 1"),
+        "used codes cannot be used again: {stderr}"
+    );
+    assert!(!stderr.contains("3333"), "no code in errors: {stderr}");
+    // A typo among several marks none of them.
+    vault.err(&["backup-codes", "use", &id, "1111-2222", "9999-0000"]);
+    let json: Value =
+        serde_json::from_str(&vault.ok(&["backup-codes", "list", &id, "--json"])).unwrap();
+    let used: Vec<&str> = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|code| !code["used_at"].is_null())
+        .map(|code| code["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(used, ["3333-4444"]);
+}
+
+#[test]
+fn passwd_replaces_the_password() {
+    let vault = CliVault::init();
+    vault.ok(&["add", RFC6238_SHA1]);
+    let output = vault
+        .command(["passwd"])
+        .env("TESSERA_NEW_PASSWORD", "a new password")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stderr = vault.err(&["list"]);
+    assert!(
+        stderr.contains("wrong password"),
+        "the old password no longer opens it"
+    );
+    let output = vault
+        .command(["code", "rfc", "--at", "59"])
+        .env("TESSERA_PASSWORD", "a new password")
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "94287082");
+}
+
+#[test]
+fn keyring_unlock_opens_the_vault_without_a_password() {
+    if !keyring_available("keyring_unlock_opens_the_vault_without_a_password") {
+        return;
+    }
+    let vault = CliVault::init();
+    vault.ok(&["add", RFC6238_SHA1]);
+    vault.ok(&["keyring", "enable"]);
+    let output = vault
+        .command(["code", "rfc", "--at", "59"])
+        .env_remove("TESSERA_PASSWORD")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "94287082");
+
+    vault.ok(&["keyring", "disable"]);
+    let output = vault
+        .command(["list"])
+        .env_remove("TESSERA_PASSWORD")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    expect_failure(&output, &["list"]);
+}
