@@ -353,3 +353,53 @@ fn keyring_unlock_opens_the_vault_without_a_password() {
         .unwrap();
     expect_failure(&output, &["list"]);
 }
+
+#[test]
+fn the_clock_offset_setting_shifts_the_time_of_codes() {
+    let vault = CliVault::init();
+    vault.ok(&["add", RFC6238_SHA1]);
+    let config = vault.dir.path().join("config");
+    std::fs::create_dir_all(config.join("tessera")).unwrap();
+    // One hour ahead.
+    std::fs::write(
+        config.join("tessera").join("settings.json"),
+        r#"{"clockOffsetMs": 3600000}"#,
+    )
+    .unwrap();
+    let before = std::time::SystemTime::UNIX_EPOCH
+        .elapsed()
+        .unwrap()
+        .as_secs();
+    let output = vault
+        .command(["code", "rfc", "--json"])
+        .env("XDG_CONFIG_HOME", &config)
+        .output()
+        .unwrap();
+    let after = std::time::SystemTime::UNIX_EPOCH
+        .elapsed()
+        .unwrap()
+        .as_secs();
+    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let at = json["at"].as_u64().unwrap();
+    assert!(
+        (before + 3600..=after + 3600).contains(&at),
+        "{before} {at} {after}"
+    );
+    let at_text = at.to_string();
+    assert_eq!(
+        json["code"].as_str().unwrap(),
+        vault.ok(&["code", "rfc", "--at", &at_text]).trim()
+    );
+
+    std::fs::write(config.join("tessera").join("settings.json"), "{ not json").unwrap();
+    let output = vault
+        .command(["code", "rfc"])
+        .env("XDG_CONFIG_HOME", &config)
+        .output()
+        .unwrap();
+    let stderr = expect_failure(&output, &["code"]);
+    assert!(
+        stderr.contains("settings") && stderr.contains("malformed"),
+        "{stderr}"
+    );
+}

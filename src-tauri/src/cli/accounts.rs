@@ -141,6 +141,8 @@ struct Shown<'a> {
     valid_for_ms: Option<u64>,
     /// The counter the code was computed at (HOTP).
     counter: Option<u64>,
+    /// The time the code was computed for (Unix seconds), clock offset included.
+    at: u64,
 }
 
 pub fn code(
@@ -169,6 +171,7 @@ pub fn code(
             next: &code.next,
             valid_for_ms: code.valid_for_ms,
             counter: account.counter(),
+            at: now.unix_seconds(),
         });
     }
     output::line(&code.current)

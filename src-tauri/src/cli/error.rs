@@ -4,13 +4,15 @@
 
 use thiserror::Error;
 
-use crate::core::{otp::OtpError, vault::VaultError};
+use crate::core::{otp::OtpError, settings::SettingsError, vault::VaultError};
 
 #[derive(Debug, Error)]
 #[non_exhaustive]
 pub enum CliError {
     #[error(transparent)]
     Vault(#[from] VaultError),
+    #[error(transparent)]
+    Settings(#[from] SettingsError),
     #[error("invalid otpauth URI: {0}")]
     Uri(OtpError),
     #[error("cannot compute the code: {0}")]

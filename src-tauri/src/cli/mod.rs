@@ -23,7 +23,8 @@ use clap::Parser;
 pub use args::{BackupCodesCommand, Cli, Command, InitArgs, KeyringCommand};
 pub use error::CliError;
 
-use crate::core::clock::{Clock, SystemClock};
+use crate::core::clock::{Clock, OffsetClock, SystemClock};
+use crate::core::settings::Settings;
 use crate::{AppState, core};
 
 /// Parses `std::env::args` and runs what they ask for.
@@ -51,7 +52,8 @@ fn run(command: Command, vault: &Path, password_file: Option<&PathBuf>) -> Resul
         Command::Add { uri, tags } => accounts::add(&mut unlocked()?, &uri, tags),
         Command::List { json } => accounts::list(&unlocked()?, json),
         Command::Code { query, at, json } => {
-            accounts::code(&mut unlocked()?, &query, at, clock.as_ref(), json)
+            let code_clock = OffsetClock::new(SystemClock, load_settings()?.clock_offset_ms);
+            accounts::code(&mut unlocked()?, &query, at, &code_clock, json)
         }
         Command::Remove { query } => accounts::remove(&mut unlocked()?, &query),
         Command::BackupCodes(BackupCodesCommand::Add { query, codes }) => {
@@ -72,6 +74,14 @@ fn run(command: Command, vault: &Path, password_file: Option<&PathBuf>) -> Resul
         Command::Keyring(command) => {
             vault_setup::keyring(vault, password_file, &command, Arc::clone(&clock))
         }
+    }
+}
+
+/// The user's settings (defaults when there is no settings file).
+fn load_settings() -> Result<Settings, CliError> {
+    match core::settings::default_settings_path() {
+        Some(path) => Ok(Settings::load(&path)?),
+        None => Ok(Settings::default()),
     }
 }
 
