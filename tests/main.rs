@@ -13,5 +13,7 @@ mod e2e;
 mod otp;
 /// Shared helpers: temporary vault locations, the built binary, free ports.
 mod support;
+/// core::transfer: every shared fixture, preview/commit, export round trips, independent Aegis decryptor.
+mod transfer;
 /// The encrypted vault: real files, byte flips, SIGKILL, v1 migration, spec decryptor, keyring.
 mod vault;

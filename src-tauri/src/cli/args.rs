@@ -64,6 +64,30 @@ pub enum Command {
     /// Keep an account's backup (recovery) codes.
     #[command(subcommand)]
     BackupCodes(BackupCodesCommand),
+    /// Import accounts from another authenticator's file (format sniffed
+    /// from the content). An encrypted file's password comes from
+    /// `TESSERA_IMPORT_PASSWORD` or a prompt.
+    Import {
+        file: PathBuf,
+        #[arg(long, value_name = "F")]
+        format: Option<crate::core::transfer::Format>,
+        /// Show what would be imported; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Export every account to a new file. Plaintext formats need
+    /// --yes-plaintext; the aegis-encrypted password comes from
+    /// `TESSERA_EXPORT_PASSWORD` or a prompt.
+    Export {
+        #[arg(long, value_name = "F")]
+        format: crate::core::transfer::ExportFormat,
+        #[arg(long, value_name = "PATH")]
+        out: PathBuf,
+        #[arg(long)]
+        yes_plaintext: bool,
+    },
     /// Change the vault password.
     ///
     /// The new password comes from `TESSERA_NEW_PASSWORD`,

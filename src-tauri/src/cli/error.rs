@@ -13,6 +13,10 @@ pub enum CliError {
     Vault(#[from] VaultError),
     #[error(transparent)]
     Settings(#[from] SettingsError),
+    #[error(transparent)]
+    Import(#[from] crate::core::transfer::ImportError),
+    #[error(transparent)]
+    Export(#[from] crate::core::transfer::ExportError),
     #[error("invalid otpauth URI: {0}")]
     Uri(OtpError),
     #[error("cannot compute the code: {0}")]

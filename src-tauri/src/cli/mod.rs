@@ -11,6 +11,7 @@ mod args;
 mod backup_codes;
 mod error;
 mod output;
+mod transfer;
 mod unlock;
 mod vault_setup;
 
@@ -65,6 +66,17 @@ fn run(command: Command, vault: &Path, password_file: Option<&PathBuf>) -> Resul
         Command::BackupCodes(BackupCodesCommand::Use { query, codes }) => {
             backup_codes::mark_used(&mut unlocked()?, &query, &codes)
         }
+        Command::Import {
+            file,
+            format,
+            dry_run,
+            json,
+        } => transfer::import(&mut unlocked()?, &file, format, dry_run, json),
+        Command::Export {
+            format,
+            out,
+            yes_plaintext,
+        } => transfer::export(&unlocked()?, format, &out, yes_plaintext),
         Command::Passwd { new_password_file } => vault_setup::passwd(
             vault,
             password_file,

@@ -14,6 +14,7 @@ mod account;
 mod base32;
 mod error;
 mod generate;
+pub mod migration;
 mod percent;
 mod uri;
 
@@ -21,6 +22,9 @@ pub use account::{
     Account, Algorithm, DEFAULT_DIGITS, DEFAULT_PERIOD, MAX_DIGITS, MIN_DIGITS, OtpKind,
     STEAM_DIGITS,
 };
+/// Base32 secrets as services show them (for forms that take one typed in).
+pub use base32::decode as decode_base32_secret;
 pub use error::OtpError;
 pub use generate::{Code, code_at, generate, generate_now};
+pub use migration::{MigrationBatch, MigrationError, format_migration_uris, parse_migration_uri};
 pub use uri::{format_uri, parse_uri};

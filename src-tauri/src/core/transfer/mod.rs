@@ -1,5 +1,521 @@
-//! Import and export: one module per foreign format, a sniffer that picks
-//! the format from the content, previews that classify each entry as new,
-//! duplicate or invalid, and Tessera's own encrypted backup format. Never
-//! writes to the vault itself: the caller commits a preview in one
-//! transaction.
+//! Import and export of accounts: one module per foreign format (each an
+//! [`Importer`] that parses into the neutral [`Parsed`] / [`ImportedItem`]),
+//! a sniffer that picks the format from the content ([`sniff()`]), a
+//! [`Preview`] that classifies each entry as new, duplicate or invalid and
+//! reports what the format could not carry, the exports ([`export`]) and
+//! Tessera's own encrypted backup ([`tessera_backup`]).
+//!
+//! Owns: reading and writing other programs' files, deciding what is a
+//! duplicate, and the loss report.
+//!
+//! Must never: write the vault except through [`Preview::commit`] (one
+//! transaction, all or nothing); put secret material (OTP secrets,
+//! passwords, keys, decrypted file contents) in an error, a log line or a
+//! `Debug` string; write a plaintext export without the caller's explicit
+//! consent; overwrite an existing file; import anything from Tauri or the
+//! UI.
+
+pub mod aegis;
+pub mod andotp;
+pub mod bitwarden;
+pub mod ente;
+pub mod export;
+pub mod freeotp;
+pub mod google;
+pub mod otpauth_list;
+pub mod proton;
+pub mod steam;
+pub mod tessera_backup;
+pub mod twofas;
+
+mod error;
+mod preview;
+mod sniff;
+
+use std::fmt;
+use std::path::Path;
+use std::str::FromStr;
+
+use aes_gcm::aead::{AeadInOut, KeyInit};
+use aes_gcm::{Aes256Gcm, Nonce, Tag};
+use serde::Serialize;
+use zeroize::Zeroizing;
+
+pub use error::{ExportError, ImportError};
+pub use export::ExportFormat;
+pub use preview::{Preview, PreviewEntry, Status};
+pub use sniff::{Sniffed, sniff};
+
+use crate::core::otp::{Account, Algorithm, OtpError, OtpKind};
+use crate::core::secret::{SecretBytes, SecretString};
+use crate::core::vault::Details;
+
+/// The file formats Tessera reads. Serializes as its [`Format::id`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Format {
+    /// One `otpauth://` URI per line (comments with `#` allowed).
+    OtpauthList,
+    /// Google Authenticator `otpauth-migration://offline?data=` lines.
+    GoogleMigration,
+    /// Aegis vault JSON, plain or encrypted.
+    Aegis,
+    /// 2FAS `.2fas` / JSON backup, schemas 1–4, plain or encrypted.
+    TwoFas,
+    /// andOTP JSON backup.
+    AndOtp,
+    /// andOTP encrypted backup (`.json.aes`).
+    AndOtpEncrypted,
+    /// Bitwarden unencrypted JSON export.
+    BitwardenJson,
+    /// Bitwarden CSV export.
+    BitwardenCsv,
+    /// Ente Auth plain-text export.
+    Ente,
+    /// `FreeOTP+` JSON export.
+    FreeOtpPlus,
+    /// Proton Authenticator JSON export.
+    Proton,
+    /// Steam Guard `maFile` (Steam Desktop Authenticator and the like).
+    Steam,
+    /// Tessera's own encrypted backup (a vault snapshot).
+    TesseraBackup,
+}
+
+impl Format {
+    /// Every format, in the order `--format` lists them.
+    pub const ALL: [Self; 13] = [
+        Self::OtpauthList,
+        Self::GoogleMigration,
+        Self::Aegis,
+        Self::TwoFas,
+        Self::AndOtp,
+        Self::AndOtpEncrypted,
+        Self::BitwardenJson,
+        Self::BitwardenCsv,
+        Self::Ente,
+        Self::FreeOtpPlus,
+        Self::Proton,
+        Self::Steam,
+        Self::TesseraBackup,
+    ];
+
+    /// The name `--format` takes.
+    pub const fn id(self) -> &'static str {
+        match self {
+            Self::OtpauthList => "otpauth",
+            Self::GoogleMigration => "google",
+            Self::Aegis => "aegis",
+            Self::TwoFas => "2fas",
+            Self::AndOtp => "andotp",
+            Self::AndOtpEncrypted => "andotp-encrypted",
+            Self::BitwardenJson => "bitwarden-json",
+            Self::BitwardenCsv => "bitwarden-csv",
+            Self::Ente => "ente",
+            Self::FreeOtpPlus => "freeotp-plus",
+            Self::Proton => "proton",
+            Self::Steam => "steam",
+            Self::TesseraBackup => "tessera",
+        }
+    }
+
+    /// The name people know the format by.
+    pub const fn title(self) -> &'static str {
+        match self {
+            Self::OtpauthList => "otpauth URI list",
+            Self::GoogleMigration => "Google Authenticator export",
+            Self::Aegis => "Aegis vault",
+            Self::TwoFas => "2FAS backup",
+            Self::AndOtp => "andOTP backup",
+            Self::AndOtpEncrypted => "andOTP encrypted backup",
+            Self::BitwardenJson => "Bitwarden JSON export",
+            Self::BitwardenCsv => "Bitwarden CSV export",
+            Self::Ente => "Ente Auth export",
+            Self::FreeOtpPlus => "FreeOTP+ export",
+            Self::Proton => "Proton Authenticator export",
+            Self::Steam => "Steam Guard maFile",
+            Self::TesseraBackup => "Tessera backup",
+        }
+    }
+}
+
+impl Serialize for Format {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.id())
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.title())
+    }
+}
+
+/// A `--format` name that is not one of [`Format::id`] (or
+/// [`ExportFormat::id`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown format `{name}`: expected one of {expected}")]
+pub struct UnknownFormatName {
+    pub name: String,
+    /// The valid names, comma-separated.
+    pub expected: String,
+}
+
+impl UnknownFormatName {
+    pub(crate) fn new(name: &str, ids: impl IntoIterator<Item = &'static str>) -> Self {
+        Self {
+            name: name.to_owned(),
+            expected: ids.into_iter().collect::<Vec<_>>().join(", "),
+        }
+    }
+}
+
+impl FromStr for Format {
+    type Err = UnknownFormatName;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let lower = s.trim().to_ascii_lowercase();
+        Self::ALL
+            .into_iter()
+            .find(|format| format.id() == lower)
+            .or(match lower.as_str() {
+                "uri" | "uris" | "otpauth-list" => Some(Self::OtpauthList),
+                "google-migration" | "otpauth-migration" => Some(Self::GoogleMigration),
+                "twofas" => Some(Self::TwoFas),
+                "bitwarden" => Some(Self::BitwardenJson),
+                "freeotp" | "freeotp+" => Some(Self::FreeOtpPlus),
+                "mafile" => Some(Self::Steam),
+                _ => None,
+            })
+            .ok_or_else(|| UnknownFormatName::new(s, Self::ALL.map(Self::id)))
+    }
+}
+
+/// One account read from a file: its cryptographic identity and the
+/// display data the format carried (tags from groups or folders, favourite,
+/// note). Icons are never imported (they would be image data or another
+/// app's icon pack); the loss report says so.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportedItem {
+    pub account: Account,
+    pub details: Details,
+}
+
+impl ImportedItem {
+    /// An item with no display data.
+    pub fn new(account: Account) -> Self {
+        Self {
+            account,
+            details: Details::default(),
+        }
+    }
+}
+
+/// An entry of the file that cannot become an account, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InvalidItem {
+    /// What the file calls it (issuer and name, or the entry's title), for
+    /// the user to find it; never secret material.
+    pub label: String,
+    /// The problem, e.g. "the secret is not valid base32".
+    pub reason: String,
+}
+
+/// Something the source file could not carry, or that Tessera does not
+/// import, said once per file (e.g. "icons are not imported (3 entries had
+/// one)").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Loss {
+    pub message: String,
+}
+
+impl Loss {
+    pub fn new(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+        }
+    }
+}
+
+/// What an importer read: every entry in file order (an account or the
+/// reason it is not one) and the losses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Parsed {
+    pub format: Format,
+    pub entries: Vec<Result<ImportedItem, InvalidItem>>,
+    pub losses: Vec<Loss>,
+}
+
+impl Parsed {
+    pub(crate) fn new(format: Format) -> Self {
+        Self {
+            format,
+            entries: Vec::new(),
+            losses: Vec::new(),
+        }
+    }
+
+    /// The accounts read, in file order.
+    pub fn items(&self) -> impl Iterator<Item = &ImportedItem> {
+        self.entries.iter().filter_map(|e| e.as_ref().ok())
+    }
+
+    /// The entries that could not be read.
+    pub fn invalid(&self) -> impl Iterator<Item = &InvalidItem> {
+        self.entries.iter().filter_map(|e| e.as_ref().err())
+    }
+
+    pub(crate) fn push_loss(&mut self, message: impl Into<String>) {
+        self.losses.push(Loss::new(message));
+    }
+
+    /// Adds "icons are not imported" when `count` entries had one.
+    pub(crate) fn icons_dropped(&mut self, count: usize) {
+        if count > 0 {
+            self.push_loss(format!(
+                "icons are not imported ({count} {} had one)",
+                plural(count, "entry", "entries")
+            ));
+        }
+    }
+
+    /// `Empty` when the file held nothing at all.
+    pub(crate) fn non_empty(self) -> Result<Self, ImportError> {
+        if self.entries.is_empty() {
+            Err(ImportError::Empty {
+                format: self.format,
+            })
+        } else {
+            Ok(self)
+        }
+    }
+}
+
+/// One foreign format: bytes (and a password for encrypted files) to
+/// [`Parsed`]. Implemented by a unit struct in each format's module.
+pub trait Importer {
+    /// The format this importer reads.
+    const FORMAT: Format;
+
+    /// Parses a whole file. Errors are about the file as a whole; a bad
+    /// entry becomes an [`InvalidItem`].
+    fn import(bytes: &[u8], password: Option<&SecretString>) -> Result<Parsed, ImportError>;
+}
+
+/// Reads `bytes` as `format`, or as the sniffed format when `None`.
+///
+/// `UnknownFormat` when sniffing finds nothing; `PasswordRequired` for an
+/// encrypted file without `password`; `WrongPassword`; `Malformed`;
+/// `Unsupported`; `Empty`.
+pub fn import(
+    bytes: &[u8],
+    format: Option<Format>,
+    password: Option<&SecretString>,
+) -> Result<Parsed, ImportError> {
+    let format = match format {
+        Some(format) => format,
+        None => sniff(bytes)?.format,
+    };
+    match format {
+        Format::OtpauthList => otpauth_list::OtpauthList::import(bytes, password),
+        Format::GoogleMigration => google::GoogleMigration::import(bytes, password),
+        Format::Aegis => aegis::Aegis::import(bytes, password),
+        Format::TwoFas => twofas::TwoFas::import(bytes, password),
+        Format::AndOtp => andotp::AndOtp::import(bytes, password),
+        Format::AndOtpEncrypted => andotp::AndOtpEncrypted::import(bytes, password),
+        Format::BitwardenJson => bitwarden::BitwardenJson::import(bytes, password),
+        Format::BitwardenCsv => bitwarden::BitwardenCsv::import(bytes, password),
+        Format::Ente => ente::Ente::import(bytes, password),
+        Format::FreeOtpPlus => freeotp::FreeOtpPlus::import(bytes, password),
+        Format::Proton => proton::Proton::import(bytes, password),
+        Format::Steam => steam::Steam::import(bytes, password),
+        Format::TesseraBackup => tessera_backup::TesseraBackup::import(bytes, password),
+    }
+}
+
+/// [`import`] of the file at `path`.
+pub fn import_file(
+    path: &Path,
+    format: Option<Format>,
+    password: Option<&SecretString>,
+) -> Result<Parsed, ImportError> {
+    let bytes = Zeroizing::new(std::fs::read(path).map_err(|source| ImportError::Io {
+        path: path.to_owned(),
+        source,
+    })?);
+    import(&bytes, format, password)
+}
+
+// ---- helpers shared by the format modules ----
+
+pub(crate) const fn plural(count: usize, one: &'static str, many: &'static str) -> &'static str {
+    if count == 1 { one } else { many }
+}
+
+/// `Issuer:name` or whichever is not empty, for messages.
+pub(crate) fn label_of(issuer: &str, name: &str) -> String {
+    match (issuer.is_empty(), name.is_empty()) {
+        (false, false) => format!("{issuer}:{name}"),
+        (false, true) => issuer.to_owned(),
+        (true, false) => name.to_owned(),
+        (true, true) => "(unnamed)".to_owned(),
+    }
+}
+
+/// Decodes base32 as authenticators write it: any case, spaces, hyphens
+/// and `=` padding ignored.
+pub(crate) fn base32_secret(text: &str) -> Result<SecretBytes, String> {
+    let mut clean = Zeroizing::new(String::with_capacity(text.len()));
+    for c in text.chars() {
+        if !matches!(c, ' ' | '-' | '=' | '\t' | '\n' | '\r') {
+            clean.push(c.to_ascii_uppercase());
+        }
+    }
+    if clean.is_empty() {
+        return Err(OtpError::EmptySecret.to_string());
+    }
+    data_encoding::BASE32_NOPAD
+        .decode(clean.as_bytes())
+        .map(SecretBytes::new)
+        .map_err(|_| "the secret is not valid base32".to_owned())
+}
+
+/// Base32 without padding, upper case (as Aegis writes secrets).
+pub(crate) fn base32_encode(bytes: &[u8]) -> String {
+    data_encoding::BASE32_NOPAD.encode(bytes)
+}
+
+/// Standard base64, padding optional, whitespace ignored.
+pub(crate) fn base64_decode(text: &str) -> Option<Zeroizing<Vec<u8>>> {
+    let clean: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    let trimmed = clean.trim_end_matches('=');
+    data_encoding::BASE64_NOPAD
+        .decode(trimmed.as_bytes())
+        .ok()
+        .map(Zeroizing::new)
+}
+
+/// Lower- or upper-case hex.
+pub(crate) fn hex_decode(text: &str) -> Option<Vec<u8>> {
+    data_encoding::HEXLOWER_PERMISSIVE
+        .decode(text.trim().as_bytes())
+        .ok()
+}
+
+pub(crate) fn hex_encode(bytes: &[u8]) -> String {
+    data_encoding::HEXLOWER.encode(bytes)
+}
+
+/// `SHA1`, `sha-256`, `HmacSHA512`, ...; `None` for anything else.
+pub(crate) fn algorithm_named(name: &str) -> Option<Algorithm> {
+    let name = name.trim();
+    let name = name
+        .strip_prefix("Hmac")
+        .or_else(|| name.strip_prefix("HMAC"))
+        .unwrap_or(name);
+    name.parse().ok()
+}
+
+/// A validated account, or the (secret-free) reason it is not one.
+pub(crate) fn make_account(
+    issuer: &str,
+    name: &str,
+    secret: SecretBytes,
+    algorithm: Algorithm,
+    digits: u8,
+    kind: OtpKind,
+) -> Result<Account, String> {
+    Account::new(issuer, name, secret, algorithm, digits, kind).map_err(|e| e.to_string())
+}
+
+/// A number from a JSON field that must fit `T`.
+pub(crate) fn fits<T: TryFrom<u64>>(value: u64, what: &str) -> Result<T, String> {
+    T::try_from(value).map_err(|_| format!("{what} {value} is out of range"))
+}
+
+/// AES-256-GCM decryption of `ciphertext || tag` (a 16-byte tag at the
+/// end). `None` when the key is wrong or the data was changed.
+pub(crate) fn aes_gcm_open(
+    key: &[u8],
+    nonce: &[u8],
+    ciphertext_and_tag: &[u8],
+) -> Option<Zeroizing<Vec<u8>>> {
+    const TAG_LEN: usize = 16;
+    let cipher = Aes256Gcm::new_from_slice(key).ok()?;
+    let nonce = Nonce::try_from(nonce).ok()?;
+    let body_len = ciphertext_and_tag.len().checked_sub(TAG_LEN)?;
+    let tag = Tag::try_from(&ciphertext_and_tag[body_len..]).ok()?;
+    let mut buffer = Zeroizing::new(ciphertext_and_tag[..body_len].to_vec());
+    cipher
+        .decrypt_inout_detached(&nonce, b"", buffer.as_mut_slice().into(), &tag)
+        .ok()?;
+    Some(buffer)
+}
+
+/// AES-256-GCM encryption: `ciphertext || tag`.
+pub(crate) fn aes_gcm_seal(
+    key: &[u8],
+    nonce: &[u8],
+    plaintext: &[u8],
+) -> Result<Vec<u8>, ExportError> {
+    let crypto = |what: &str| ExportError::Crypto {
+        what: what.to_owned(),
+    };
+    let cipher = Aes256Gcm::new_from_slice(key).map_err(|_| crypto("bad key length"))?;
+    let nonce = Nonce::try_from(nonce).map_err(|_| crypto("bad nonce length"))?;
+    let mut out = plaintext.to_vec();
+    let tag = cipher
+        .encrypt_inout_detached(&nonce, b"", out.as_mut_slice().into())
+        .map_err(|_| crypto("AES-GCM refused the message"))?;
+    out.extend_from_slice(tag.as_slice());
+    Ok(out)
+}
+
+/// Random bytes from the operating system.
+pub(crate) fn random_bytes<const N: usize>() -> Result<[u8; N], ExportError> {
+    let mut out = [0u8; N];
+    getrandom::fill(&mut out).map_err(|_| ExportError::Crypto {
+        what: "no randomness from the operating system".to_owned(),
+    })?;
+    Ok(out)
+}
+
+/// The text of a file that must be UTF-8 (a BOM is skipped).
+pub(crate) fn utf8(format: Format, bytes: &[u8]) -> Result<&str, ImportError> {
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        ImportError::malformed(
+            format,
+            format!("byte {}", e.valid_up_to()),
+            "the file is not UTF-8 text",
+        )
+    })?;
+    Ok(text.strip_prefix('\u{feff}').unwrap_or(text))
+}
+
+/// Parses JSON into a private wire type, with a secret-free error.
+pub(crate) fn from_json<T: serde::de::DeserializeOwned>(
+    format: Format,
+    bytes: &[u8],
+) -> Result<T, ImportError> {
+    serde_json::from_slice(bytes).map_err(|e| ImportError::json(format, &e))
+}
+
+/// A value read from a file that holds secret material (a secret field, a
+/// URI): wiped when dropped. Private wire types use it instead of plain
+/// `String`s.
+#[derive(Default)]
+pub(crate) struct Wiped<T: zeroize::Zeroize>(Zeroizing<T>);
+
+impl<T: zeroize::Zeroize> std::ops::Deref for Wiped<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<'de, T: zeroize::Zeroize + serde::Deserialize<'de>> serde::Deserialize<'de> for Wiped<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        T::deserialize(deserializer).map(|value| Self(Zeroizing::new(value)))
+    }
+}

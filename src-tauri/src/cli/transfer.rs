@@ -1,0 +1,283 @@
+//! `import` and `export`: moving accounts between Tessera and other
+//! authenticators' files.
+//!
+//! `tessera import FILE [--format F] [--dry-run] [--json]` previews the file
+//! against the vault (new / duplicate / repeated / invalid, and what the
+//! format could not carry) and, unless `--dry-run`, adds the new accounts in
+//! one transaction. An encrypted file's password comes from
+//! `TESSERA_IMPORT_PASSWORD` or a prompt.
+//!
+//! `tessera export --format otpauth|aegis|aegis-encrypted|tessera|google-qr
+//! --out PATH [--yes-plaintext]` writes a new file (never overwrites);
+//! plaintext formats refuse without `--yes-plaintext`. The password of an
+//! `aegis-encrypted` export comes from `TESSERA_EXPORT_PASSWORD` or a prompt
+//! (asked twice); a `tessera` backup keeps the vault's password.
+//!
+//! Must never: print a secret (the preview shows labels and statuses only),
+//! or write the vault anywhere but through `Preview::commit`.
+
+use std::io::IsTerminal;
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::core::secret::SecretString;
+use crate::core::transfer::export::{self, ExportOptions};
+use crate::core::transfer::{
+    self, ExportFormat, Format, ImportError, Parsed, Preview, PreviewEntry, Status,
+};
+use crate::core::vault::Vault;
+
+use super::error::CliError;
+use super::output;
+use super::unlock::given_password;
+
+/// The environment variable holding the password of an encrypted file to
+/// import.
+pub const IMPORT_PASSWORD_ENV: &str = "TESSERA_IMPORT_PASSWORD";
+/// The environment variable holding the password of an encrypted export.
+pub const EXPORT_PASSWORD_ENV: &str = "TESSERA_EXPORT_PASSWORD";
+
+/// `tessera import`.
+pub fn import(
+    vault: &mut Vault,
+    file: &Path,
+    format: Option<Format>,
+    dry_run: bool,
+    json: bool,
+) -> Result<(), CliError> {
+    let parsed = read(file, format)?;
+    let preview = Preview::new(parsed, vault.entries()?);
+    let report = Report::from(&preview);
+    let ids = if dry_run {
+        Vec::new()
+    } else {
+        preview.commit(vault)?
+    };
+    if json {
+        return output::json(&JsonReport {
+            report,
+            dry_run,
+            imported: ids.iter().map(|id| id.hyphenated().to_string()).collect(),
+        });
+    }
+    report.print()?;
+    if dry_run {
+        output::line(&format!(
+            "dry run: nothing written ({} would be added)",
+            report.new
+        ))
+    } else {
+        output::line(&format!(
+            "imported {} {}",
+            ids.len(),
+            if ids.len() == 1 {
+                "account"
+            } else {
+                "accounts"
+            }
+        ))
+    }
+}
+
+/// Reads `file`, asking for its password only if it turns out to need one.
+fn read(file: &Path, format: Option<Format>) -> Result<Parsed, CliError> {
+    let bytes = zeroize::Zeroizing::new(
+        std::fs::read(file)
+            .map_err(|e| CliError::io(format!("cannot read {}", file.display()), e))?,
+    );
+    let format = match format {
+        Some(format) => format,
+        None => transfer::sniff(&bytes)?.format,
+    };
+    match transfer::import(&bytes, Some(format), None) {
+        Err(ImportError::PasswordRequired { format }) => {
+            let password = match given_password(IMPORT_PASSWORD_ENV, None)? {
+                Some(password) => password,
+                None => prompt(
+                    &format!("Password of the {format} {}: ", file.display()),
+                    IMPORT_PASSWORD_ENV,
+                )?,
+            };
+            Ok(transfer::import(&bytes, Some(format), Some(&password))?)
+        }
+        other => Ok(other?),
+    }
+}
+
+/// Asks on the terminal without echo; a script gets an error naming
+/// `env_var` instead of a prompt that blocks.
+fn prompt(label: &str, env_var: &str) -> Result<SecretString, CliError> {
+    let no_password = || {
+        CliError::Password(format!(
+            "the file is encrypted: set {env_var} or run in a terminal"
+        ))
+    };
+    if !std::io::stdin().is_terminal() {
+        return Err(no_password());
+    }
+    rpassword::prompt_password(label)
+        .map(SecretString::new)
+        .map_err(|_| no_password())
+}
+
+/// `tessera export`.
+pub fn export(
+    vault: &Vault,
+    format: ExportFormat,
+    out: &Path,
+    yes_plaintext: bool,
+) -> Result<(), CliError> {
+    if format.is_plaintext() && !yes_plaintext {
+        return Err(transfer::ExportError::PlaintextNotConfirmed {
+            format: format.id(),
+        }
+        .into());
+    }
+    let password = if format == ExportFormat::AegisEncrypted {
+        Some(export_password()?)
+    } else {
+        None
+    };
+    let options = ExportOptions {
+        password: password.as_ref(),
+        allow_plaintext: yes_plaintext,
+        ..ExportOptions::default()
+    };
+    let summary = export::write_file(vault, format, out, &options)?;
+    let count = summary.written;
+    for item in &summary.left_out {
+        eprintln!("tessera: left out {}: {}", item.label, item.reason);
+    }
+    for what in &summary.not_written {
+        eprintln!("tessera: {format} cannot hold {what}: not written");
+    }
+    output::line(&format!(
+        "exported {count} {} to {} ({format})",
+        if count == 1 { "account" } else { "accounts" },
+        out.display()
+    ))?;
+    if format == ExportFormat::GoogleMigration {
+        output::line(
+            "the file holds one otpauth-migration:// URI per QR code; QR images are not rendered yet",
+        )?;
+    }
+    if format.is_plaintext() {
+        eprintln!(
+            "tessera: {} holds every secret in plain text: keep it safe and delete it when done",
+            out.display()
+        );
+    }
+    Ok(())
+}
+
+fn export_password() -> Result<SecretString, CliError> {
+    if let Some(password) = given_password(EXPORT_PASSWORD_ENV, None)? {
+        return Ok(password);
+    }
+    let first = prompt("Password for the export: ", EXPORT_PASSWORD_ENV)?;
+    if first.is_empty() {
+        return Err(CliError::Password(
+            "the password must not be empty".to_owned(),
+        ));
+    }
+    let again = prompt("Repeat it: ", EXPORT_PASSWORD_ENV)?;
+    if first != again {
+        return Err(CliError::Password("the two passwords differ".to_owned()));
+    }
+    Ok(first)
+}
+
+/// The preview as `import` prints it (labels and statuses, never secrets).
+#[derive(Serialize)]
+struct Report {
+    format: Format,
+    new: usize,
+    duplicate: usize,
+    repeated: usize,
+    invalid: usize,
+    entries: Vec<ReportEntry>,
+    losses: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct ReportEntry {
+    position: usize,
+    label: String,
+    status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    detail: Option<String>,
+}
+
+#[derive(Serialize)]
+struct JsonReport {
+    #[serde(flatten)]
+    report: Report,
+    dry_run: bool,
+    imported: Vec<String>,
+}
+
+impl From<&PreviewEntry> for ReportEntry {
+    fn from(entry: &PreviewEntry) -> Self {
+        let detail = match &entry.status {
+            Status::New => None,
+            Status::Duplicate { existing } => Some(format!("already in the vault as {existing}")),
+            Status::RepeatedInFile { position } => Some(format!("same as entry {position}")),
+            Status::Invalid { reason } => Some(reason.clone()),
+        };
+        Self {
+            position: entry.position,
+            label: entry.label.clone(),
+            status: entry.status.name(),
+            detail,
+        }
+    }
+}
+
+impl From<&Preview> for Report {
+    fn from(preview: &Preview) -> Self {
+        Self {
+            format: preview.format,
+            new: preview.count("new"),
+            duplicate: preview.count("duplicate"),
+            repeated: preview.count("repeated"),
+            invalid: preview.count("invalid"),
+            entries: preview.entries.iter().map(ReportEntry::from).collect(),
+            losses: preview.losses.iter().map(|l| l.message.clone()).collect(),
+        }
+    }
+}
+
+impl Report {
+    fn print(&self) -> Result<(), CliError> {
+        output::line(&format!(
+            "{}: {} {} ({} new, {} already in the vault, {} repeated, {} invalid)",
+            self.format,
+            self.entries.len(),
+            if self.entries.len() == 1 {
+                "entry"
+            } else {
+                "entries"
+            },
+            self.new,
+            self.duplicate,
+            self.repeated,
+            self.invalid
+        ))?;
+        for entry in &self.entries {
+            let detail = entry
+                .detail
+                .as_deref()
+                .map(|d| format!(" ({d})"))
+                .unwrap_or_default();
+            output::line(&format!(
+                "  {:>4}  {:<9}  {}{detail}",
+                entry.position, entry.status, entry.label
+            ))?;
+        }
+        for loss in &self.losses {
+            output::line(&format!("  note: {loss}"))?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,155 @@
+//! andOTP backups: the plain JSON array and the encrypted `.json.aes`
+//! (a 4-byte big-endian PBKDF2 iteration count, 12-byte salt, 12-byte
+//! nonce, then AES-256-GCM ciphertext and tag under
+//! PBKDF2-HMAC-SHA1(password, salt, iterations)).
+//!
+//! Must never: put the password, a key, a secret or decrypted content into
+//! an error.
+
+use serde::Deserialize;
+use zeroize::Zeroizing;
+
+use super::{
+    Format, ImportError, ImportedItem, Importer, InvalidItem, Parsed, aes_gcm_open,
+    algorithm_named, base32_secret, fits, label_of, make_account,
+};
+use crate::core::otp::{Algorithm, OtpKind};
+use crate::core::secret::SecretString;
+use crate::core::vault::Details;
+
+/// Importer for [`Format::AndOtp`].
+pub struct AndOtp;
+/// Importer for [`Format::AndOtpEncrypted`].
+pub struct AndOtpEncrypted;
+
+#[derive(Deserialize)]
+struct Entry {
+    secret: super::Wiped<String>,
+    #[serde(default)]
+    issuer: String,
+    #[serde(default)]
+    label: String,
+    #[serde(default)]
+    digits: Option<u64>,
+    #[serde(rename = "type", default)]
+    kind: Option<String>,
+    #[serde(default)]
+    algorithm: Option<String>,
+    #[serde(default)]
+    period: Option<u64>,
+    #[serde(default)]
+    counter: Option<u64>,
+    #[serde(default)]
+    tags: Vec<String>,
+    #[serde(default)]
+    thumbnail: Option<String>,
+}
+
+fn read(format: Format, bytes: &[u8]) -> Result<Parsed, ImportError> {
+    let entries: Vec<Entry> = super::from_json(format, bytes)?;
+    let mut parsed = Parsed::new(format);
+    let icons = entries
+        .iter()
+        .filter(|e| e.thumbnail.as_deref().is_some_and(|t| t != "Default"))
+        .count();
+    for entry in entries {
+        parsed.entries.push(read_entry(entry));
+    }
+    parsed.icons_dropped(icons);
+    parsed.non_empty()
+}
+
+fn read_entry(entry: Entry) -> Result<ImportedItem, InvalidItem> {
+    // Old andOTP versions put `Issuer - name` or `Issuer:name` in the label.
+    let (issuer, name) = if entry.issuer.is_empty() {
+        match entry.label.split_once(':') {
+            Some((i, n)) => (i.trim().to_owned(), n.trim().to_owned()),
+            None => (String::new(), entry.label.clone()),
+        }
+    } else {
+        (entry.issuer.clone(), entry.label.clone())
+    };
+    let invalid = |reason: String| InvalidItem {
+        label: label_of(&issuer, &name),
+        reason,
+    };
+    let algorithm = match &entry.algorithm {
+        None => Algorithm::Sha1,
+        Some(a) => algorithm_named(a).ok_or_else(|| invalid(format!("unknown algorithm `{a}`")))?,
+    };
+    let period = fits::<u32>(entry.period.unwrap_or(30), "period").map_err(&invalid)?;
+    let kind = match entry
+        .kind
+        .as_deref()
+        .map(str::to_ascii_uppercase)
+        .as_deref()
+    {
+        None | Some("TOTP") => OtpKind::Totp { period },
+        Some("HOTP") => OtpKind::Hotp {
+            counter: entry.counter.unwrap_or(0),
+        },
+        Some("STEAM") => OtpKind::Steam { period },
+        Some(other) => return Err(invalid(format!("{other} tokens are not supported"))),
+    };
+    let digits = fits::<u8>(
+        entry.digits.unwrap_or(u64::from(kind.default_digits())),
+        "digits",
+    )
+    .map_err(&invalid)?;
+    let secret = base32_secret(&entry.secret).map_err(&invalid)?;
+    let account =
+        make_account(&issuer, &name, secret, algorithm, digits, kind).map_err(&invalid)?;
+    Ok(ImportedItem {
+        account,
+        details: Details {
+            tags: entry.tags,
+            ..Details::default()
+        },
+    })
+}
+
+impl Importer for AndOtp {
+    const FORMAT: Format = Format::AndOtp;
+
+    fn import(bytes: &[u8], _password: Option<&SecretString>) -> Result<Parsed, ImportError> {
+        read(Self::FORMAT, bytes)
+    }
+}
+
+const HEADER_LEN: usize = 4 + 12 + 12;
+const MAX_ITERATIONS: u32 = 10_000_000;
+
+impl Importer for AndOtpEncrypted {
+    const FORMAT: Format = Format::AndOtpEncrypted;
+
+    fn import(bytes: &[u8], password: Option<&SecretString>) -> Result<Parsed, ImportError> {
+        let format = Self::FORMAT;
+        if bytes.len() < HEADER_LEN + 16 {
+            return Err(ImportError::malformed(
+                format,
+                "header",
+                "shorter than iterations, salt, nonce and tag",
+            ));
+        }
+        let iterations = u32::from_be_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
+        if iterations == 0 || iterations > MAX_ITERATIONS {
+            return Err(ImportError::malformed(
+                format,
+                "bytes 0–3",
+                format!("implausible PBKDF2 iteration count {iterations}"),
+            ));
+        }
+        let password = password.ok_or(ImportError::PasswordRequired { format })?;
+        let (salt, nonce, body) = (&bytes[4..16], &bytes[16..28], &bytes[HEADER_LEN..]);
+        let mut key = Zeroizing::new([0u8; 32]);
+        pbkdf2::pbkdf2_hmac::<sha1::Sha1>(
+            password.expose().as_bytes(),
+            salt,
+            iterations,
+            key.as_mut_slice(),
+        );
+        let plain = aes_gcm_open(key.as_slice(), nonce, body)
+            .ok_or(ImportError::WrongPassword { format })?;
+        read(format, &plain)
+    }
+}

@@ -1,0 +1,261 @@
+//! Exports: which formats Tessera writes ([`ExportFormat`]) and writing one
+//! to a new file ([`write_file`]). The formats themselves live in their
+//! modules (`otpauth_list`, `aegis`, `google`, `tessera_backup`).
+//!
+//! Must never: write a plaintext format without `allow_plaintext`;
+//! overwrite an existing file; leave a file readable by other users (0600
+//! on Unix); write a partial file under the final name.
+
+use std::fmt;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use zeroize::Zeroizing;
+
+use super::aegis::{self, ScryptCost};
+use super::{ExportError, InvalidItem, google, otpauth_list, tessera_backup};
+use crate::core::secret::SecretString;
+use crate::core::vault::{Entry, Vault};
+
+/// The formats `tessera export` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ExportFormat {
+    /// One `otpauth://` URI per line (plaintext).
+    Otpauth,
+    /// Aegis vault JSON, unencrypted (plaintext).
+    Aegis,
+    /// Aegis vault JSON, encrypted with a password (scrypt + AES-256-GCM).
+    AegisEncrypted,
+    /// Tessera's own backup (an encrypted vault snapshot, same password).
+    Tessera,
+    /// Google Authenticator migration URIs, one per QR batch (plaintext).
+    GoogleMigration,
+}
+
+impl ExportFormat {
+    pub const ALL: [Self; 5] = [
+        Self::Otpauth,
+        Self::Aegis,
+        Self::AegisEncrypted,
+        Self::Tessera,
+        Self::GoogleMigration,
+    ];
+
+    /// The name `--format` takes.
+    pub const fn id(self) -> &'static str {
+        match self {
+            Self::Otpauth => "otpauth",
+            Self::Aegis => "aegis",
+            Self::AegisEncrypted => "aegis-encrypted",
+            Self::Tessera => "tessera",
+            Self::GoogleMigration => "google-qr",
+        }
+    }
+
+    /// Whether the file holds the secrets readable by anyone who has it.
+    pub const fn is_plaintext(self) -> bool {
+        matches!(self, Self::Otpauth | Self::Aegis | Self::GoogleMigration)
+    }
+}
+
+impl fmt::Display for ExportFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
+impl FromStr for ExportFormat {
+    type Err = super::UnknownFormatName;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let lower = s.trim().to_ascii_lowercase();
+        Self::ALL
+            .into_iter()
+            .find(|f| f.id() == lower || (lower == "google" && *f == Self::GoogleMigration))
+            .ok_or_else(|| super::UnknownFormatName::new(s, Self::ALL.map(Self::id)))
+    }
+}
+
+/// How to export.
+#[derive(Debug, Clone, Copy)]
+pub struct ExportOptions<'a> {
+    /// The password of an encrypted Aegis export.
+    pub password: Option<&'a SecretString>,
+    /// The caller's explicit consent to write secrets in plain text.
+    pub allow_plaintext: bool,
+    /// scrypt cost of an encrypted Aegis export.
+    pub scrypt: ScryptCost,
+}
+
+impl Default for ExportOptions<'_> {
+    fn default() -> Self {
+        Self {
+            password: None,
+            allow_plaintext: false,
+            scrypt: ScryptCost::AEGIS,
+        }
+    }
+}
+
+/// The file content of `format` for `entries` (every format but
+/// [`ExportFormat::Tessera`], which copies the vault file: see
+/// [`write_file`]).
+pub fn render(
+    entries: &[Entry],
+    format: ExportFormat,
+    options: &ExportOptions<'_>,
+) -> Result<Zeroizing<Vec<u8>>, ExportError> {
+    if format.is_plaintext() && !options.allow_plaintext {
+        return Err(ExportError::PlaintextNotConfirmed {
+            format: format.id(),
+        });
+    }
+    let pairs = || entries.iter().map(|e| (&e.account, &e.details));
+    match format {
+        ExportFormat::Otpauth => {
+            let text = otpauth_list::export(entries.iter().map(|e| &e.account));
+            Ok(Zeroizing::new(text.as_bytes().to_vec()))
+        }
+        ExportFormat::Aegis => aegis::export_plain(pairs()),
+        ExportFormat::AegisEncrypted => {
+            let password = options.password.ok_or(ExportError::PasswordRequired {
+                format: format.id(),
+            })?;
+            aegis::export_encrypted(pairs(), password, options.scrypt).map(Zeroizing::new)
+        }
+        ExportFormat::GoogleMigration => {
+            let mut out = Zeroizing::new(Vec::new());
+            for uri in google::export(entries.iter().map(|e| &e.account)) {
+                let mut uri = Zeroizing::new(uri);
+                out.extend_from_slice(uri.as_bytes());
+                out.push(b'\n');
+                uri.clear();
+            }
+            Ok(out)
+        }
+        ExportFormat::Tessera => Err(ExportError::Crypto {
+            what: "a Tessera backup is written from the vault, not rendered".to_owned(),
+        }),
+    }
+}
+
+/// What [`write_file`] wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportSummary {
+    /// Accounts in the file.
+    pub written: usize,
+    /// Accounts the format cannot carry, left out, with the reason.
+    pub left_out: Vec<InvalidItem>,
+    /// Display data the format cannot carry and that was not written (e.g.
+    /// "tags of 3 accounts"), for the user to know before deleting the vault.
+    pub not_written: Vec<String>,
+}
+
+/// What of `entries`' display data `format` drops.
+pub fn not_written(entries: &[Entry], format: ExportFormat) -> Vec<String> {
+    let count = |f: &dyn Fn(&Entry) -> bool| entries.iter().filter(|e| f(e)).count();
+    let mut out = Vec::new();
+    let mut note = |n: usize, what: &str| {
+        if n > 0 {
+            out.push(format!(
+                "{what} of {n} {}",
+                super::plural(n, "account", "accounts")
+            ));
+        }
+    };
+    match format {
+        ExportFormat::Otpauth | ExportFormat::GoogleMigration => {
+            note(count(&|e| !e.details.tags.is_empty()), "tags");
+            note(count(&|e| e.details.favorite), "the favourite mark");
+            note(count(&|e| !e.details.note.is_empty()), "notes");
+            note(count(&|e| !e.backup_codes.is_empty()), "backup codes");
+        }
+        ExportFormat::Aegis | ExportFormat::AegisEncrypted => {
+            note(count(&|e| e.details.icon.is_some()), "icon references");
+            note(count(&|e| !e.backup_codes.is_empty()), "backup codes");
+        }
+        ExportFormat::Tessera => {}
+    }
+    out
+}
+
+/// The accounts of `entries` that `format` cannot carry, and why.
+pub fn left_out(entries: &[Entry], format: ExportFormat) -> Vec<InvalidItem> {
+    match format {
+        ExportFormat::GoogleMigration => google::left_out(entries.iter().map(|e| &e.account)),
+        _ => Vec::new(),
+    }
+}
+
+/// Exports every account of `vault` (unlocked) as `format` into `dest`,
+/// which must not exist.
+///
+/// `PlaintextNotConfirmed`, `PasswordRequired`, `AlreadyExists`, `Io`,
+/// `Vault(Locked)`.
+pub fn write_file(
+    vault: &Vault,
+    format: ExportFormat,
+    dest: &Path,
+    options: &ExportOptions<'_>,
+) -> Result<ExportSummary, ExportError> {
+    let entries = vault.entries()?;
+    if dest.exists() {
+        return Err(ExportError::AlreadyExists {
+            path: dest.to_owned(),
+        });
+    }
+    if format == ExportFormat::Tessera {
+        tessera_backup::export(vault, dest)?;
+    } else {
+        let content = render(entries, format, options)?;
+        write_new(dest, &content)?;
+    }
+    let left_out = left_out(entries, format);
+    Ok(ExportSummary {
+        written: entries.len() - left_out.len(),
+        left_out,
+        not_written: not_written(entries, format),
+    })
+}
+
+/// Writes `content` to a temporary sibling, then links it to `dest`
+/// without replacing anything.
+fn write_new(dest: &Path, content: &[u8]) -> Result<(), ExportError> {
+    let io = |path: &Path| {
+        let path = path.to_owned();
+        move |source| ExportError::Io { path, source }
+    };
+    let suffix = super::random_bytes::<6>()?;
+    let mut tmp_name = dest.as_os_str().to_owned();
+    tmp_name.push(format!(".partial-{}", super::hex_encode(&suffix)));
+    let tmp = PathBuf::from(tmp_name);
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let written = options
+        .open(&tmp)
+        .and_then(|mut file| {
+            file.write_all(content)?;
+            file.sync_all()
+        })
+        .map_err(io(&tmp));
+    let linked = written.and_then(|()| {
+        std::fs::hard_link(&tmp, dest).map_err(|source| {
+            if source.kind() == std::io::ErrorKind::AlreadyExists {
+                ExportError::AlreadyExists {
+                    path: dest.to_owned(),
+                }
+            } else {
+                ExportError::Io {
+                    path: dest.to_owned(),
+                    source,
+                }
+            }
+        })
+    });
+    let _ = std::fs::remove_file(&tmp);
+    linked
+}
