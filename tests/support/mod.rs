@@ -2,6 +2,7 @@
 
 pub mod cli;
 pub mod display;
+pub mod reference_server;
 
 use std::path::PathBuf;
 

@@ -88,6 +88,9 @@ pub enum Command {
         #[arg(long)]
         yes_plaintext: bool,
     },
+    /// Drive 2FA enrolment, login and disabling on remote servers.
+    #[command(subcommand)]
+    Server(super::server::ServerCommand),
     /// Change the vault password.
     ///
     /// The new password comes from `TESSERA_NEW_PASSWORD`,

@@ -14,6 +14,8 @@ pub enum CliError {
     #[error(transparent)]
     Settings(#[from] SettingsError),
     #[error(transparent)]
+    Server(#[from] crate::core::server::ServerError),
+    #[error(transparent)]
     Import(#[from] crate::core::transfer::ImportError),
     #[error(transparent)]
     Export(#[from] crate::core::transfer::ExportError),

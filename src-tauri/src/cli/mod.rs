@@ -11,6 +11,7 @@ mod args;
 mod backup_codes;
 mod error;
 mod output;
+mod server;
 mod transfer;
 mod unlock;
 mod vault_setup;
@@ -77,6 +78,7 @@ fn run(command: Command, vault: &Path, password_file: Option<&PathBuf>) -> Resul
             out,
             yes_plaintext,
         } => transfer::export(&unlocked()?, format, &out, yes_plaintext),
+        Command::Server(command) => server::run(command, vault, password_file, &clock),
         Command::Passwd { new_password_file } => vault_setup::passwd(
             vault,
             password_file,

@@ -1,0 +1,349 @@
+//! [`Http`]: the one HTTP client of the server module (reqwest + rustls),
+//! with the safety rules of `docs/server-profiles.md`: connect and total
+//! timeouts, a response size limit, plain `http://` only to loopback, and
+//! redirects followed only within the same origin.
+//!
+//! Must never: follow a redirect to another origin (the request carries a
+//! session), send anything to a non-loopback `http://` URL, read an
+//! unbounded body, or put a URL's query, a header value or a body into an
+//! error.
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use reqwest::{Method, Url, redirect};
+use serde_json::Value as Json;
+
+use super::error::ServerError;
+
+/// Limits of the client.
+#[derive(Clone, Copy, Debug)]
+pub struct HttpOptions {
+    /// Time allowed to open the connection (TCP + TLS).
+    pub connect_timeout: Duration,
+    /// Time allowed for a whole exchange, body included.
+    pub timeout: Duration,
+    /// Largest response body read, in bytes.
+    pub max_body_bytes: usize,
+}
+
+impl Default for HttpOptions {
+    fn default() -> Self {
+        Self {
+            connect_timeout: Duration::from_secs(10),
+            timeout: Duration::from_secs(30),
+            max_body_bytes: 2 * 1024 * 1024,
+        }
+    }
+}
+
+/// Most redirects followed (within the origin) for one request.
+const MAX_REDIRECTS: usize = 5;
+
+/// The HTTP client; cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Http {
+    client: reqwest::Client,
+    options: HttpOptions,
+}
+
+/// A request built from a profile.
+pub(crate) struct Request {
+    pub method: Method,
+    pub url: Url,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<Json>,
+}
+
+/// An answer, read in full (within the limit).
+#[derive(Debug)]
+pub(crate) struct Answer {
+    pub status: u16,
+    pub headers: HeaderMap,
+    /// The media type, lower case, without parameters; empty if none.
+    pub content_type: String,
+    pub body: Vec<u8>,
+}
+
+impl Answer {
+    /// Whether the status is 2xx.
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+
+    /// Whether the media type is JSON (`application/json`, `...+json`).
+    pub fn is_json(&self) -> bool {
+        self.content_type.ends_with("json")
+    }
+
+    /// Whether the media type is an image.
+    pub fn is_image(&self) -> bool {
+        self.content_type.starts_with("image/")
+    }
+
+    /// The body parsed as JSON: `None` if it is empty or not JSON-typed;
+    /// a `Protocol` error if it is JSON-typed but malformed.
+    pub fn json(&self) -> Result<Option<Json>, ServerError> {
+        if self.body.iter().all(u8::is_ascii_whitespace) || !self.is_json() {
+            return Ok(None);
+        }
+        serde_json::from_slice(&self.body)
+            .map(Some)
+            .map_err(|e| ServerError::protocol(format!("malformed JSON ({e})")))
+    }
+
+    /// `Retry-After` in seconds, if it is a number.
+    pub fn retry_after_header(&self) -> Option<u64> {
+        self.headers
+            .get(reqwest::header::RETRY_AFTER)?
+            .to_str()
+            .ok()?
+            .trim()
+            .parse()
+            .ok()
+    }
+}
+
+impl Http {
+    /// A client with `options`.
+    pub fn new(options: HttpOptions) -> Result<Self, ServerError> {
+        let policy = redirect::Policy::custom(|attempt| {
+            let same = attempt
+                .previous()
+                .first()
+                .is_some_and(|first| same_origin(first, attempt.url()));
+            if !same {
+                attempt.stop()
+            } else if attempt.previous().len() > MAX_REDIRECTS {
+                attempt.error("too many redirects")
+            } else {
+                attempt.follow()
+            }
+        });
+        let client = reqwest::Client::builder()
+            .connect_timeout(options.connect_timeout)
+            .timeout(options.timeout)
+            .redirect(policy)
+            .user_agent(concat!("Tessera/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|_| ServerError::Http {
+                what: "the HTTP client could not be set up".to_owned(),
+            })?;
+        Ok(Self { client, options })
+    }
+
+    /// The limits in force.
+    pub fn options(&self) -> HttpOptions {
+        self.options
+    }
+
+    /// Sends `request` and reads the answer. A redirect to another origin
+    /// is `RedirectRefused`; only loopback may be reached over `http://`.
+    pub(crate) async fn send(&self, request: Request) -> Result<Answer, ServerError> {
+        check_url(&request.url)?;
+        let origin = request.url.clone();
+        let mut builder = self.client.request(request.method, request.url);
+        let mut headers = HeaderMap::new();
+        for (name, value) in &request.headers {
+            let name = HeaderName::from_bytes(name.as_bytes())
+                .map_err(|_| ServerError::protocol(format!("invalid header name `{name}`")))?;
+            let mut value = HeaderValue::from_str(value)
+                .map_err(|_| ServerError::protocol(format!("invalid value for header `{name}`")))?;
+            if name == reqwest::header::AUTHORIZATION || name == reqwest::header::COOKIE {
+                value.set_sensitive(true);
+            }
+            headers.insert(name, value);
+        }
+        builder = builder.headers(headers);
+        if let Some(body) = &request.body {
+            builder = builder.json(body);
+        }
+        let mut response = builder.send().await.map_err(|e| self.transport(&e))?;
+        if response.status().is_redirection() {
+            let to = response
+                .headers()
+                .get(reqwest::header::LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|l| response.url().join(l).ok())
+                .map_or_else(|| "an unknown place".to_owned(), |u| origin_of(&u));
+            if !same_origin(&origin, response.url()) || to != origin_of(&origin) {
+                return Err(ServerError::RedirectRefused { to });
+            }
+            return Err(ServerError::protocol("a redirect that was not followed"));
+        }
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let content_type = headers
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| {
+                v.split(';')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_ascii_lowercase()
+            })
+            .unwrap_or_default();
+        if response
+            .content_length()
+            .is_some_and(|n| n > self.options.max_body_bytes as u64)
+        {
+            return Err(ServerError::TooLarge {
+                limit: self.options.max_body_bytes,
+            });
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|e| self.transport(&e))? {
+            if body.len() + chunk.len() > self.options.max_body_bytes {
+                return Err(ServerError::TooLarge {
+                    limit: self.options.max_body_bytes,
+                });
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(Answer {
+            status,
+            headers,
+            content_type,
+            body,
+        })
+    }
+
+    fn transport(&self, error: &reqwest::Error) -> ServerError {
+        if error.is_timeout() {
+            ServerError::Timeout {
+                seconds: self.options.timeout.as_secs().max(1),
+            }
+        } else if error.is_redirect() {
+            ServerError::protocol("too many redirects")
+        } else if error.is_connect() {
+            ServerError::Http {
+                what: "the connection failed".to_owned(),
+            }
+        } else if error.is_body() || error.is_decode() {
+            ServerError::Http {
+                what: "the answer was cut off".to_owned(),
+            }
+        } else {
+            ServerError::Http {
+                what: "the request failed".to_owned(),
+            }
+        }
+    }
+}
+
+/// Parses and checks a server's base URL: `https://`, or `http://` to
+/// loopback only; no query, fragment or user info. The path is kept, with
+/// a trailing `/`.
+pub fn parse_base_url(text: &str) -> Result<Url, ServerError> {
+    let mut url = Url::parse(text.trim()).map_err(|e| ServerError::InvalidUrl {
+        reason: e.to_string(),
+    })?;
+    check_url(&url)?;
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(ServerError::InvalidUrl {
+            reason: "a base URL cannot have a query or a fragment".to_owned(),
+        });
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(ServerError::InvalidUrl {
+            reason: "put credentials in the server's settings, not in the URL".to_owned(),
+        });
+    }
+    if !url.path().ends_with('/') {
+        let path = format!("{}/", url.path());
+        url.set_path(&path);
+    }
+    Ok(url)
+}
+
+/// `base` without its trailing `/` + `/` + `path` without its leading `/`
+/// (never resolved as a reference), staying within `base`'s origin.
+pub(crate) fn join(base: &Url, path: &str) -> Result<Url, ServerError> {
+    let text = format!(
+        "{}/{}",
+        base.as_str().trim_end_matches('/'),
+        path.trim_start_matches('/')
+    );
+    let url = Url::parse(&text).map_err(|e| ServerError::InvalidUrl {
+        reason: e.to_string(),
+    })?;
+    if !same_origin(base, &url) {
+        return Err(ServerError::InvalidUrl {
+            reason: "the profile's path leaves the server".to_owned(),
+        });
+    }
+    Ok(url)
+}
+
+fn check_url(url: &Url) -> Result<(), ServerError> {
+    let host = url.host_str().unwrap_or("");
+    match url.scheme() {
+        "https" if !host.is_empty() => Ok(()),
+        "http" if is_loopback(host) => Ok(()),
+        "http" => Err(ServerError::InsecureUrl {
+            host: host.to_owned(),
+        }),
+        other => Err(ServerError::InvalidUrl {
+            reason: format!("unsupported scheme `{other}`: use https://"),
+        }),
+    }
+}
+
+/// `localhost`, 127.0.0.0/8 or `[::1]`.
+pub fn is_loopback(host: &str) -> bool {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+fn same_origin(a: &Url, b: &Url) -> bool {
+    a.scheme() == b.scheme()
+        && a.host_str() == b.host_str()
+        && a.port_or_known_default() == b.port_or_known_default()
+}
+
+fn origin_of(url: &Url) -> String {
+    url.origin().ascii_serialization()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{join, parse_base_url};
+    use crate::core::server::ServerError;
+
+    #[test]
+    fn base_urls() {
+        assert!(parse_base_url("https://example.com").is_ok());
+        assert!(parse_base_url("http://127.0.0.1:8080/x").is_ok());
+        assert!(parse_base_url("http://[::1]:8080/").is_ok());
+        assert!(parse_base_url("http://localhost/").is_ok());
+        assert!(matches!(
+            parse_base_url("http://example.com/"),
+            Err(ServerError::InsecureUrl { host }) if host == "example.com"
+        ));
+        assert!(matches!(
+            parse_base_url("ftp://example.com/"),
+            Err(ServerError::InvalidUrl { .. })
+        ));
+        assert!(matches!(
+            parse_base_url("https://u:p@example.com/"),
+            Err(ServerError::InvalidUrl { .. })
+        ));
+    }
+
+    #[test]
+    fn paths_are_appended_not_resolved() {
+        let base = parse_base_url("https://host/laravel").unwrap();
+        assert_eq!(
+            join(&base, "/api/2fa/enable").unwrap().as_str(),
+            "https://host/laravel/api/2fa/enable"
+        );
+        let base = parse_base_url("https://host/api/v2/").unwrap();
+        assert_eq!(
+            join(&base, "a/b/?x=1").unwrap().as_str(),
+            "https://host/api/v2/a/b/?x=1"
+        );
+    }
+}
