@@ -11,6 +11,8 @@ mod cli_vault;
 mod e2e;
 /// core::otp: published vectors, otpauth:// URIs, codes against an independent implementation.
 mod otp;
+/// core::qr and otp::migration: real pictures and exports of other tools, generated pictures, zbarimg, Xvfb screen capture, the scan/add --image/show-qr commands.
+mod qr;
 /// core::server against the reference 2FA server over loopback: every profile's lifecycle, refusals, lockout, 429, replay, garbage, timeouts, redirects.
 mod server;
 /// Shared helpers: temporary vault locations, the built binary, free ports.

@@ -30,13 +30,43 @@ pub enum Command {
     Info,
     /// Create a new, empty vault.
     Init(InitArgs),
-    /// Add the account of an otpauth:// URI; prints the new account's id.
+    /// Add the account of an otpauth:// URI, or every account in the QR
+    /// codes of pictures (--image); prints the new accounts' ids.
     Add {
         /// An `otpauth://totp/...`, `otpauth://hotp/...` or `otpauth://steam/...` URI.
-        uri: String,
+        #[arg(required_unless_present = "image", conflicts_with = "image")]
+        uri: Option<String>,
+        /// A picture (PNG, JPEG, GIF, WebP, BMP, SVG) whose QR codes hold
+        /// accounts, a Google Authenticator export included (repeatable).
+        #[arg(long, value_name = "FILE")]
+        image: Vec<PathBuf>,
         /// A tag for the account (repeatable).
         #[arg(long = "tag", value_name = "T")]
         tags: Vec<String>,
+    },
+    /// Read the QR codes in pictures, or on the screen, and print each
+    /// account's otpauth:// URI (secret included), one per line.
+    Scan {
+        /// Pictures: PNG, JPEG, GIF, WebP, BMP or SVG.
+        #[arg(
+            value_name = "FILE",
+            required_unless_present = "screen",
+            conflicts_with = "screen"
+        )]
+        files: Vec<PathBuf>,
+        /// Capture every screen instead of reading files.
+        #[arg(long)]
+        screen: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write the account matching ID as a QR code for a phone to scan.
+    ShowQr {
+        #[arg(value_name = "ID")]
+        query: String,
+        /// FILE.png or FILE.svg (created with mode 0600).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
     },
     /// List the accounts (never their secrets).
     List {

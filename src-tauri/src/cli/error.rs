@@ -14,6 +14,13 @@ pub enum CliError {
     #[error(transparent)]
     Settings(#[from] SettingsError),
     #[error(transparent)]
+    Qr(#[from] crate::core::qr::QrError),
+    #[error("{path}: {source}", path = path.display())]
+    QrFile {
+        path: std::path::PathBuf,
+        source: crate::core::qr::QrError,
+    },
+    #[error(transparent)]
     Server(#[from] crate::core::server::ServerError),
     #[error(transparent)]
     Import(#[from] crate::core::transfer::ImportError),

@@ -11,6 +11,7 @@ mod args;
 mod backup_codes;
 mod error;
 mod output;
+mod qr;
 mod server;
 mod transfer;
 mod unlock;
@@ -51,7 +52,21 @@ fn run(command: Command, vault: &Path, password_file: Option<&PathBuf>) -> Resul
     match command {
         Command::Info => print_info(vault),
         Command::Init(args) => vault_setup::init(vault, password_file, &args, Arc::clone(&clock)),
-        Command::Add { uri, tags } => accounts::add(&mut unlocked()?, &uri, tags),
+        Command::Add {
+            uri: Some(uri),
+            tags,
+            ..
+        } => accounts::add(&mut unlocked()?, &uri, tags),
+        Command::Add {
+            uri: None,
+            image,
+            tags,
+        } => qr::add_images(&image, &tags, unlocked),
+        Command::Scan {
+            screen: true, json, ..
+        } => qr::scan_screen(json),
+        Command::Scan { files, json, .. } => qr::scan_files(&files, json),
+        Command::ShowQr { query, out } => qr::show_qr(&unlocked()?, &query, &out),
         Command::List { json } => accounts::list(&unlocked()?, json),
         Command::Code { query, at, json } => {
             let code_clock = OffsetClock::new(SystemClock, load_settings()?.clock_offset_ms);

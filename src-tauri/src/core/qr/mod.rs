@@ -1,3 +1,39 @@
-//! QR codes: decoding every code in an image (raster or SVG), screen capture,
-//! and encoding accounts as otpauth or Google migration QR images. Knows
-//! nothing of the vault; hands back text for `otp` and `transfer` to parse.
+//! QR codes: reading every code in a picture (raster or SVG) or on the
+//! screen, classifying what each holds, assembling multi-part Google
+//! Authenticator exports, and drawing accounts as QR codes (SVG, PNG).
+//!
+//! Owns: pixels to text ([`decode()`], [`capture_screen`]), text to 2FA data
+//! ([`classify()`]), parts to a whole export ([`BatchAssembly`]), and text
+//! to pixels ([`encode_svg`], [`encode_png`]).
+//!
+//! Must never: know about the vault or the UI (it hands back accounts; the
+//! caller stores them), write a file, or log, print or put into an error
+//! the text of a code: a QR code may hold a secret.
+
+mod batch;
+mod classify;
+mod decode;
+mod encode;
+mod error;
+mod screen;
+
+pub use batch::{BatchAssembly, BatchProgress};
+pub use classify::{QrContent, classify, classify_all};
+pub use decode::{decode, decode_luma, decode_rgba, load_luma};
+pub use encode::{
+    PNG_MODULE_PX, account_png, account_svg, encode_luma, encode_png, encode_svg, migration_pngs,
+    migration_svgs,
+};
+pub use error::QrError;
+pub use screen::{capture_display, capture_screen, scan_display, scan_screen};
+
+/// Every QR code in a picture, classified: the 2FA data of a PNG, JPEG,
+/// GIF, WebP, BMP or SVG file. Codes that hold no OTP data are skipped when
+/// others hold some.
+///
+/// # Errors
+/// `NotAnImage`, `UnreadableImage`, `NoQrFound`, `NoOtpData`,
+/// `InvalidOtpUri`, `InvalidMigration`.
+pub fn scan(bytes: &[u8]) -> Result<Vec<QrContent>, QrError> {
+    classify_all(&decode(bytes)?)
+}

@@ -1,0 +1,190 @@
+//! `scan FILE... | --screen`, `add --image FILE`, `show-qr ID --out FILE`:
+//! QR codes on the command line, through `core::qr`.
+//!
+//! `scan` prints each account's `otpauth://` URI, one per line: it is the
+//! command whose job is to show what a QR code holds, secret included.
+//! Parts of a multi-part Google export are collected across all the
+//! pictures given; an export with parts missing is an error and none of its
+//! accounts is printed or added.
+//!
+//! Must never: print a secret for `add` (ids only), or write a QR picture
+//! readable by other users (`show-qr` creates the file with mode 0600).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::core::otp::{Account, Algorithm, format_uri};
+use crate::core::qr::{self, BatchAssembly, BatchProgress, QrContent, QrError};
+use crate::core::vault::{Details, Vault};
+
+use super::accounts::resolve;
+use super::error::CliError;
+use super::output;
+
+/// One account found, as `scan --json` shows it.
+#[derive(Serialize)]
+struct Scanned<'a> {
+    /// The file it was read from, or `"screen"`.
+    source: &'a str,
+    uri: String,
+    issuer: &'a str,
+    account: &'a str,
+    kind: &'static str,
+    algorithm: Algorithm,
+    digits: u8,
+    period: Option<u32>,
+    counter: Option<u64>,
+}
+
+/// `tessera scan FILE... [--json]`.
+pub fn scan_files(paths: &[PathBuf], json: bool) -> Result<(), CliError> {
+    let found = accounts_in_files(paths)?;
+    print_found(&found, json)
+}
+
+/// `tessera scan --screen [--json]`.
+pub fn scan_screen(json: bool) -> Result<(), CliError> {
+    let texts = qr::scan_screen()?;
+    if texts.is_empty() {
+        return Err(QrError::NoQrFound.into());
+    }
+    let contents = qr::classify_all(&texts)?;
+    let found = assemble(vec![("screen".to_owned(), contents)])?;
+    print_found(&found, json)
+}
+
+/// `tessera add --image FILE... [--tag T]...`: every account in the
+/// pictures, added in one transaction; prints the new ids, one per line.
+/// The pictures are read before the vault is opened, so a bad picture asks
+/// for no password.
+pub fn add_images(
+    paths: &[PathBuf],
+    tags: &[String],
+    open_vault: impl FnOnce() -> Result<Vault, CliError>,
+) -> Result<(), CliError> {
+    let found = accounts_in_files(paths)?;
+    let mut vault = open_vault()?;
+    let items = found.into_iter().map(|(_, account)| {
+        let details = Details {
+            tags: tags.to_vec(),
+            ..Details::default()
+        };
+        (account, details)
+    });
+    let ids = vault.insert_many(items)?;
+    let mut out = std::io::stdout().lock();
+    for id in ids {
+        writeln!(out, "{}", id.hyphenated()).map_err(output::stdout_error)?;
+    }
+    Ok(())
+}
+
+/// `tessera show-qr ID --out FILE.png|FILE.svg`: the account as a QR code
+/// for a phone to scan; prints the path written.
+pub fn show_qr(vault: &Vault, query: &str, out: &Path) -> Result<(), CliError> {
+    let extension = out
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    let picture = match extension.as_deref() {
+        Some("png") => {
+            let id = resolve(vault, query)?;
+            qr::account_png(&vault.get(id)?.account)?
+        }
+        Some("svg") => {
+            let id = resolve(vault, query)?;
+            qr::account_svg(&vault.get(id)?.account)?.into_bytes()
+        }
+        _ => {
+            return Err(CliError::io(
+                format!("cannot write {}", out.display()),
+                std::io::Error::new(
+                    std::io::ErrorKind::InvalidInput,
+                    "--out must end in .png or .svg",
+                ),
+            ));
+        }
+    };
+    write_private(out, &picture)
+        .map_err(|e| CliError::io(format!("cannot write {}", out.display()), e))?;
+    output::line(&out.display().to_string())
+}
+
+/// Every account in the pictures, with the file it came from, in order;
+/// multi-part Google exports assembled across files.
+fn accounts_in_files(paths: &[PathBuf]) -> Result<Vec<(String, Account)>, CliError> {
+    let mut sources = Vec::with_capacity(paths.len());
+    for path in paths {
+        let bytes = std::fs::read(path)
+            .map_err(|e| CliError::io(format!("cannot read {}", path.display()), e))?;
+        let contents = qr::scan(&bytes).map_err(|source| CliError::QrFile {
+            path: path.clone(),
+            source,
+        })?;
+        sources.push((path.display().to_string(), contents));
+    }
+    assemble(sources)
+}
+
+/// Single accounts as they come; migration parts through a
+/// [`BatchAssembly`], their accounts placed where the last part was read.
+fn assemble(sources: Vec<(String, Vec<QrContent>)>) -> Result<Vec<(String, Account)>, CliError> {
+    let mut assembly = BatchAssembly::new();
+    let mut found = Vec::new();
+    for (source, contents) in sources {
+        for content in contents {
+            match content {
+                QrContent::Account(account) => found.push((source.clone(), account)),
+                QrContent::Migration(batch) => {
+                    if let BatchProgress::Complete { accounts, .. } = assembly.add(batch)? {
+                        found.extend(accounts.into_iter().map(|a| (source.clone(), a)));
+                    }
+                }
+            }
+        }
+    }
+    assembly.ensure_complete()?;
+    Ok(found)
+}
+
+fn print_found(found: &[(String, Account)], json: bool) -> Result<(), CliError> {
+    if json {
+        let scanned: Vec<Scanned<'_>> = found
+            .iter()
+            .map(|(source, account)| Scanned {
+                source,
+                uri: format_uri(account),
+                issuer: &account.issuer,
+                account: &account.name,
+                kind: account.kind.name(),
+                algorithm: account.algorithm,
+                digits: account.digits,
+                period: account.period(),
+                counter: account.counter(),
+            })
+            .collect();
+        return output::json(&scanned);
+    }
+    let mut out = std::io::stdout().lock();
+    for (_, account) in found {
+        writeln!(out, "{}", format_uri(account)).map_err(output::stdout_error)?;
+    }
+    Ok(())
+}
+
+/// Creates (or truncates) `path` readable by its owner only, and writes
+/// `bytes`.
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
+}

@@ -1,0 +1,70 @@
+//! [`QrError`]: what went wrong reading, classifying, assembling, capturing
+//! or drawing QR codes.
+//!
+//! Must never: carry the text of a QR code or any other secret material (a
+//! QR may hold an `otpauth://` URI with its secret). Variants name the
+//! problem and non-secret context only: a format name, a count, an index.
+
+use thiserror::Error;
+
+use crate::core::otp::{MigrationError, OtpError};
+
+/// What went wrong, precisely enough to tell the user what to do.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum QrError {
+    /// The bytes are no picture in a supported format (PNG, JPEG, GIF,
+    /// WebP, BMP, SVG).
+    #[error("not an image: expected PNG, JPEG, GIF, WebP, BMP or SVG")]
+    NotAnImage,
+    /// A supported format, but the file is damaged, truncated or too large.
+    #[error("the {format} image cannot be read: {reason}")]
+    UnreadableImage { format: String, reason: String },
+    /// A picture with no QR code that could be read.
+    #[error("no QR code found in the image")]
+    NoQrFound,
+    /// QR codes were read, but none holds an `otpauth://` or
+    /// `otpauth-migration://` URI.
+    #[error("the QR code holds no 2FA account (no otpauth:// or otpauth-migration:// URI)")]
+    NoOtpData,
+    /// An `otpauth://` URI that does not describe a valid account.
+    #[error("the QR code holds an invalid otpauth:// URI: {source}")]
+    InvalidOtpUri { source: OtpError },
+    /// An `otpauth-migration://` URI that cannot be decoded.
+    #[error("the QR code holds an invalid Google Authenticator export: {source}")]
+    InvalidMigration { source: MigrationError },
+    /// A part of a Google export that contradicts the parts already scanned
+    /// (another size, or an index outside the batch).
+    /// `index` is the part's own `batch_index` (from 0); the message counts
+    /// from 1.
+    #[error(
+        "part {} of Google Authenticator export {batch_id} does not fit an export of {size} parts",
+        .index.saturating_add(1)
+    )]
+    InconsistentBatch {
+        batch_id: i32,
+        index: i32,
+        size: i32,
+    },
+    /// Some parts of a multi-part Google export were never scanned; its
+    /// accounts are held back until they are.
+    #[error(
+        "Google Authenticator export incomplete: {scanned} of {total} QR codes scanned (missing part {missing})"
+    )]
+    IncompleteExport {
+        scanned: usize,
+        total: usize,
+        /// The missing parts, numbered from 1, comma-separated.
+        missing: String,
+    },
+    /// Text too long for the largest QR code.
+    #[error("the text is too long for a QR code ({length} bytes)")]
+    TooLongForQr { length: usize },
+    /// Writing the PNG failed.
+    #[error("cannot write the PNG image: {reason}")]
+    PngEncode { reason: String },
+    /// No screen could be captured (no display, a Wayland session without
+    /// X11 access, a refused connection, ...).
+    #[error("cannot capture the screen: {reason}")]
+    ScreenCapture { reason: String },
+}
