@@ -19,5 +19,5 @@ mod server;
 mod support;
 /// core::transfer: every shared fixture, preview/commit, export round trips, independent Aegis decryptor.
 mod transfer;
-/// The encrypted vault: real files, byte flips, SIGKILL, v1 migration, spec decryptor, keyring.
+/// The encrypted vault: real files, byte flips, SIGKILL, v1/v2 migrations, servers, spec decryptor, keyring.
 mod vault;

@@ -1,23 +1,27 @@
 //! `core::server` against the reference server over real HTTP on loopback:
 //! every profile's lifecycle, refusals, lockout, rate limit, replay,
 //! garbage answers, timeouts, redirects, insecure URLs, a server that
-//! forgets the user. In each: a specific error, a consistent vault, no
-//! seed lost, no secret in an error.
+//! forgets the user; server records and their sessions in the vault, and
+//! the `tessera server` commands end to end. In each: a specific error, a
+//! consistent vault, no seed lost, no secret in an error.
 
 use std::future::Future;
 use std::pin::Pin;
+use std::process::Output;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
-use tessera::core::clock::{Clock, FixedClock, OffsetClock, Timestamp};
+use tessera::core::clock::{Clock, FixedClock, OffsetClock, SystemClock, Timestamp};
 use tessera::core::secret::SecretString;
 use tessera::core::server::{
     ARCHIVED_TAG, Http, HttpOptions, Label, LoginWith, PENDING_TAG, Pause, Profile, ServerClient,
-    ServerError, ServerRecord, server_tag,
+    ServerError, ServerRecord, ServerStore, VaultServerStore, server_tag,
 };
-use tessera::core::vault::{KdfParams, Vault};
+use tessera::core::vault::{KdfParams, Vault, VaultError};
 
-use crate::support::reference_server::{Fault, Flavor, ReferenceServer, stand_in_qr_decoder};
+use crate::support::cli::{CliVault, PASSWORD as PASSWORD_CLI, expect_success};
+use crate::support::reference_server::{Fault, Flavor, ReferenceServer};
 
 const PASSWORD: &str = "correct horse battery";
 
@@ -36,7 +40,7 @@ struct Fixture {
     server: ReferenceServer,
     client: ServerClient,
     vault: Vault,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
 }
 
 fn options() -> HttpOptions {
@@ -66,7 +70,7 @@ impl Fixture {
             server,
             client,
             vault,
-            _dir: dir,
+            dir,
         }
     }
 
@@ -75,7 +79,7 @@ impl Fixture {
             Http::new(options()).unwrap(),
             clock,
             Arc::new(AdvanceClock(base)),
-            Some(stand_in_qr_decoder),
+            Some(tessera::core::server::qr_decoder()),
         )
     }
 
@@ -698,4 +702,332 @@ async fn validation_errors_name_the_fields() {
     };
     assert_eq!(fields, ["password", "username"]);
     assert_eq!(message, "Validation error(s)");
+}
+
+// ---------------------------------------------------------------------------
+// Server records in the vault
+
+/// The fixture's vault, opened again as the next command would.
+fn reopen_vault(fx: &Fixture) -> Vault {
+    let mut vault = Vault::open(fx.dir.path().join("v.tessera"), fx.clock.clone()).unwrap();
+    vault
+        .unlock_with_password(&SecretString::from("vault password"))
+        .unwrap();
+    vault
+}
+
+#[tokio::test]
+async fn vault_store_keeps_records_with_their_credentials() {
+    let mut fx = Fixture::new().await;
+    let mut record = ServerRecord::new("nest", "nest-jwt", &fx.server.url(Flavor::Nest)).unwrap();
+    record.username = Some("carol".into());
+    record.credentials.password = Some(SecretString::from(PASSWORD));
+    record.credentials.token = Some(SecretString::from("token-value-123"));
+    record
+        .credentials
+        .set_cookies_from("jwt=cookie-jwt-456; refresh=r1", "jwt");
+    record.account_id = Some(uuid::Uuid::new_v4());
+    record.last_step = Some(7);
+    record.user_id = Some("u1".into());
+    {
+        let mut store = VaultServerStore::new(&mut fx.vault);
+        store.add(record.clone()).unwrap();
+        assert!(matches!(
+            store.add(record.clone()),
+            Err(ServerError::DuplicateServer { .. })
+        ));
+        let other =
+            ServerRecord::new("another", "syncano", &fx.server.url(Flavor::Syncano)).unwrap();
+        store.add(other).unwrap();
+        assert_eq!(store.names().unwrap(), ["another", "nest"]);
+    }
+    assert_eq!(fx.vault.servers().unwrap().len(), 2);
+
+    let mut vault = reopen_vault(&fx);
+    let mut store = VaultServerStore::new(&mut vault);
+    let back = store.load("nest").unwrap();
+    assert_eq!(
+        (&back.name, &back.profile, &back.base_url),
+        (&record.name, &record.profile, &record.base_url)
+    );
+    assert_eq!(back.username.as_deref(), Some("carol"));
+    assert_eq!(back.credentials.password, record.credentials.password);
+    assert_eq!(back.credentials.token, record.credentials.token);
+    assert_eq!(back.credentials.cookies, record.credentials.cookies);
+    assert_eq!(back.account_id, record.account_id);
+    assert_eq!(back.last_step, Some(7));
+    assert_eq!(back.user_id.as_deref(), Some("u1"));
+    let debug = format!("{back:?}");
+    for secret in [PASSWORD, "token-value-123", "cookie-jwt-456"] {
+        assert!(!debug.contains(secret), "{debug}");
+    }
+
+    let mut changed = back.clone();
+    changed.credentials.token = Some(SecretString::from("token-value-789"));
+    changed.last_step = Some(8);
+    store.save(&changed).unwrap();
+    store.remove("another").unwrap();
+    assert!(matches!(
+        store.remove("another"),
+        Err(ServerError::UnknownServer { .. })
+    ));
+    assert!(matches!(
+        store
+            .save(&ServerRecord::new("ghost", "syncano", &fx.server.url(Flavor::Syncano)).unwrap()),
+        Err(ServerError::UnknownServer { .. })
+    ));
+    drop(vault);
+
+    let mut vault = reopen_vault(&fx);
+    let store = VaultServerStore::new(&mut vault);
+    assert_eq!(store.names().unwrap(), ["nest"]);
+    let back = store.load("nest").unwrap();
+    assert_eq!(back.credentials.token, changed.credentials.token);
+    assert_eq!(back.last_step, Some(8));
+
+    // No credential is in the files in clear text.
+    for entry in std::fs::read_dir(fx.dir.path()).unwrap() {
+        let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+        for secret in [PASSWORD, "token-value-", "cookie-jwt-456", "carol"] {
+            assert!(
+                !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+                "{secret} is in a file"
+            );
+        }
+    }
+
+    vault.lock();
+    let store = VaultServerStore::new(&mut vault);
+    assert!(matches!(
+        store.load("nest"),
+        Err(ServerError::Vault(VaultError::Locked))
+    ));
+}
+
+#[tokio::test]
+async fn a_session_saved_in_the_vault_is_reused_without_logging_in_again() {
+    let mut fx = Fixture::new().await;
+    let profile = Profile::builtin("syncano").unwrap();
+    let mut record = ServerRecord::new("sync", "syncano", &fx.server.url(Flavor::Syncano)).unwrap();
+    record.username = Some("erin".into());
+    record.credentials.password = Some(SecretString::from(PASSWORD));
+    VaultServerStore::new(&mut fx.vault).add(record).unwrap();
+
+    // One command: load, register, enrol, log in with a code, save.
+    let mut record = VaultServerStore::new(&mut fx.vault).load("sync").unwrap();
+    assert!(record.credentials.token.is_none());
+    fx.client.register(&profile, &mut record).await.unwrap();
+    let id = fx.enrol(&profile, &mut record).await.unwrap();
+    fx.client
+        .login(&profile, &mut record, &mut fx.vault, LoginWith::Code)
+        .await
+        .unwrap();
+    let token = record.credentials.token.clone().expect("a session token");
+    let last_step = record.last_step;
+    VaultServerStore::new(&mut fx.vault).save(&record).unwrap();
+    drop(record);
+
+    // The next command, with the vault opened again.
+    let mut vault = reopen_vault(&fx);
+    let mut record = VaultServerStore::new(&mut vault).load("sync").unwrap();
+    assert_eq!(record.credentials.token.as_ref(), Some(&token));
+    assert_eq!(record.account_id, Some(id));
+    assert_eq!(record.last_step, last_step);
+    let before = fx.server.requests();
+    fx.client
+        .open_session(&profile, &mut record, &mut vault)
+        .await
+        .unwrap();
+    assert!(fx.client.status(&profile, &mut record).await.unwrap());
+    assert_eq!(
+        fx.server.requests() - before,
+        1,
+        "status reused the saved session: no login"
+    );
+
+    // Without the saved session, the same status needs a login first.
+    record.credentials.token = None;
+    let before = fx.server.requests();
+    fx.client
+        .open_session(&profile, &mut record, &mut vault)
+        .await
+        .unwrap();
+    assert!(fx.client.status(&profile, &mut record).await.unwrap());
+    assert!(fx.server.requests() - before > 1);
+}
+
+// ---------------------------------------------------------------------------
+// The CLI against the reference server
+
+/// The real time shifted by an offset the test moves forward, so that every
+/// command gets a fresh time step without waiting; the CLI gets the same
+/// offset through its settings file.
+struct SteppedClock(AtomicI64);
+
+impl Clock for SteppedClock {
+    fn now(&self) -> Timestamp {
+        let offset = self.0.load(Ordering::SeqCst);
+        OffsetClock::new(SystemClock, offset).now()
+    }
+}
+
+/// Runs `tessera` commands on one vault against the reference server.
+struct CliRun<'a> {
+    vault: &'a CliVault,
+    config: &'a std::path::Path,
+    clock: &'a SteppedClock,
+    server_password: &'a str,
+}
+
+impl CliRun<'_> {
+    /// Runs `args`, expects success, keeps the output; returns stdout.
+    async fn run(&self, args: &[&str], outputs: &mut Vec<(Vec<String>, Output)>) -> String {
+        // A new time step for every command, on both sides.
+        let offset = self.clock.0.fetch_add(30_000, Ordering::SeqCst) + 30_000;
+        std::fs::write(
+            self.config.join("tessera").join("settings.json"),
+            format!(r#"{{"clockOffsetMs": {offset}}}"#),
+        )
+        .unwrap();
+        let mut command = self.vault.command(args);
+        command
+            .env("XDG_CONFIG_HOME", self.config)
+            .env("TESSERA_TEST_SERVER_PW", self.server_password);
+        let output = tokio::task::spawn_blocking(move || command.output().unwrap())
+            .await
+            .unwrap();
+        let stdout = expect_success(&output, args);
+        outputs.push((args.iter().map(|a| (*a).to_owned()).collect(), output));
+        stdout
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cli_lifecycle_keeps_credentials_and_sessions_in_the_vault_only() {
+    let clock = Arc::new(SteppedClock(AtomicI64::new(0)));
+    let server = ReferenceServer::start(clock.clone()).await.unwrap();
+    let vault = CliVault::init();
+    let config = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(config.path().join("tessera")).unwrap();
+    let config_dir = config.path().to_owned();
+    let url = server.url(Flavor::Syncano);
+    let server_password = "server password 7f3a";
+
+    let mut outputs = Vec::new();
+    let ctx = CliRun {
+        vault: &vault,
+        config: &config_dir,
+        clock: &clock,
+        server_password,
+    };
+    let mut run = async |args: &[&str]| ctx.run(args, &mut outputs).await;
+
+    let added = run(&[
+        "server",
+        "add",
+        "sync",
+        "--profile",
+        "syncano",
+        "--url",
+        &url,
+        "--username",
+        "frank",
+        "--password-env",
+        "TESSERA_TEST_SERVER_PW",
+    ])
+    .await;
+    assert_eq!(added.trim(), "sync");
+    assert_eq!(
+        run(&["server", "register", "sync"]).await.trim(),
+        "registered"
+    );
+    let id = run(&["server", "enrol", "sync"]).await;
+    let id = uuid::Uuid::parse_str(id.trim()).unwrap();
+    assert!(server.is_enabled(Flavor::Syncano, "frank"));
+
+    // The session from enrolment is in the vault: status needs one request.
+    let before = server.requests();
+    assert_eq!(run(&["server", "status", "sync"]).await.trim(), "enabled");
+    assert_eq!(server.requests() - before, 1, "status logged in again");
+
+    assert_eq!(run(&["server", "login", "sync"]).await.trim(), "ok");
+    assert_eq!(
+        run(&["server", "login", "sync", "--backup-code"])
+            .await
+            .trim(),
+        "ok"
+    );
+    let listed: serde_json::Value =
+        serde_json::from_str(&run(&["server", "list", "--json"]).await).unwrap();
+    assert_eq!(listed[0]["name"], "sync");
+    assert_eq!(listed[0]["password"], true);
+    assert_eq!(listed[0]["token"], true);
+    assert_eq!(listed[0]["account_id"], id.to_string());
+    assert_eq!(
+        run(&["server", "disable", "sync"]).await.trim(),
+        format!("disabled; account {id} archived")
+    );
+    assert!(!server.is_enabled(Flavor::Syncano, "frank"));
+    assert_eq!(run(&["server", "status", "sync"]).await.trim(), "disabled");
+
+    // What the vault holds, read through the library.
+    let mut opened = Vault::open(&vault.path, clock.clone()).unwrap();
+    opened
+        .unlock_with_password(&SecretString::from(PASSWORD_CLI))
+        .unwrap();
+    let record = VaultServerStore::new(&mut opened).load("sync").unwrap();
+    assert_eq!(
+        record
+            .credentials
+            .password
+            .as_ref()
+            .map(SecretString::expose),
+        Some(server_password)
+    );
+    let token = record
+        .credentials
+        .token
+        .clone()
+        .expect("the session is kept");
+    let codes: Vec<String> = opened
+        .backup_codes(id)
+        .unwrap()
+        .iter()
+        .map(|c| c.code.expose().to_owned())
+        .collect();
+    assert!(!codes.is_empty());
+    drop(opened);
+
+    let mut forbidden = vec![server_password.to_owned(), token.expose().to_owned()];
+    forbidden.extend(codes);
+    assert_no_secret_printed(&outputs, &forbidden);
+    assert_only_the_vault_beside(&vault);
+}
+
+fn assert_no_secret_printed(outputs: &[(Vec<String>, Output)], forbidden: &[String]) {
+    for (args, output) in outputs {
+        for stream in [&output.stdout, &output.stderr] {
+            let text = String::from_utf8_lossy(stream);
+            for secret in forbidden {
+                assert!(!text.contains(secret.as_str()), "{args:?} printed a secret");
+            }
+        }
+    }
+}
+
+/// Nothing but the vault (and its WAL files) beside the vault.
+fn assert_only_the_vault_beside(vault: &CliVault) {
+    let name = vault
+        .path
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    for entry in std::fs::read_dir(vault.dir.path()).unwrap() {
+        let file = entry.unwrap().file_name().to_string_lossy().into_owned();
+        assert!(
+            [name.clone(), format!("{name}-wal"), format!("{name}-shm")].contains(&file),
+            "{file} was written beside the vault"
+        );
+    }
 }

@@ -1,7 +1,8 @@
 //! The encrypted vault against real files: round trips, wrong password,
-//! every single-byte flip, a writer killed with SIGKILL, migration from a
-//! v1 file built from the spec, an independent decryptor written from
-//! `docs/vault-format.md`, the OS keyring (real Secret Service when
+//! every single-byte flip, a writer killed with SIGKILL, migration from
+//! v1 and v2 files built from the spec, servers (opaque sealed payloads),
+//! an independent decryptor written from `docs/vault-format.md`, the OS
+//! keyring (real Secret Service when
 //! `TESSERA_KEYRING_TESTS=1`), snapshots, and errors that carry no secret.
 
 use std::io::{BufRead, BufReader, Write};
@@ -176,7 +177,29 @@ fn populated(fx: &Fixture) -> (Vault, Vec<uuid::Uuid>) {
             ],
         )
         .unwrap();
+    vault
+        .put_server(uuid::Uuid::new_v4(), server_payload("one"))
+        .unwrap();
     (vault, ids)
+}
+
+/// An opaque server payload, as the server module would store it.
+fn server_payload(tag: &str) -> SecretBytes {
+    SecretBytes::new(
+        format!(r#"{{"name":"srv-{tag}","password":"server-pw-{tag}","token":"tok-{tag}"}}"#)
+            .into_bytes(),
+    )
+}
+
+/// The id of the first server row.
+fn first_server_id(fx: &Fixture) -> String {
+    fx.sql()
+        .query_row(
+            "SELECT id FROM servers ORDER BY position LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap()
 }
 
 // ---------------------------------------------------------------------------
@@ -201,6 +224,75 @@ fn create_add_reopen_round_trip() {
     assert_eq!(first.backup_codes[1].code.expose(), "cccc-dddd");
     assert_eq!(first.created_at.unix_seconds(), 1_700_000_000);
     assert_eq!(vault.password_kdf(), Some(small_kdf()));
+}
+
+#[test]
+fn servers_round_trip_update_remove_and_lock() {
+    let fx = Fixture::new();
+    let mut vault = fx.create();
+    assert!(vault.servers().unwrap().is_empty());
+    let (a, b) = (uuid::Uuid::new_v4(), uuid::Uuid::new_v4());
+    vault.put_server(a, server_payload("a")).unwrap();
+    vault.put_server(b, server_payload("b")).unwrap();
+    // Putting an existing id replaces its payload, in place.
+    vault.put_server(a, server_payload("a2")).unwrap();
+    let before = vault.servers().unwrap().to_vec();
+    assert_eq!(before.iter().map(|s| s.id).collect::<Vec<_>>(), [a, b]);
+    assert_eq!(before[0].payload, server_payload("a2"));
+    assert_eq!(before[0].position, 0);
+    assert_eq!(before[1].position, 1);
+    assert_eq!(vault.server(b).unwrap().payload, server_payload("b"));
+    let debug = format!("{before:?}");
+    assert!(
+        !debug.contains("server-pw") && !debug.contains("tok-"),
+        "{debug}"
+    );
+    drop(vault);
+
+    // Nothing of a payload is in the file in clear text.
+    let bytes = std::fs::read(&fx.path).unwrap();
+    let wal = std::fs::read(fx.dir().join("vault.tessera-wal")).unwrap_or_default();
+    for file in [&bytes, &wal] {
+        for word in [&b"server-pw-"[..], b"tok-a", b"srv-"] {
+            assert!(!file.windows(word.len()).any(|w| w == word));
+        }
+    }
+
+    let mut vault = fx.unlock().unwrap();
+    assert_eq!(vault.servers().unwrap(), before.as_slice());
+    vault.remove_server(a).unwrap();
+    assert!(matches!(
+        vault.remove_server(a),
+        Err(VaultError::NotFound { what: "server", .. })
+    ));
+    assert!(matches!(
+        vault.server(a),
+        Err(VaultError::NotFound { what: "server", .. })
+    ));
+    // Another handle sees the change after a refresh.
+    let mut other = fx.unlock().unwrap();
+    other.put_server(a, server_payload("c")).unwrap();
+    assert!(vault.refresh().unwrap());
+    assert_eq!(
+        vault
+            .servers()
+            .unwrap()
+            .iter()
+            .map(|s| s.id)
+            .collect::<Vec<_>>(),
+        [b, a]
+    );
+    assert_eq!(vault.server(a).unwrap().payload, server_payload("c"));
+
+    vault.lock();
+    assert!(matches!(vault.servers(), Err(VaultError::Locked)));
+    assert!(matches!(
+        vault.put_server(a, server_payload("d")),
+        Err(VaultError::Locked)
+    ));
+    assert!(matches!(vault.remove_server(a), Err(VaultError::Locked)));
+    vault.unlock_with_password(&password()).unwrap();
+    assert_eq!(vault.servers().unwrap().len(), 2);
 }
 
 #[test]
@@ -704,6 +796,28 @@ fn every_single_byte_flip_in_rows_is_detected() {
         Kind::Text,
         &corrupt_in("backup_codes"),
     );
+    let server_id = first_server_id(&fx);
+    let server = format!("id = '{server_id}'");
+    let exact_server = {
+        let id = server_id.clone();
+        move |e: &VaultError| matches!(e, VaultError::Corrupt { table: "servers", id: got } if *got == id)
+    };
+    n += assert_flips_detected(
+        &fx,
+        "servers",
+        "payload",
+        &server,
+        Kind::Blob,
+        &exact_server,
+    );
+    n += assert_flips_detected(
+        &fx,
+        "servers",
+        "id",
+        &server,
+        Kind::Text,
+        &corrupt_in("servers"),
+    );
     assert!(n > 1000, "{n} flips");
 }
 
@@ -1125,7 +1239,7 @@ fn an_independent_decryptor_written_from_the_spec_reads_the_vault() {
     drop(vault);
     let conn = rusqlite::Connection::open(&fx.path).unwrap();
     assert_eq!(pragma::<i64>(&conn, "application_id"), 0x5445_5353);
-    assert_eq!(pragma::<i64>(&conn, "user_version"), 2);
+    assert_eq!(pragma::<i64>(&conn, "user_version"), 3);
     assert_eq!(pragma::<String>(&conn, "journal_mode"), "wal");
     let format_version: i64 = conn
         .query_row("SELECT format_version FROM header", [], |r| r.get(0))
@@ -1186,6 +1300,21 @@ fn an_independent_decryptor_written_from_the_spec_reads_the_vault() {
         code,
         serde_json::json!({"code": "aaaa-bbbb", "used_at": null})
     );
+
+    let (server_id, server_sealed): (String, Vec<u8>) = conn
+        .query_row(
+            "SELECT id, payload FROM servers ORDER BY position LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    let plain = spec::open(
+        &vault_key,
+        &server_sealed,
+        &spec::entry_ad("servers", &server_id, None),
+    )
+    .expect("server opens");
+    assert_eq!(plain, server_payload("one").expose());
 }
 
 /// The schema of version 1, frozen here as it shipped.
@@ -1308,6 +1437,68 @@ fn a_v1_file_is_migrated_on_unlock() {
         OtpKind::Hotp { counter: 42 }
     );
     assert!(vault.get(v1_ids[1]).unwrap().last_used_at.is_some());
+    assert!(vault.servers().unwrap().is_empty());
+}
+
+/// Schema step 1 → 2, frozen here as it shipped.
+const V1_TO_V2: &str = "
+    ALTER TABLE accounts ADD COLUMN last_used_at INTEGER;
+    CREATE TABLE backup_codes (
+        id TEXT PRIMARY KEY,
+        account_id TEXT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+        position INTEGER NOT NULL, created_at INTEGER NOT NULL, payload BLOB NOT NULL) STRICT;
+    CREATE INDEX backup_codes_by_account ON backup_codes (account_id, position, id);
+    PRAGMA user_version = 2;";
+
+#[test]
+fn a_v2_file_is_migrated_to_v3_on_unlock() {
+    let fx = Fixture::new();
+    let ids = write_v1_file(&fx.path);
+    {
+        let conn = rusqlite::Connection::open(&fx.path).unwrap();
+        conn.execute_batch(V1_TO_V2).unwrap();
+        conn.execute("UPDATE accounts SET last_used_at = ?1", [V1_CREATED + 5])
+            .unwrap();
+    }
+    let has_servers = |fx: &Fixture| -> bool {
+        fx.sql()
+            .query_row(
+                "SELECT COUNT(*) FROM sqlite_master WHERE name = 'servers'",
+                [],
+                |r| r.get::<_, i64>(0),
+            )
+            .unwrap()
+            == 1
+    };
+
+    // Opening, and a wrong password, leave the v2 file as it was.
+    let mut vault = fx.open().unwrap();
+    assert!(matches!(
+        vault.unlock_with_password(&SecretString::from("x")),
+        Err(VaultError::WrongPassword)
+    ));
+    assert_eq!(pragma::<i64>(&fx.sql(), "user_version"), 2);
+    assert!(!has_servers(&fx));
+
+    vault.unlock_with_password(&password()).unwrap();
+    assert_eq!(pragma::<i64>(&fx.sql(), "user_version"), 3);
+    assert!(has_servers(&fx));
+    let entries = vault.entries().unwrap();
+    assert_eq!(entries.iter().map(|e| e.id).collect::<Vec<_>>(), ids);
+    assert_eq!(
+        entries[0]
+            .last_used_at
+            .map(tessera::core::clock::Timestamp::unix_millis),
+        Some(1_600_000_000_005)
+    );
+    assert!(vault.servers().unwrap().is_empty());
+
+    let id = uuid::Uuid::new_v4();
+    vault.put_server(id, server_payload("v3")).unwrap();
+    drop(vault);
+    let vault = fx.unlock().unwrap();
+    assert_eq!(vault.server(id).unwrap().payload, server_payload("v3"));
+    assert_eq!(vault.entries().unwrap().len(), 2);
 }
 
 // ---------------------------------------------------------------------------
@@ -1383,6 +1574,14 @@ fn errors_never_contain_secrets() {
             .unwrap_err(),
     );
     drop(locked);
+    let original_payload: Vec<u8> = fx
+        .sql()
+        .query_row(
+            "SELECT payload FROM accounts WHERE id = ?1",
+            [ids[0].to_string()],
+            |r| r.get(0),
+        )
+        .unwrap();
     fx.sql()
         .execute(
             "UPDATE accounts SET payload = zeroblob(60) WHERE id = ?1",
@@ -1390,6 +1589,34 @@ fn errors_never_contain_secrets() {
         )
         .unwrap();
     errors.push(fx.unlock().unwrap_err());
+    fx.sql()
+        .execute(
+            "UPDATE accounts SET payload = ?1 WHERE id = ?2",
+            rusqlite::params![original_payload, ids[0].to_string()],
+        )
+        .unwrap();
+    let server_id = first_server_id(&fx);
+    let mut sealed: Vec<u8> = fx
+        .sql()
+        .query_row(
+            "SELECT payload FROM servers WHERE id = ?1",
+            [&server_id],
+            |r| r.get(0),
+        )
+        .unwrap();
+    *sealed.last_mut().unwrap() ^= 1;
+    fx.sql()
+        .execute(
+            "UPDATE servers SET payload = ?1 WHERE id = ?2",
+            rusqlite::params![sealed, server_id],
+        )
+        .unwrap();
+    let server_error = fx.unlock().unwrap_err();
+    assert!(
+        matches!(&server_error, VaultError::Corrupt { table: "servers", id } if *id == server_id),
+        "{server_error:?}"
+    );
+    errors.push(server_error);
 
     let secret_hex = spec::hex(secret_for(1).expose());
     let forbidden = [
@@ -1401,6 +1628,9 @@ fn errors_never_contain_secrets() {
         "user1@",
         "seed-",
         &secret_hex,
+        "server-pw-",
+        "tok-one",
+        "srv-one",
     ];
     for err in &errors {
         let texts = [err.to_string(), format!("{err:?}")];

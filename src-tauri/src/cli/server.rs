@@ -1,33 +1,34 @@
 //! `tessera server ...`: add servers, list them and the profiles, and run
 //! the flows of `core::server` (register, enrol, status, login, disable).
 //!
-//! What is kept where: a server's settings (name, profile, URL, username,
-//! the *names* of the environment variables holding its credentials, the
-//! linked account id, the last time step sent, the server's user id) are
-//! in `<vault file stem>.servers.json` beside the vault; none of them is a
-//! secret. The credentials themselves (password, token, cookie) are read
-//! from those environment variables at every run and never written
-//! anywhere. User profiles are the `*.toml` files of `profiles/` beside
-//! the vault.
+//! What is kept where: every server (name, profile, URL, username, its
+//! credentials: password, session token, cookies; the linked account id,
+//! the last time step sent, the server's user id) is one encrypted row of
+//! the vault (`VaultServerStore`). `server add` reads the credentials from
+//! the named environment variables, once, and stores them in the vault;
+//! the session a flow obtains (a token from a login, cookies from
+//! `Set-Cookie`) is saved back after every flow, so the next command reuses
+//! it instead of logging in again. Nothing is written beside the vault.
+//! User profiles are the `*.toml` files of `profiles/` beside the vault.
 //!
-//! Must never: take a secret from argv, write a credential to a file,
-//! print one, or retry a refused request.
+//! Must never: take a secret from argv, write a credential anywhere but
+//! the vault, print one, or retry a refused request.
 
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use clap::{Args, Subcommand};
-use serde::{Deserialize, Serialize};
-use uuid::Uuid;
+use serde::Serialize;
 
 use crate::core::clock::{Clock, OffsetClock};
 use crate::core::secret::SecretString;
 use crate::core::server::{
-    Http, HttpOptions, Label, LoginWith, Profile, QrDecoder, ServerClient, ServerError,
-    ServerRecord, TokioPause,
+    Http, HttpOptions, Label, LoginWith, OpName, Profile, ServerClient, ServerError, ServerRecord,
+    ServerStore, TokioPause, VaultServerStore, qr_decoder,
 };
 use crate::core::settings::{Settings, default_settings_path};
+use crate::core::vault::Vault;
 
 use super::error::CliError;
 use super::{output, unlock};
@@ -36,7 +37,7 @@ use super::{output, unlock};
 #[derive(Debug, Subcommand)]
 pub enum ServerCommand {
     /// Add a server. Credentials are read from the named environment
-    /// variables at each use, never from the command line.
+    /// variables (never from the command line) and kept in the vault.
     Add(AddArgs),
     /// List the servers (never their credentials).
     List {
@@ -94,33 +95,6 @@ pub struct AddArgs {
     pub cookie_env: Option<String>,
 }
 
-/// A server as saved beside the vault: no secret in here.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-struct Saved {
-    name: String,
-    profile: String,
-    url: String,
-    #[serde(default)]
-    username: Option<String>,
-    #[serde(default)]
-    password_env: Option<String>,
-    #[serde(default)]
-    token_env: Option<String>,
-    #[serde(default)]
-    cookie_env: Option<String>,
-    #[serde(default)]
-    account_id: Option<String>,
-    #[serde(default)]
-    last_step: Option<u64>,
-    #[serde(default)]
-    user_id: Option<String>,
-}
-
-#[derive(Debug, Default, Serialize, Deserialize)]
-struct SavedFile {
-    servers: Vec<Saved>,
-}
-
 /// Runs one `server` command.
 pub fn run(
     command: ServerCommand,
@@ -128,69 +102,60 @@ pub fn run(
     password_file: Option<&PathBuf>,
     clock: &Arc<dyn Clock>,
 ) -> Result<(), CliError> {
-    let store = servers_path(vault_path);
     let profiles_dir = profiles_dir(vault_path);
+    if let ServerCommand::Profiles = command {
+        return profiles(&profiles_dir);
+    }
+    let mut vault = unlock::open_unlocked(vault_path, password_file, Arc::clone(clock))?;
     match command {
-        ServerCommand::Add(args) => add(&store, &profiles_dir, args),
-        ServerCommand::List { json } => list(&load(&store)?, json),
         ServerCommand::Profiles => profiles(&profiles_dir),
-        ServerCommand::Register { name } => with_server(&store, &profiles_dir, &name, |ctx| {
-            block_on(ctx.client.register(&ctx.profile, &mut ctx.record))??;
-            output::line("registered")
-        }),
+        ServerCommand::Add(args) => add(&mut vault, &profiles_dir, args),
+        ServerCommand::List { json } => list(&VaultServerStore::new(&mut vault), json),
+        ServerCommand::Register { name } => {
+            with_server(&mut vault, &profiles_dir, &name, |ctx, _| {
+                block_on(ctx.client.register(&ctx.profile, &mut ctx.record))??;
+                output::line("registered")
+            })
+        }
         ServerCommand::Enrol {
             name,
             issuer,
             account,
-        } => {
-            let mut vault = unlock::open_unlocked(vault_path, password_file, Arc::clone(clock))?;
-            with_server(&store, &profiles_dir, &name, |ctx| {
-                let label = Label { issuer, account };
-                let id =
-                    block_on(
-                        ctx.client
-                            .enrol(&ctx.profile, &mut ctx.record, &mut vault, &label),
-                    )??;
-                output::line(&id.hyphenated().to_string())
-            })
-        }
-        ServerCommand::Status { name } => with_server(&store, &profiles_dir, &name, |ctx| {
-            // Sessions are not kept between runs yet: with 2FA on, getting
-            // one may need a code, hence the vault.
-            if ctx.record.account_id.is_some() {
-                let mut vault =
-                    unlock::open_unlocked(vault_path, password_file, Arc::clone(clock))?;
+        } => with_server(&mut vault, &profiles_dir, &name, |ctx, vault| {
+            let label = Label { issuer, account };
+            let id = block_on(
+                ctx.client
+                    .enrol(&ctx.profile, &mut ctx.record, vault, &label),
+            )??;
+            output::line(&id.hyphenated().to_string())
+        }),
+        ServerCommand::Status { name } => {
+            with_server(&mut vault, &profiles_dir, &name, |ctx, vault| {
+                // A kept session is reused; without one (or with one that
+                // still lacks the second factor) a login is made, with a
+                // code if the server asks for one.
                 block_on(
                     ctx.client
-                        .open_session(&ctx.profile, &mut ctx.record, &mut vault),
+                        .open_session(&ctx.profile, &mut ctx.record, vault),
                 )??;
-            }
-            let enabled = block_on(ctx.client.status(&ctx.profile, &mut ctx.record))??;
-            output::line(if enabled { "enabled" } else { "disabled" })
-        }),
+                let enabled = block_on(ctx.client.status(&ctx.profile, &mut ctx.record))??;
+                output::line(if enabled { "enabled" } else { "disabled" })
+            })
+        }
         ServerCommand::Login { name, backup_code } => {
-            let mut vault = unlock::open_unlocked(vault_path, password_file, Arc::clone(clock))?;
-            with_server(&store, &profiles_dir, &name, |ctx| {
+            with_server(&mut vault, &profiles_dir, &name, |ctx, vault| {
                 let with = if backup_code {
                     LoginWith::BackupCode
                 } else {
                     LoginWith::Code
                 };
-                block_on(
-                    ctx.client
-                        .login(&ctx.profile, &mut ctx.record, &mut vault, with),
-                )??;
+                block_on(ctx.client.login(&ctx.profile, &mut ctx.record, vault, with))??;
                 output::line("ok")
             })
         }
         ServerCommand::Disable { name } => {
-            let mut vault = unlock::open_unlocked(vault_path, password_file, Arc::clone(clock))?;
-            with_server(&store, &profiles_dir, &name, |ctx| {
-                let archived = block_on(ctx.client.disable(
-                    &ctx.profile,
-                    &mut ctx.record,
-                    &mut vault,
-                ))??;
+            with_server(&mut vault, &profiles_dir, &name, |ctx, vault| {
+                let archived = block_on(ctx.client.disable(&ctx.profile, &mut ctx.record, vault))??;
                 match archived {
                     Some(id) => output::line(&format!("disabled; account {id} archived")),
                     None => output::line("disabled"),
@@ -200,38 +165,24 @@ pub fn run(
     }
 }
 
-fn add(store: &Path, profiles_dir: &Path, args: AddArgs) -> Result<(), CliError> {
-    find_profile(profiles_dir, &args.profile)?;
-    ServerRecord::new(args.name.clone(), args.profile.clone(), &args.url)?;
-    let mut file = load(store)?;
-    if file.servers.iter().any(|s| s.name == args.name) {
-        return Err(ServerError::DuplicateServer { name: args.name }.into());
+fn add(vault: &mut Vault, profiles_dir: &Path, args: AddArgs) -> Result<(), CliError> {
+    let profile = find_profile(profiles_dir, &args.profile)?;
+    let mut record = ServerRecord::new(args.name.clone(), args.profile.clone(), &args.url)?;
+    record.username = args.username;
+    if let Some(var) = &args.password_env {
+        record.credentials.password = Some(env_secret(var, "password")?);
     }
-    for var in [&args.password_env, &args.token_env, &args.cookie_env]
-        .into_iter()
-        .flatten()
-    {
-        if var.is_empty() || var.contains('=') {
-            return Err(CliError::Password(format!(
-                "{var:?} is not an environment variable name"
-            )));
-        }
+    if let Some(var) = &args.token_env {
+        record.credentials.token = Some(env_secret(var, "session token")?);
     }
-    let name = args.name.clone();
-    file.servers.push(Saved {
-        name: args.name,
-        profile: args.profile,
-        url: args.url,
-        username: args.username,
-        password_env: args.password_env,
-        token_env: args.token_env,
-        cookie_env: args.cookie_env,
-        account_id: None,
-        last_step: None,
-        user_id: None,
-    });
-    save(store, &file)?;
-    output::line(&name)
+    if let Some(var) = &args.cookie_env {
+        let cookie = env_secret(var, "session cookie")?;
+        record
+            .credentials
+            .set_cookies_from(cookie.expose(), profile.cookie_name());
+    }
+    VaultServerStore::new(vault).add(record)?;
+    output::line(&args.name)
 }
 
 fn profiles(dir: &Path) -> Result<(), CliError> {
@@ -254,69 +205,49 @@ struct Context {
     client: ServerClient,
 }
 
-/// Loads server `name` with its credentials, runs `flow`, and saves what
-/// the flow changed (linked account, last time step, user id) whatever its
-/// outcome: a code that was sent counts even when it was refused.
+/// Loads server `name` from the vault, runs `flow`, and saves the record
+/// back whatever the outcome: the session it obtained (token, cookies),
+/// the linked account, the last time step (a code that was sent counts
+/// even when it was refused) and the user id.
 fn with_server(
-    store: &Path,
+    vault: &mut Vault,
     profiles_dir: &Path,
     name: &str,
-    flow: impl FnOnce(&mut Context) -> Result<(), CliError>,
+    flow: impl FnOnce(&mut Context, &mut Vault) -> Result<(), CliError>,
 ) -> Result<(), CliError> {
-    let mut file = load(store)?;
-    let index = file
-        .servers
-        .iter()
-        .position(|s| s.name == name)
-        .ok_or_else(|| ServerError::UnknownServer {
-            name: name.to_owned(),
-        })?;
-    let saved = file.servers[index].clone();
-    let profile = find_profile(profiles_dir, &saved.profile)?;
-    let record = record_of(&saved, &profile)?;
+    let record = VaultServerStore::new(vault).load(name)?;
+    let profile = find_profile(profiles_dir, &record.profile)?;
     let mut context = Context {
         profile,
         record,
         client: client()?,
     };
-    let result = flow(&mut context);
-    let entry = &mut file.servers[index];
-    entry.account_id = context
-        .record
-        .account_id
-        .map(|id| id.hyphenated().to_string());
-    entry.last_step = context.record.last_step;
-    entry.user_id.clone_from(&context.record.user_id);
-    save(store, &file)?;
-    result
+    let result = flow(&mut context, vault);
+    if let Err(CliError::Server(ServerError::Unauthorized { .. })) = &result {
+        forget_refused_session(&context.profile, &mut context.record);
+    }
+    let saved = VaultServerStore::new(vault).save(&context.record);
+    result?;
+    Ok(saved?)
 }
 
-fn record_of(saved: &Saved, profile: &Profile) -> Result<ServerRecord, CliError> {
-    let mut record = ServerRecord::new(saved.name.clone(), saved.profile.clone(), &saved.url)?;
-    record.username.clone_from(&saved.username);
-    record.account_id = saved
-        .account_id
-        .as_deref()
-        .and_then(|id| Uuid::parse_str(id).ok());
-    record.last_step = saved.last_step;
-    record.user_id.clone_from(&saved.user_id);
-    if let Some(var) = &saved.password_env {
-        record.credentials.password = Some(env_secret(var, "password")?);
+/// After the server refused the session: forgets a kept session token
+/// that a password login can replace, so that the next command logs in
+/// again instead of sending the refused token forever (nothing is retried
+/// now). Pasted credentials (a token with no password, cookies) stay.
+fn forget_refused_session(profile: &Profile, record: &mut ServerRecord) {
+    if record.credentials.password.is_some() && profile.has(OpName::Login) {
+        record.credentials.token = None;
     }
-    if let Some(var) = &saved.token_env {
-        record.credentials.token = Some(env_secret(var, "session token")?);
-    }
-    if let Some(var) = &saved.cookie_env {
-        let cookie = env_secret(var, "session cookie")?;
-        record
-            .credentials
-            .set_cookies_from(cookie.expose(), profile.cookie_name());
-    }
-    Ok(record)
 }
 
 /// The value of environment variable `var`, which must be set.
 fn env_secret(var: &str, what: &str) -> Result<SecretString, CliError> {
+    if var.is_empty() || var.contains('=') || var.contains('\0') {
+        return Err(CliError::Password(format!(
+            "{var:?} is not an environment variable name"
+        )));
+    }
     match unlock::given_password(var, None)? {
         Some(value) => Ok(value),
         None => Err(CliError::Password(format!(
@@ -335,13 +266,8 @@ fn client() -> Result<ServerClient, CliError> {
         Http::new(HttpOptions::default())?,
         clock,
         Arc::new(TokioPause),
-        qr_decoder(),
+        Some(qr_decoder()),
     ))
-}
-
-/// The QR decoder for servers that answer with an image only.
-fn qr_decoder() -> Option<QrDecoder> {
-    None
 }
 
 fn find_profile(dir: &Path, name: &str) -> Result<Profile, CliError> {
@@ -357,30 +283,31 @@ fn find_profile(dir: &Path, name: &str) -> Result<Profile, CliError> {
 }
 
 #[derive(Serialize)]
-struct Listed<'a> {
-    name: &'a str,
-    profile: &'a str,
-    url: &'a str,
-    username: Option<&'a str>,
-    account_id: Option<&'a str>,
-    password_env: Option<&'a str>,
-    token_env: Option<&'a str>,
-    cookie_env: Option<&'a str>,
+struct Listed {
+    name: String,
+    profile: String,
+    url: String,
+    username: Option<String>,
+    account_id: Option<String>,
+    /// Which credentials are kept (never their values).
+    password: bool,
+    token: bool,
+    cookies: Vec<String>,
 }
 
-fn list(file: &SavedFile, json: bool) -> Result<(), CliError> {
-    let listed: Vec<Listed<'_>> = file
-        .servers
-        .iter()
-        .map(|s| Listed {
-            name: &s.name,
-            profile: &s.profile,
-            url: &s.url,
-            username: s.username.as_deref(),
-            account_id: s.account_id.as_deref(),
-            password_env: s.password_env.as_deref(),
-            token_env: s.token_env.as_deref(),
-            cookie_env: s.cookie_env.as_deref(),
+fn list(store: &VaultServerStore<'_>, json: bool) -> Result<(), CliError> {
+    let listed: Vec<Listed> = store
+        .records()?
+        .into_iter()
+        .map(|(_, r)| Listed {
+            account_id: r.account_id.map(|id| id.hyphenated().to_string()),
+            password: r.credentials.password.is_some(),
+            token: r.credentials.token.is_some(),
+            cookies: r.credentials.cookies.keys().cloned().collect(),
+            name: r.name,
+            profile: r.profile,
+            url: r.base_url,
+            username: r.username,
         })
         .collect();
     if json {
@@ -392,19 +319,11 @@ fn list(file: &SavedFile, json: bool) -> Result<(), CliError> {
             s.name,
             s.profile,
             s.url,
-            s.username.unwrap_or("-"),
-            s.account_id.unwrap_or("-")
+            s.username.as_deref().unwrap_or("-"),
+            s.account_id.as_deref().unwrap_or("-")
         ))?;
     }
     Ok(())
-}
-
-/// `<vault stem>.servers.json` beside the vault.
-fn servers_path(vault: &Path) -> PathBuf {
-    let stem = vault
-        .file_stem()
-        .map_or_else(|| "vault".into(), |s| s.to_string_lossy().into_owned());
-    vault.with_file_name(format!("{stem}.servers.json"))
 }
 
 /// `profiles/` beside the vault.
@@ -412,28 +331,6 @@ fn profiles_dir(vault: &Path) -> PathBuf {
     vault
         .parent()
         .map_or_else(|| PathBuf::from("profiles"), |d| d.join("profiles"))
-}
-
-fn load(path: &Path) -> Result<SavedFile, CliError> {
-    match std::fs::read(path) {
-        Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| {
-            CliError::io(
-                format!("cannot read {}", path.display()),
-                std::io::Error::other(e.to_string()),
-            )
-        }),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(SavedFile::default()),
-        Err(e) => Err(CliError::io(format!("cannot read {}", path.display()), e)),
-    }
-}
-
-/// Writes beside the target and renames, so a crash leaves the old file.
-fn save(path: &Path, file: &SavedFile) -> Result<(), CliError> {
-    let tmp = path.with_extension("json.tmp");
-    let bytes = serde_json::to_vec_pretty(file)?;
-    std::fs::write(&tmp, bytes)
-        .and_then(|()| std::fs::rename(&tmp, path))
-        .map_err(|e| CliError::io(format!("cannot write {}", path.display()), e))
 }
 
 fn block_on<F: Future>(future: F) -> Result<F::Output, CliError> {

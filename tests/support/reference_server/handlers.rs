@@ -1,6 +1,5 @@
 //! The endpoints of each flavor, as `docs/server-profiles.md` lists them.
 
-use base64::Engine as _;
 use hyper::HeaderMap;
 use serde_json::{Value, json};
 
@@ -473,11 +472,9 @@ fn laravel(state: &mut State, r: &Incoming<'_>) -> Reply {
             };
             let uri = otpauth(&secret, Some("Laravel"));
             if state.image_answers {
-                let png = base64::engine::general_purpose::STANDARD.encode(uri);
-                return Reply::json(
-                    200,
-                    &json!({"code": format!("data:image/png;base64,{png}")}),
-                );
+                // google2fa's inline QR: SVG markup in `code`.
+                let svg = tessera::core::qr::encode_svg(&uri).expect("the otpauth URI fits a QR");
+                return Reply::json(200, &json!({ "code": svg }));
             }
             Reply::json(200, &json!({ "code": uri }))
         }
@@ -547,7 +544,7 @@ fn nest(state: &mut State, r: &Incoming<'_>) -> Reply {
                 return Reply {
                     status: 200,
                     content_type: "image/png",
-                    body: uri.into_bytes(),
+                    body: tessera::core::qr::encode_png(&uri).expect("the otpauth URI fits a QR"),
                     headers: Vec::new(),
                 };
             }

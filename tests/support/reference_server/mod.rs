@@ -126,11 +126,9 @@ impl ReferenceServer {
         self.lock().fault = fault;
     }
 
-    /// With `true`, setups answer with an image instead of a URI: Laravel's
-    /// `code` is a `data:image/png;base64,` URL and Nest's `2fa/generate`
-    /// an `image/png` body. Until the QR encoder exists, the image is a
-    /// stand-in whose bytes are the otpauth URI itself:
-    /// [`stand_in_qr_decoder`] reads it.
+    /// With `true`, setups answer with a real QR image instead of a URI:
+    /// Laravel's `code` is SVG markup and Nest's `2fa/generate` an
+    /// `image/png` body, both made by Tessera's QR encoder.
     pub fn set_image_answers(&self, on: bool) {
         self.lock().image_answers = on;
     }
@@ -174,13 +172,6 @@ impl ReferenceServer {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
-}
-
-/// Decodes the server's stand-in QR images (their bytes are the text).
-pub fn stand_in_qr_decoder(image: &[u8]) -> Result<Vec<String>, String> {
-    std::str::from_utf8(image)
-        .map(|text| vec![text.to_owned()])
-        .map_err(|_| "not a stand-in QR image".to_owned())
 }
 
 impl Drop for ReferenceServer {

@@ -18,6 +18,11 @@ use crate::core::otp::{Account, parse_uri};
 /// Decodes every QR code in an image (raster or SVG) to its text.
 pub type QrDecoder = fn(&[u8]) -> Result<Vec<String>, String>;
 
+/// The decoder the app uses: [`crate::core::qr::decode`], its error as text.
+pub fn qr_decoder() -> QrDecoder {
+    |image| crate::core::qr::decode(image).map_err(|error| error.to_string())
+}
+
 /// How the enrolled account is named.
 #[derive(Clone, Debug, Default)]
 pub struct Label {

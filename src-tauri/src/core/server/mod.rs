@@ -7,7 +7,8 @@
 //! `http://` only to loopback, redirects only within the origin), secret
 //! discovery in a setup answer (`discover`), the flows of [`ServerClient`]
 //! (`register`, `enrol`, `login`, `status`, `disable`), [`ServerRecord`]
-//! with its [`Credentials`] and [`ServerStore`], and [`ServerError`].
+//! with its [`Credentials`], [`ServerStore`] and the vault-backed
+//! [`VaultServerStore`], and [`ServerError`].
 //!
 //! Must never: put a password, token, cookie, secret or code into an
 //! error, a log line or a `Debug` string; contact a non-loopback host over
@@ -22,8 +23,9 @@ mod flows;
 mod http;
 mod profile;
 mod record;
+mod store;
 
-pub use discover::{Label, QrDecoder, Source};
+pub use discover::{Label, QrDecoder, Source, qr_decoder};
 pub use error::ServerError;
 pub use flows::{
     ARCHIVED_TAG, LoginWith, MIN_REMAINING_MS, PENDING_TAG, Pause, ServerClient, TokioPause,
@@ -34,3 +36,4 @@ pub use profile::{
     AuthStyle, ErrorKind, ErrorRule, OpName, Operation, Profile, TotpDefaults, UserIdSource,
 };
 pub use record::{Credentials, MemoryStore, ServerRecord, ServerStore};
+pub use store::VaultServerStore;

@@ -4,7 +4,8 @@
 //!
 //! Must never: print a credential (`Debug` of [`Credentials`] shows only
 //! which ones are set and the cookie names), or write one anywhere but an
-//! encrypted store. [`MemoryStore`] keeps records in memory only.
+//! encrypted store. [`MemoryStore`] keeps records in memory only; the real
+//! store is `VaultServerStore` (`store.rs`), inside the encrypted vault.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -165,8 +166,8 @@ impl ServerRecord {
     }
 }
 
-/// Where server records are kept. The real store is the encrypted vault;
-/// [`MemoryStore`] keeps them for one process.
+/// Where server records are kept. The real store is the encrypted vault
+/// (`VaultServerStore`); [`MemoryStore`] keeps them for one process.
 pub trait ServerStore {
     /// Every record's name, sorted.
     fn names(&self) -> Result<Vec<String>, ServerError>;

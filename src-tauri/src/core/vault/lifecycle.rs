@@ -25,6 +25,7 @@ use super::kdf::KdfParams;
 use super::keyring::KeyStore;
 use super::migrations;
 use super::repo::load_entries;
+use super::servers::{ServerEntry, load_servers};
 use super::slots::{Header, Slot, SlotParams, map_seal};
 use super::{Unlocked, Vault};
 use crate::core::clock::Clock;
@@ -66,6 +67,7 @@ impl Vault {
         vault.unlocked = Some(Unlocked {
             key,
             entries: Vec::new(),
+            servers: Vec::new(),
         });
         vault.data_version = data_version(&vault.conn)?;
         Ok(vault)
@@ -322,8 +324,9 @@ impl Vault {
         }
         if let Some(mut unlocked) = self.unlocked.take() {
             match read_entries(&mut self.conn, &unlocked.key) {
-                Ok((entries, version)) => {
+                Ok((entries, servers, version)) => {
                     unlocked.entries = entries;
+                    unlocked.servers = servers;
                     self.data_version = version;
                 }
                 Err(e) => {
@@ -358,9 +361,13 @@ impl Vault {
     fn finish_unlock(&mut self, key: EnvelopeKey) -> Result<()> {
         self.header.verify_check(&key, &self.slots)?;
         migrations::migrate(&mut self.conn)?;
-        let (entries, version) = read_entries(&mut self.conn, &key)?;
+        let (entries, servers, version) = read_entries(&mut self.conn, &key)?;
         self.data_version = version;
-        self.unlocked = Some(Unlocked { key, entries });
+        self.unlocked = Some(Unlocked {
+            key,
+            entries,
+            servers,
+        });
         Ok(())
     }
 
@@ -400,14 +407,19 @@ impl Vault {
     }
 }
 
-/// Every entry and the data version, read in one read transaction so that
-/// accounts and backup codes come from the same commit.
-fn read_entries(conn: &mut Connection, key: &EnvelopeKey) -> Result<(Vec<super::Entry>, i64)> {
+/// Every entry, every server and the data version, read in one read
+/// transaction so that accounts, backup codes and servers come from the
+/// same commit.
+fn read_entries(
+    conn: &mut Connection,
+    key: &EnvelopeKey,
+) -> Result<(Vec<super::Entry>, Vec<ServerEntry>, i64)> {
     let tx = conn.transaction()?;
     let entries = load_entries(&tx, key)?;
+    let servers = load_servers(&tx, key)?;
     let version = data_version(&tx)?;
     tx.commit()?;
-    Ok((entries, version))
+    Ok((entries, servers, version))
 }
 
 fn build_new_file(tmp: &Path, header: &Header, slot: &Slot) -> Result<()> {
@@ -562,6 +574,12 @@ mod tests {
         vault
             .add_backup_codes(id, vec![SecretString::from("code-1")])
             .unwrap();
+        vault
+            .put_server(
+                Uuid::new_v4(),
+                SecretBytes::from(b"server payload".as_slice()),
+            )
+            .unwrap();
 
         // What `lock` does, step by step, so the wiped state can be inspected.
         let mut unlocked = vault.unlocked.take().unwrap();
@@ -574,10 +592,12 @@ mod tests {
         assert!(entry.details.tags.is_empty() && entry.details.note.is_empty());
         assert!(entry.details.icon.is_none() && !entry.details.favorite);
         assert!(entry.backup_codes.is_empty());
+        assert!(unlocked.servers[0].payload.is_empty());
         drop(unlocked);
 
         assert!(!vault.is_unlocked());
         assert!(matches!(vault.entries(), Err(VaultError::Locked)));
+        assert!(matches!(vault.servers(), Err(VaultError::Locked)));
         vault
             .unlock_with_password(&SecretString::from("pw"))
             .unwrap();

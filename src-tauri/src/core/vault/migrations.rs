@@ -13,7 +13,7 @@ use rusqlite::Connection;
 use super::error::{Result, VaultError};
 
 /// The schema version this code writes.
-pub const CURRENT: u32 = 2;
+pub const CURRENT: u32 = 3;
 
 /// `PRAGMA application_id` of every vault: ASCII `TESS`.
 pub const APPLICATION_ID: i64 = 0x5445_5353;
@@ -60,6 +60,15 @@ const STEPS: [&str; CURRENT as usize] = [
          payload    BLOB    NOT NULL
      ) STRICT;
      CREATE INDEX backup_codes_by_account ON backup_codes (account_id, position, id);",
+    // 2 → 3: servers (settings and credentials, one sealed payload each).
+    "CREATE TABLE servers (
+         id         TEXT    PRIMARY KEY,
+         position   INTEGER NOT NULL,
+         created_at INTEGER NOT NULL,
+         updated_at INTEGER NOT NULL,
+         payload    BLOB    NOT NULL
+     ) STRICT;
+     CREATE INDEX servers_by_position ON servers (position, id);",
 ];
 
 /// The file's schema version.

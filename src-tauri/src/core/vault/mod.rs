@@ -1,19 +1,21 @@
 //! The encrypted vault: one `SQLite` file (WAL, every change in a
-//! transaction) holding the accounts and their backup codes, each
+//! transaction) holding the accounts, their backup codes and the servers
+//! (settings and credentials, as payloads opaque to the vault), each
 //! encrypted with XChaCha20-Poly1305 under a random vault key that is
 //! wrapped by a password slot (Argon2id) and optionally a keyring slot.
 //! The file format is specified in `docs/vault-format.md`.
 //!
 //! Owns: [`Vault`] (create, open, unlock, lock, change password, keyring
-//! unlock, snapshot backups; accounts and backup codes in `repo`), the
-//! format (`envelope`, `kdf`, `slots`, `payload`), the file (`db`,
-//! `migrations`), the OS keyring ([`keyring`]) and [`VaultError`].
+//! unlock, snapshot backups; accounts and backup codes in `repo`, servers
+//! in `servers`), the format (`envelope`, `kdf`, `slots`, `payload`), the
+//! file (`db`, `migrations`), the OS keyring ([`keyring`]) and
+//! [`VaultError`].
 //!
 //! Must never: write anything but ids, order, timestamps and slot
 //! parameters in clear text; keep the vault key or decrypted entries after
 //! [`Vault::lock`]; put a secret (password, key, OTP secret, backup code,
-//! issuer, account name, note) in an error, a log line or a panic message;
-//! return data from a row that failed to authenticate; change the file
+//! issuer, account name, note, server payload) in an error, a log line or
+//! a panic message; return data from a row that failed to authenticate; change the file
 //! outside a transaction; import anything from Tauri or the UI.
 
 pub mod envelope;
@@ -27,6 +29,7 @@ mod lifecycle;
 mod migrations;
 mod payload;
 mod repo;
+mod servers;
 mod slots;
 
 use std::path::PathBuf;
@@ -40,6 +43,7 @@ pub use error::{Result, VaultError};
 pub use kdf::KdfParams;
 pub use keyring::{KeyStore, OsKeyring};
 pub use migrations::CURRENT as SCHEMA_VERSION;
+pub use servers::ServerEntry;
 
 use crate::core::clock::Clock;
 use slots::{Header, Slot};
@@ -69,6 +73,8 @@ pub struct Vault {
 struct Unlocked {
     key: EnvelopeKey,
     entries: Vec<Entry>,
+    /// Server payloads (opaque to the vault), in order.
+    servers: Vec<ServerEntry>,
 }
 
 impl Unlocked {
@@ -77,6 +83,9 @@ impl Unlocked {
         self.key.wipe();
         for entry in &mut self.entries {
             entry.wipe();
+        }
+        for server in &mut self.servers {
+            server.wipe();
         }
     }
 }

@@ -72,13 +72,13 @@ fn seal_backup_code(
     envelope::seal(key, &json, &backup_code_ad(id, account_id)).map_err(map_seal)
 }
 
-fn timestamp(value: i64, table: &'static str, id: &str) -> Result<Timestamp> {
+pub(super) fn timestamp(value: i64, table: &'static str, id: &str) -> Result<Timestamp> {
     u64::try_from(value)
         .map(Timestamp::from_unix_millis)
         .map_err(|_| VaultError::corrupt(table, id))
 }
 
-fn db_time(at: Timestamp) -> i64 {
+pub(super) fn db_time(at: Timestamp) -> i64 {
     i64::try_from(at.unix_millis()).unwrap_or(i64::MAX)
 }
 
