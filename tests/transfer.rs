@@ -1201,3 +1201,53 @@ fn format_serializes_as_its_id() {
         "\"andotp-encrypted\""
     );
 }
+
+/// A Google QR set written as pictures scans back, through the QR module's
+/// decoder and batch assembly, into the accounts Google's format can carry.
+#[test]
+fn google_qr_pictures_scan_back_into_the_accounts() {
+    use tessera::core::qr::{self, BatchAssembly, BatchProgress, QrContent};
+
+    let source = seven_vault();
+    let options = ExportOptions {
+        allow_plaintext: true,
+        ..ExportOptions::default()
+    };
+    for extension in ["png", "svg"] {
+        let out = source.path.with_file_name(format!("google.{extension}"));
+        let summary =
+            export::write_file(&source.vault, ExportFormat::GoogleMigration, &out, &options)
+                .unwrap();
+        assert_eq!(
+            summary.files,
+            std::slice::from_ref(&out),
+            "three accounts fit one QR"
+        );
+        let mut assembly = BatchAssembly::new();
+        let mut accounts = Vec::new();
+        for file in &summary.files {
+            for content in qr::scan(&std::fs::read(file).unwrap()).unwrap() {
+                let QrContent::Migration(batch) = content else {
+                    panic!("a migration QR in {}", file.display())
+                };
+                if let BatchProgress::Complete { accounts: done, .. } = assembly.add(batch).unwrap()
+                {
+                    accounts.extend(done);
+                }
+            }
+        }
+        let rows = sorted(accounts.iter().map(row).collect());
+        assert_eq!(
+            rows,
+            sorted(seven_of(&["Deno", "Issuu", "WWE"])),
+            "{extension}"
+        );
+        let again =
+            export::write_file(&source.vault, ExportFormat::GoogleMigration, &out, &options)
+                .unwrap_err();
+        assert!(
+            matches!(again, ExportError::AlreadyExists { .. }),
+            "{again:?}"
+        );
+    }
+}

@@ -152,14 +152,20 @@ pub fn export(
     for what in &summary.not_written {
         eprintln!("tessera: {format} cannot hold {what}: not written");
     }
+    let files: Vec<String> = summary
+        .files
+        .iter()
+        .map(|f| f.display().to_string())
+        .collect();
     output::line(&format!(
         "exported {count} {} to {} ({format})",
         if count == 1 { "account" } else { "accounts" },
-        out.display()
+        files.join(", ")
     ))?;
-    if format == ExportFormat::GoogleMigration {
+    let pictures = out.extension().is_some_and(|e| e == "png" || e == "svg");
+    if format == ExportFormat::GoogleMigration && !pictures {
         output::line(
-            "the file holds one otpauth-migration:// URI per QR code; QR images are not rendered yet",
+            "the file holds one otpauth-migration:// URI per QR code; name it .png or .svg for QR pictures",
         )?;
     }
     if format.is_plaintext() {

@@ -110,6 +110,9 @@ pub enum ExportError {
     /// The destination exists; exports never overwrite a file.
     #[error("{path} already exists; exports never overwrite a file", path = path.display())]
     AlreadyExists { path: PathBuf },
+    /// A Google QR picture could not be drawn.
+    #[error("cannot draw the QR code: {0}")]
+    Qr(#[from] crate::core::qr::QrError),
     /// Key derivation or encryption failed (bad parameters, no randomness).
     #[error("cannot encrypt the export: {what}")]
     Crypto { what: String },

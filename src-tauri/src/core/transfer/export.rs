@@ -107,11 +107,7 @@ pub fn render(
     format: ExportFormat,
     options: &ExportOptions<'_>,
 ) -> Result<Zeroizing<Vec<u8>>, ExportError> {
-    if format.is_plaintext() && !options.allow_plaintext {
-        return Err(ExportError::PlaintextNotConfirmed {
-            format: format.id(),
-        });
-    }
+    ensure_consent(format, options)?;
     let pairs = || entries.iter().map(|e| (&e.account, &e.details));
     match format {
         ExportFormat::Otpauth => {
@@ -151,6 +147,9 @@ pub struct ExportSummary {
     /// Display data the format cannot carry and that was not written (e.g.
     /// "tags of 3 accounts"), for the user to know before deleting the vault.
     pub not_written: Vec<String>,
+    /// The files written: `dest`, or for a Google QR set of several codes
+    /// `NAME-1-of-N.png` … beside it.
+    pub files: Vec<PathBuf>,
 }
 
 /// What of `entries`' display data `format` drops.
@@ -206,18 +205,103 @@ pub fn write_file(
             path: dest.to_owned(),
         });
     }
-    if format == ExportFormat::Tessera {
-        tessera_backup::export(vault, dest)?;
-    } else {
-        let content = render(entries, format, options)?;
-        write_new(dest, &content)?;
-    }
+    let files = match (format, QrPicture::for_path(dest)) {
+        (ExportFormat::Tessera, _) => {
+            tessera_backup::export(vault, dest)?;
+            vec![dest.to_owned()]
+        }
+        (ExportFormat::GoogleMigration, Some(picture)) => {
+            ensure_consent(format, options)?;
+            write_google_pictures(entries, dest, picture)?
+        }
+        _ => {
+            let content = render(entries, format, options)?;
+            write_new(dest, &content)?;
+            vec![dest.to_owned()]
+        }
+    };
     let left_out = left_out(entries, format);
     Ok(ExportSummary {
         written: entries.len() - left_out.len(),
         left_out,
         not_written: not_written(entries, format),
+        files,
     })
+}
+
+/// Plaintext formats need the user's explicit consent.
+fn ensure_consent(format: ExportFormat, options: &ExportOptions<'_>) -> Result<(), ExportError> {
+    if format.is_plaintext() && !options.allow_plaintext {
+        return Err(ExportError::PlaintextNotConfirmed {
+            format: format.id(),
+        });
+    }
+    Ok(())
+}
+
+/// The kind of picture a Google QR export writes, from `dest`'s extension
+/// (`.png` or `.svg`); any other name gets the migration URIs as text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum QrPicture {
+    Png,
+    Svg,
+}
+
+impl QrPicture {
+    fn for_path(dest: &Path) -> Option<Self> {
+        let extension = dest.extension()?.to_str()?.to_ascii_lowercase();
+        match extension.as_str() {
+            "png" => Some(Self::Png),
+            "svg" => Some(Self::Svg),
+            _ => None,
+        }
+    }
+}
+
+/// One QR picture per migration URI (each stays easy to scan): `dest`
+/// itself for one, `NAME-K-of-N.EXT` beside it for several. Nothing is
+/// written if any of those files exists.
+fn write_google_pictures(
+    entries: &[Entry],
+    dest: &Path,
+    picture: QrPicture,
+) -> Result<Vec<PathBuf>, ExportError> {
+    let uris: Vec<Zeroizing<String>> = google::export(entries.iter().map(|e| &e.account))
+        .into_iter()
+        .map(Zeroizing::new)
+        .collect();
+    let paths = numbered_paths(dest, uris.len());
+    if let Some(existing) = paths.iter().find(|path| path.exists()) {
+        return Err(ExportError::AlreadyExists {
+            path: existing.clone(),
+        });
+    }
+    for (uri, path) in uris.iter().zip(&paths) {
+        let content = match picture {
+            QrPicture::Png => Zeroizing::new(crate::core::qr::encode_png(uri)?),
+            QrPicture::Svg => Zeroizing::new(crate::core::qr::encode_svg(uri)?.into_bytes()),
+        };
+        write_new(path, &content)?;
+    }
+    Ok(paths)
+}
+
+/// `dest` for one file; `STEM-K-of-N.EXT` in `dest`'s folder for several.
+fn numbered_paths(dest: &Path, count: usize) -> Vec<PathBuf> {
+    if count == 1 {
+        return vec![dest.to_owned()];
+    }
+    let stem = dest
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let extension = dest
+        .extension()
+        .map(|e| e.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    (1..=count)
+        .map(|k| dest.with_file_name(format!("{stem}-{k}-of-{count}.{extension}")))
+        .collect()
 }
 
 /// Writes `content` to a temporary sibling, then links it to `dest`
