@@ -10,9 +10,10 @@
 //! search.
 
 use std::fmt;
+use std::io::Write;
 
 use subtle::ConstantTimeEq;
-use zeroize::{Zeroize, ZeroizeOnDrop};
+use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 /// Secret bytes (an OTP key, a vault key, ...), zeroized on drop.
 ///
@@ -128,6 +129,36 @@ impl PartialEq for SecretString {
 }
 
 impl Eq for SecretString {}
+
+/// Serializes `value` as JSON into a buffer of exactly the right capacity
+/// (measured first), so no partial copy of the secret is left behind by a
+/// reallocation; the buffer is wiped on drop. Empty if `value` cannot be
+/// serialized (the DTOs this is used for always can).
+pub fn serialize_json<T: serde::Serialize>(value: &T) -> Zeroizing<Vec<u8>> {
+    let mut counter = ByteCounter(0);
+    if serde_json::to_writer(&mut counter, value).is_err() {
+        return Zeroizing::new(Vec::new());
+    }
+    let mut out = Zeroizing::new(Vec::with_capacity(counter.0));
+    if serde_json::to_writer(&mut *out, value).is_err() {
+        out.clear();
+    }
+    out
+}
+
+/// A writer that only counts what it is given.
+struct ByteCounter(usize);
+
+impl Write for ByteCounter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0 += buf.len();
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
 
 #[cfg(test)]
 mod tests {

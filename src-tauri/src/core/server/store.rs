@@ -9,15 +9,14 @@
 //! a sealed payload), or put a field value into an error.
 
 use std::collections::BTreeMap;
-use std::io::Write;
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
-use zeroize::{Zeroize, Zeroizing};
+use zeroize::Zeroize;
 
 use super::error::ServerError;
 use super::record::{Credentials, ServerRecord, ServerStore};
-use crate::core::secret::{SecretBytes, SecretString};
+use crate::core::secret::{SecretBytes, SecretString, serialize_json};
 use crate::core::vault::{Vault, VaultError};
 
 const TABLE: &str = "servers";
@@ -87,14 +86,7 @@ fn encode(record: &ServerRecord) -> SecretBytes {
         last_step: record.last_step,
         user_id: record.user_id.as_deref(),
     };
-    let mut counter = Counter(0);
-    let mut out = Zeroizing::new(Vec::new());
-    if serde_json::to_writer(&mut counter, &dto).is_ok() {
-        out.reserve_exact(counter.0);
-        if serde_json::to_writer(&mut *out, &dto).is_err() {
-            out.clear();
-        }
-    }
+    let mut out = serialize_json(&dto);
     SecretBytes::new(std::mem::take(&mut *out))
 }
 
@@ -124,18 +116,6 @@ fn decode(payload: &[u8]) -> Option<ServerRecord> {
     record.last_step = dto.last_step;
     record.user_id = dto.user_id.take();
     Some(record)
-}
-
-struct Counter(usize);
-
-impl Write for Counter {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0 += buf.len();
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
 }
 
 /// Server records in the unlocked vault, credentials and session (token,

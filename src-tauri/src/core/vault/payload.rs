@@ -9,8 +9,6 @@
 //! it never reallocates, and that buffer is `Zeroizing`), or put any field
 //! value into an error.
 
-use std::io::Write;
-
 use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
 use zeroize::Zeroizing;
@@ -18,7 +16,7 @@ use zeroize::Zeroizing;
 use super::entry::Details;
 use crate::core::clock::Timestamp;
 use crate::core::otp::{Account, Algorithm, OtpKind};
-use crate::core::secret::{SecretBytes, SecretString};
+use crate::core::secret::{SecretBytes, SecretString, serialize_json};
 
 #[derive(Serialize)]
 struct AccountOut<'a> {
@@ -84,7 +82,7 @@ pub fn encode_account(account: &Account, details: &Details) -> Zeroizing<Vec<u8>
         OtpKind::Hotp { counter } => ("hotp", None, Some(counter)),
         OtpKind::Steam { period } => ("steam", Some(period), None),
     };
-    to_json(&AccountOut {
+    serialize_json(&AccountOut {
         issuer: &account.issuer,
         name: &account.name,
         secret: HexOut(account.secret.expose()),
@@ -137,7 +135,7 @@ pub fn decode_account(json: &[u8]) -> Option<(Account, Details)> {
 
 /// The JSON of a backup code.
 pub fn encode_backup_code(code: &SecretString, used_at: Option<Timestamp>) -> Zeroizing<Vec<u8>> {
-    to_json(&BackupCodeOut {
+    serialize_json(&BackupCodeOut {
         code: code.expose(),
         used_at: used_at.map(Timestamp::unix_millis),
     })
@@ -148,33 +146,6 @@ pub fn decode_backup_code(json: &[u8]) -> Option<(SecretString, Option<Timestamp
     let dto: BackupCodeIn<'_> = serde_json::from_slice(json).ok()?;
     let code = SecretString::new(dto.code.into_owned());
     Some((code, dto.used_at.map(Timestamp::from_unix_millis)))
-}
-
-/// Serializes into a buffer of exactly the right capacity (measured first),
-/// so no partial copy is left behind by a reallocation.
-fn to_json<T: Serialize>(value: &T) -> Zeroizing<Vec<u8>> {
-    let mut counter = Counter(0);
-    // Writing to a counter cannot fail, and these DTOs always serialize.
-    if serde_json::to_writer(&mut counter, value).is_err() {
-        return Zeroizing::new(Vec::new());
-    }
-    let mut out = Zeroizing::new(Vec::with_capacity(counter.0));
-    if serde_json::to_writer(&mut *out, value).is_err() {
-        out.clear();
-    }
-    out
-}
-
-struct Counter(usize);
-
-impl Write for Counter {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0 += buf.len();
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
 }
 
 struct HexOut<'a>(&'a [u8]);
