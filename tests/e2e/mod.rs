@@ -3,5 +3,9 @@
 //! WebKitWebDriver. One session at a time (each spawns a WebKit process
 //! tree; two cores do not fit more).
 
+mod accounts;
+mod scale;
+mod screens;
 mod session;
 mod shell;
+mod vault;

@@ -9,6 +9,7 @@ use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 
+use crate::support::cli::{PASSWORD, TEST_KDF};
 use crate::support::{display::VirtualDisplay, free_port, tessera_bin};
 
 /// How long the app may take to show something; generous for a loaded
@@ -22,6 +23,10 @@ static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(())
 pub struct AppSession {
     pub client: Client,
     pub vault_path: PathBuf,
+    /// The private X display the app runs on (for `xclip`).
+    pub display: String,
+    /// The app's config directory (its settings), shared with CLI runs.
+    pub config_home: PathBuf,
     driver: Child,
     _display: VirtualDisplay,
     _dir: tempfile::TempDir,
@@ -31,9 +36,55 @@ pub struct AppSession {
 impl AppSession {
     /// Opens the app on a fresh, not yet created vault in a temp directory.
     pub async fn start() -> Self {
+        Self::launch(Setup::Nothing).await
+    }
+
+    /// Opens the app on a vault created beforehand by `tessera init` with
+    /// small Argon2id parameters and the password [`PASSWORD`] (for tests
+    /// that are not about creating one), locked.
+    pub async fn start_with_vault() -> Self {
+        Self::launch(Setup::CliInit).await
+    }
+
+    /// Opens the app on a vault that `prepare` writes at the given path
+    /// first (with the password [`PASSWORD`]), locked.
+    pub async fn start_prepared(prepare: fn(&Path)) -> Self {
+        Self::launch(Setup::Prepared(prepare)).await
+    }
+
+    /// [`start_with_vault`](Self::start_with_vault), then unlocks it in the
+    /// window and waits for the app shell.
+    pub async fn start_unlocked() -> Self {
+        let app = Self::start_with_vault().await;
+        app.unlock(PASSWORD).await;
+        app.by_test_id("app-shell").await;
+        app
+    }
+
+    async fn launch(setup: Setup) -> Self {
         let turn = ONE_AT_A_TIME.lock().await;
         let dir = tempfile::tempdir().unwrap();
         let vault_path = dir.path().join("e2e.tessera");
+        let config_home = dir.path().join("config");
+        if let Setup::Prepared(prepare) = setup {
+            prepare(&vault_path);
+        }
+        if matches!(setup, Setup::CliInit) {
+            let mut args = vec!["init"];
+            args.extend(TEST_KDF);
+            let output = Command::new(tessera_bin())
+                .args(&args)
+                .env("TESSERA_VAULT", &vault_path)
+                .env("TESSERA_PASSWORD", PASSWORD)
+                .env("XDG_CONFIG_HOME", &config_home)
+                .output()
+                .unwrap();
+            assert!(
+                output.status.success(),
+                "tessera init: {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
         let display = VirtualDisplay::start();
         let port = free_port();
         let native_port = free_port();
@@ -48,7 +99,7 @@ impl AppSession {
             .env_remove("WAYLAND_DISPLAY")
             .env("TESSERA_VAULT", &vault_path)
             .env("XDG_DATA_HOME", dir.path().join("data"))
-            .env("XDG_CONFIG_HOME", dir.path().join("config"))
+            .env("XDG_CONFIG_HOME", &config_home)
             .env("XDG_CACHE_HOME", dir.path().join("cache"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -75,6 +126,8 @@ impl AppSession {
         Self {
             client,
             vault_path,
+            display: display.name.clone(),
+            config_home,
             driver,
             _display: display,
             _dir: dir,
@@ -104,6 +157,107 @@ impl AppSession {
         }
     }
 
+    /// The element's `textContent` once it is non-empty. Unlike
+    /// [`text_of`](Self::text_of) this does not depend on `WebDriver`'s
+    /// visibility heuristics, which miss the virtualised list's rows
+    /// (absolutely placed and translated).
+    pub async fn content_of(&self, id: &str) -> String {
+        let deadline = Instant::now() + APP_TIMEOUT;
+        loop {
+            let text = self
+                .by_test_id(id)
+                .await
+                .prop("textContent")
+                .await
+                .unwrap()
+                .unwrap_or_default();
+            if !text.trim().is_empty() || Instant::now() > deadline {
+                return text.trim().to_owned();
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Types `password` into the unlock screen and submits it.
+    pub async fn unlock(&self, password: &str) {
+        let field = self.by_test_id("unlock-password").await;
+        field.clear().await.unwrap();
+        field.send_keys(password).await.unwrap();
+        self.by_test_id("unlock-submit")
+            .await
+            .click()
+            .await
+            .unwrap();
+    }
+
+    /// Waits until `check` holds for the element's attribute `name`.
+    pub async fn wait_attr(&self, id: &str, name: &str, check: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + APP_TIMEOUT;
+        loop {
+            let value = self
+                .by_test_id(id)
+                .await
+                .attr(name)
+                .await
+                .unwrap_or_default();
+            if let Some(value) = value.as_deref().filter(|v| check(v)) {
+                return value.to_owned();
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{id}[{name}] never matched; last {value:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// How many elements with `data-testid` = `id` there are now.
+    pub async fn count(&self, id: &str) -> usize {
+        self.client
+            .find_all(Locator::Css(&format!("[data-testid='{id}']")))
+            .await
+            .unwrap()
+            .len()
+    }
+
+    /// Runs the CLI on this app's vault and returns stdout (expects success).
+    pub fn cli(&self, args: &[&str]) -> String {
+        let output = Command::new(tessera_bin())
+            .args(args)
+            .env("TESSERA_VAULT", &self.vault_path)
+            .env("TESSERA_PASSWORD", PASSWORD)
+            .env("XDG_CONFIG_HOME", &self.config_home)
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "tessera {args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap()
+    }
+
+    /// The text on the X clipboard of the app's display.
+    pub fn clipboard(&self) -> String {
+        let output = Command::new("xclip")
+            .args(["-o", "-selection", "clipboard"])
+            .env("DISPLAY", &self.display)
+            .output()
+            .expect("xclip is installed (`make setup` installs it)");
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+
+    /// Writes a PNG of the web view as `target/e2e-screenshots/NAME`, for
+    /// people to look at what the tests saw.
+    pub async fn screenshot(&self, name: &str) {
+        // The web view paints a moment after the DOM changes.
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        let png = self.client.screenshot().await.unwrap();
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/e2e-screenshots");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(name), png).unwrap();
+    }
+
     /// Ends the `WebDriver` session (closing the app) and the driver.
     pub async fn close(mut self) {
         let _ = self.client.clone().close().await;
@@ -117,6 +271,14 @@ impl Drop for AppSession {
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
+}
+
+/// What exists before the app starts.
+#[derive(Clone, Copy)]
+enum Setup {
+    Nothing,
+    CliInit,
+    Prepared(fn(&Path)),
 }
 
 fn tauri_driver() -> PathBuf {

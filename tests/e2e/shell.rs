@@ -1,38 +1,41 @@
-//! The app shell: the window opens, navigation works, and a command
-//! round-trips through IPC with its typed result.
+//! The app shell: the window opens (on first run, the create-vault screen),
+//! navigation works, and a command round-trips through IPC with its typed
+//! result.
 
 use super::session::AppSession;
 
 const SCREENS: [&str; 5] = ["accounts", "add", "transfer", "servers", "settings"];
 
 #[tokio::test]
-async fn window_opens_on_the_accounts_screen_with_navigation() {
+async fn window_opens_on_first_run_without_creating_a_vault() {
     let app = AppSession::start().await;
-    app.by_test_id("app-shell").await;
+    app.by_test_id("first-run").await;
     assert_eq!(app.client.title().await.unwrap(), "Tessera");
-    app.by_test_id("screen-accounts").await;
-    for screen in SCREENS {
-        let item = app.by_test_id(&format!("nav-{screen}")).await;
-        let label = item.text().await.unwrap();
-        assert!(!label.trim().is_empty(), "nav-{screen} has a visible label");
-    }
-    let empty = app.text_of("screen-accounts").await;
+    let text = app.text_of("first-run").await;
     assert!(
-        empty.contains("No accounts"),
-        "accounts empty state: {empty}"
+        text.contains(&app.vault_path.display().to_string()),
+        "first run names the vault file: {text}"
+    );
+    assert!(
+        !app.vault_path.exists(),
+        "opening the app creates no vault by itself"
     );
     app.close().await;
 }
 
 #[tokio::test]
 async fn every_navigation_item_shows_its_screen() {
-    let app = AppSession::start().await;
+    let app = AppSession::start_unlocked().await;
+    app.by_test_id("screen-accounts").await;
+    let empty = app.text_of("screen-accounts").await;
+    assert!(
+        empty.contains("No accounts"),
+        "accounts empty state: {empty}"
+    );
     for screen in SCREENS {
-        app.by_test_id(&format!("nav-{screen}"))
-            .await
-            .click()
-            .await
-            .unwrap();
+        let item = app.by_test_id(&format!("nav-{screen}")).await;
+        assert!(!item.text().await.unwrap().trim().is_empty());
+        item.click().await.unwrap();
         app.by_test_id(&format!("screen-{screen}")).await;
         let current = app
             .by_test_id(&format!("nav-{screen}"))
@@ -51,7 +54,7 @@ async fn every_navigation_item_shows_its_screen() {
 
 #[tokio::test]
 async fn about_shows_what_app_info_returns_over_ipc() {
-    let app = AppSession::start().await;
+    let app = AppSession::start_unlocked().await;
     app.by_test_id("nav-settings").await.click().await.unwrap();
     let path = app.text_of("about-vault-path").await;
     assert_eq!(path.trim(), app.vault_path.display().to_string());
@@ -63,12 +66,7 @@ async fn about_shows_what_app_info_returns_over_ipc() {
     let exists = app.by_test_id("about-vault-exists").await;
     assert_eq!(
         exists.attr("data-exists").await.unwrap().as_deref(),
-        Some("false")
-    );
-    assert!(!exists.text().await.unwrap().trim().is_empty());
-    assert!(
-        !app.vault_path.exists(),
-        "opening the app creates no vault by itself"
+        Some("true")
     );
     app.close().await;
 }

@@ -1,5 +1,5 @@
 import { mount } from "svelte";
-import AppShell from "./app/AppShell.svelte";
+import App from "./app/App.svelte";
 import "./app/theme.css";
 
 const target = document.getElementById("app");
@@ -7,4 +7,4 @@ if (!target) {
   throw new Error("index.html has no #app element to mount Tessera into");
 }
 
-export default mount(AppShell, { target });
+export default mount(App, { target });

@@ -1,8 +1,14 @@
-//! Shapes sent to the web view. TypeScript types are generated from these;
-//! none of them carries secret material.
+//! Shapes sent to and from the web view. TypeScript types are generated
+//! from these; none that goes to the web view carries an OTP secret (the
+//! account list has labels and parameters, codes come one batch at a time).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use specta::Type;
+
+use crate::core::clock::Timestamp;
+use crate::core::otp::{Account, Algorithm, Code, OtpKind};
+use crate::core::settings::{Settings, Theme};
+use crate::core::vault::{BackupCode, Entry, Vault};
 
 /// The app's identity and the vault it works on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
@@ -14,4 +20,305 @@ pub struct AppInfo {
     pub vault_path: String,
     /// Whether a vault file exists there yet (false on first run).
     pub vault_exists: bool,
+}
+
+/// Whether there is a vault, and whether it is open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Type)]
+#[serde(rename_all = "snake_case")]
+pub enum VaultState {
+    /// No vault file yet: first run.
+    Missing,
+    Locked,
+    Unlocked,
+}
+
+/// What the unlock and first-run screens need to know.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct VaultStatus {
+    pub state: VaultState,
+    /// Whether keyring unlock is enabled for this vault.
+    pub keyring_enabled: bool,
+    pub vault_path: String,
+}
+
+impl VaultStatus {
+    pub fn of(vault: &Vault) -> Self {
+        Self {
+            state: if vault.is_unlocked() {
+                VaultState::Unlocked
+            } else {
+                VaultState::Locked
+            },
+            keyring_enabled: vault.has_keyring_slot(),
+            vault_path: vault.path().display().to_string(),
+        }
+    }
+}
+
+/// How an account's codes are made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "lowercase")]
+pub enum KindName {
+    Totp,
+    Hotp,
+    Steam,
+}
+
+/// The HMAC hash.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "lowercase")]
+pub enum AlgorithmName {
+    Sha1,
+    Sha256,
+    Sha512,
+}
+
+impl From<Algorithm> for AlgorithmName {
+    fn from(algorithm: Algorithm) -> Self {
+        match algorithm {
+            Algorithm::Sha1 => Self::Sha1,
+            Algorithm::Sha256 => Self::Sha256,
+            Algorithm::Sha512 => Self::Sha512,
+        }
+    }
+}
+
+impl From<AlgorithmName> for Algorithm {
+    fn from(name: AlgorithmName) -> Self {
+        match name {
+            AlgorithmName::Sha1 => Self::Sha1,
+            AlgorithmName::Sha256 => Self::Sha256,
+            AlgorithmName::Sha512 => Self::Sha512,
+        }
+    }
+}
+
+/// One account as the list and the detail screen show it: no secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountSummary {
+    pub id: String,
+    pub issuer: String,
+    pub name: String,
+    pub kind: KindName,
+    pub algorithm: AlgorithmName,
+    pub digits: u8,
+    /// Seconds per code (TOTP, Steam).
+    pub period: Option<u32>,
+    /// The next HOTP counter.
+    pub counter: Option<u64>,
+    pub tags: Vec<String>,
+    pub favorite: bool,
+    pub note: String,
+    /// Unix milliseconds of the last copy or HOTP code.
+    pub last_used_at: Option<u64>,
+    pub backup_codes_left: u32,
+    pub backup_codes_total: u32,
+}
+
+impl From<&Entry> for AccountSummary {
+    fn from(entry: &Entry) -> Self {
+        let account = &entry.account;
+        let count = |codes: usize| u32::try_from(codes).unwrap_or(u32::MAX);
+        Self {
+            id: entry.id.hyphenated().to_string(),
+            issuer: account.issuer.clone(),
+            name: account.name.clone(),
+            kind: kind_name(account),
+            algorithm: account.algorithm.into(),
+            digits: account.digits,
+            period: account.period(),
+            counter: account.counter(),
+            tags: entry.details.tags.clone(),
+            favorite: entry.details.favorite,
+            note: entry.details.note.clone(),
+            last_used_at: entry.last_used_at.map(Timestamp::unix_millis),
+            backup_codes_left: count(
+                entry
+                    .backup_codes
+                    .iter()
+                    .filter(|c| c.used_at.is_none())
+                    .count(),
+            ),
+            backup_codes_total: count(entry.backup_codes.len()),
+        }
+    }
+}
+
+fn kind_name(account: &Account) -> KindName {
+    match account.kind {
+        OtpKind::Totp { .. } => KindName::Totp,
+        OtpKind::Hotp { .. } => KindName::Hotp,
+        OtpKind::Steam { .. } => KindName::Steam,
+    }
+}
+
+/// An account typed into the add form. The secret is base32 as services
+/// show it; it goes one way, into Rust.
+#[derive(Debug, Clone, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct NewAccount {
+    pub issuer: String,
+    pub name: String,
+    pub secret: String,
+    pub kind: KindName,
+    pub algorithm: AlgorithmName,
+    pub digits: u8,
+    /// Seconds (TOTP, Steam).
+    pub period: u32,
+    /// Starting counter (HOTP).
+    pub counter: u64,
+    pub tags: Vec<String>,
+}
+
+impl NewAccount {
+    pub fn kind(&self) -> OtpKind {
+        match self.kind {
+            KindName::Totp => OtpKind::Totp {
+                period: self.period,
+            },
+            KindName::Hotp => OtpKind::Hotp {
+                counter: self.counter,
+            },
+            KindName::Steam => OtpKind::Steam {
+                period: self.period,
+            },
+        }
+    }
+}
+
+/// The editable, non-cryptographic fields of an account.
+#[derive(Debug, Clone, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountEdit {
+    pub issuer: String,
+    pub name: String,
+    pub tags: Vec<String>,
+    pub note: String,
+    pub favorite: bool,
+}
+
+/// The codes of one account right now. HOTP accounts have none until the
+/// user asks for the next one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct CodeView {
+    pub id: String,
+    pub current: Option<String>,
+    pub next: Option<String>,
+    /// Milliseconds the current code stays valid (TOTP, Steam).
+    pub valid_for_ms: Option<u64>,
+    /// Length of one period in milliseconds (TOTP, Steam).
+    pub period_ms: Option<u64>,
+}
+
+impl CodeView {
+    pub fn of(id: String, account: &Account, code: Code) -> Self {
+        Self {
+            id,
+            current: Some(code.current),
+            next: Some(code.next),
+            valid_for_ms: code.valid_for_ms,
+            period_ms: account.period().map(|p| u64::from(p) * 1000),
+        }
+    }
+
+    pub fn hidden(id: String) -> Self {
+        Self {
+            id,
+            current: None,
+            next: None,
+            valid_for_ms: None,
+            period_ms: None,
+        }
+    }
+}
+
+/// What a copy did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct Copied {
+    /// The code now on the clipboard (already shown in the list).
+    pub code: String,
+    /// Seconds until the clipboard is cleared (0: never).
+    pub clear_after_seconds: u32,
+}
+
+/// One backup code of an account, shown on its detail screen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct BackupCodeView {
+    pub id: String,
+    pub code: String,
+    /// Unix milliseconds when it was marked used.
+    pub used_at: Option<u64>,
+}
+
+impl From<&BackupCode> for BackupCodeView {
+    fn from(code: &BackupCode) -> Self {
+        Self {
+            id: code.id.hyphenated().to_string(),
+            code: code.code.expose().to_owned(),
+            used_at: code.used_at.map(Timestamp::unix_millis),
+        }
+    }
+}
+
+/// Light, dark, or whatever the desktop says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "lowercase")]
+pub enum ThemeName {
+    System,
+    Light,
+    Dark,
+}
+
+/// The user's settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct SettingsView {
+    /// Milliseconds added to the system time for codes.
+    pub clock_offset_ms: i32,
+    /// 0: never.
+    pub clipboard_clear_seconds: u32,
+    /// 0: never.
+    pub auto_lock_minutes: u32,
+    pub theme: ThemeName,
+}
+
+impl From<&Settings> for SettingsView {
+    fn from(settings: &Settings) -> Self {
+        Self {
+            clock_offset_ms: i32::try_from(settings.clock_offset_ms).unwrap_or(
+                if settings.clock_offset_ms < 0 {
+                    i32::MIN
+                } else {
+                    i32::MAX
+                },
+            ),
+            clipboard_clear_seconds: settings.clipboard_clear_seconds,
+            auto_lock_minutes: settings.auto_lock_minutes,
+            theme: match settings.theme {
+                Theme::System => ThemeName::System,
+                Theme::Light => ThemeName::Light,
+                Theme::Dark => ThemeName::Dark,
+            },
+        }
+    }
+}
+
+impl From<&SettingsView> for Settings {
+    fn from(view: &SettingsView) -> Self {
+        Self {
+            clock_offset_ms: i64::from(view.clock_offset_ms),
+            clipboard_clear_seconds: view.clipboard_clear_seconds,
+            auto_lock_minutes: view.auto_lock_minutes,
+            theme: match view.theme {
+                ThemeName::System => Theme::System,
+                ThemeName::Light => Theme::Light,
+                ThemeName::Dark => Theme::Dark,
+            },
+        }
+    }
 }

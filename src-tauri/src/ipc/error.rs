@@ -1,9 +1,13 @@
 //! The one error type the web view sees: `{ "code": ..., "message": ... }`.
 //! The UI branches on `code`; `message` is for people and never holds a
-//! secret.
+//! secret (core errors never carry one, so their text is passed on).
 
 use serde::Serialize;
 use specta::Type;
+
+use crate::core::otp::OtpError;
+use crate::core::settings::SettingsError;
+use crate::core::vault::VaultError;
 
 /// What went wrong, as a stable code the UI can branch on. Add a code only
 /// when the UI needs to tell it apart.
@@ -11,6 +15,24 @@ use specta::Type;
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum IpcErrorCode {
+    /// The password does not open the vault.
+    WrongPassword,
+    /// The vault must be unlocked first.
+    Locked,
+    /// The vault file is damaged, altered, or not a Tessera vault.
+    Corrupt,
+    /// The vault was written by a newer Tessera.
+    NewerFormat,
+    /// The OS keyring cannot be used (or keyring unlock is off); use the password.
+    KeyringUnavailable,
+    /// An `otpauth://` URI or an account's fields are not valid; the message names the problem.
+    InvalidUri,
+    /// A request that cannot be carried out as given (empty password, bad order, ...).
+    Invalid,
+    /// No account, backup code or vault file with that id.
+    NotFound,
+    /// A vault already exists there.
+    AlreadyExists,
     /// A file could not be read or written.
     Io,
     /// A bug or an unexpected state; the message says what.
@@ -32,10 +54,55 @@ impl IpcError {
             message: message.into(),
         }
     }
+
+    /// `Invalid` with a fixed explanation.
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Self::new(IpcErrorCode::Invalid, message)
+    }
+
+    /// `Internal` with a fixed explanation.
+    pub fn internal(message: impl Into<String>) -> Self {
+        Self::new(IpcErrorCode::Internal, message)
+    }
 }
 
 impl From<std::io::Error> for IpcError {
     fn from(error: std::io::Error) -> Self {
+        Self::new(IpcErrorCode::Io, error.to_string())
+    }
+}
+
+impl From<VaultError> for IpcError {
+    fn from(error: VaultError) -> Self {
+        let code = match &error {
+            VaultError::WrongPassword => IpcErrorCode::WrongPassword,
+            VaultError::Locked => IpcErrorCode::Locked,
+            VaultError::Corrupt { .. } | VaultError::Tampered | VaultError::NotAVault { .. } => {
+                IpcErrorCode::Corrupt
+            }
+            VaultError::NewerFormat { .. } => IpcErrorCode::NewerFormat,
+            VaultError::KeyringUnavailable { .. } | VaultError::NoKeyringSlot => {
+                IpcErrorCode::KeyringUnavailable
+            }
+            VaultError::InvalidAccount(_) => IpcErrorCode::InvalidUri,
+            VaultError::Invalid { .. } => IpcErrorCode::Invalid,
+            VaultError::NotFound { .. } => IpcErrorCode::NotFound,
+            VaultError::AlreadyExists { .. } => IpcErrorCode::AlreadyExists,
+            VaultError::Io { .. } | VaultError::Database(_) => IpcErrorCode::Io,
+            _ => IpcErrorCode::Internal,
+        };
+        Self::new(code, error.to_string())
+    }
+}
+
+impl From<OtpError> for IpcError {
+    fn from(error: OtpError) -> Self {
+        Self::new(IpcErrorCode::InvalidUri, error.to_string())
+    }
+}
+
+impl From<SettingsError> for IpcError {
+    fn from(error: SettingsError) -> Self {
         Self::new(IpcErrorCode::Io, error.to_string())
     }
 }
@@ -52,6 +119,11 @@ mod tests {
             json,
             serde_json::json!({ "code": "io", "message": "vault file is not readable" })
         );
+        let error = IpcError::from(VaultError::WrongPassword);
+        assert_eq!(
+            serde_json::to_value(&error).unwrap(),
+            serde_json::json!({ "code": "wrong_password", "message": "wrong password" })
+        );
     }
 
     #[test]
@@ -62,5 +134,53 @@ mod tests {
         ));
         assert_eq!(error.code, IpcErrorCode::Io);
         assert_eq!(error.message, "denied");
+    }
+
+    #[test]
+    fn vault_errors_map_to_the_codes_the_ui_branches_on() {
+        let cases = [
+            (VaultError::WrongPassword, IpcErrorCode::WrongPassword),
+            (VaultError::Locked, IpcErrorCode::Locked),
+            (VaultError::Tampered, IpcErrorCode::Corrupt),
+            (
+                VaultError::Corrupt {
+                    table: "accounts",
+                    id: "x".into(),
+                },
+                IpcErrorCode::Corrupt,
+            ),
+            (
+                VaultError::NewerFormat {
+                    found: 9,
+                    supported: 1,
+                },
+                IpcErrorCode::NewerFormat,
+            ),
+            (
+                VaultError::KeyringUnavailable {
+                    reason: "no bus".into(),
+                },
+                IpcErrorCode::KeyringUnavailable,
+            ),
+            (VaultError::NoKeyringSlot, IpcErrorCode::KeyringUnavailable),
+            (
+                VaultError::NotFound {
+                    what: "account",
+                    id: "x".into(),
+                },
+                IpcErrorCode::NotFound,
+            ),
+            (
+                VaultError::InvalidAccount(OtpError::EmptySecret),
+                IpcErrorCode::InvalidUri,
+            ),
+        ];
+        for (error, code) in cases {
+            assert_eq!(IpcError::from(error).code, code);
+        }
+        assert_eq!(
+            IpcError::from(OtpError::MissingSecret).code,
+            IpcErrorCode::InvalidUri
+        );
     }
 }

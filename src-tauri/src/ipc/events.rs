@@ -1,3 +1,17 @@
-//! Events sent from Rust to the web view (`vault-locked`, `entries-changed`,
-//! `import-progress`, `server-flow-progress`), registered with the typed
-//! bindings as each feature lands.
+//! Events sent from Rust to the web view, typed through tauri-specta.
+//! More (`entries-changed`, `import-progress`, `server-flow-progress`)
+//! are registered as their features land.
+
+use serde::{Deserialize, Serialize};
+use specta::Type;
+use tauri_specta::Event;
+
+/// The global shortcut was pressed: the window is shown and the web view
+/// opens the quick search (type, Enter copies).
+#[derive(Debug, Clone, Serialize, Deserialize, Type, Event)]
+pub struct OpenPalette;
+
+/// The vault was locked by Rust (auto-lock after idle, or the tray menu);
+/// the web view drops what it shows and returns to the unlock screen.
+#[derive(Debug, Clone, Serialize, Deserialize, Type, Event)]
+pub struct VaultLocked;

@@ -8,3 +8,4 @@ pub mod dto;
 pub mod error;
 pub mod events;
 pub mod state;
+pub mod tray;

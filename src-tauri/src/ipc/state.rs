@@ -1,17 +1,223 @@
-//! What every command can reach: the vault location chosen at start-up.
+//! What every command can reach: the vault location chosen at start-up,
+//! the open vault behind a mutex, the settings, and the idle timer that
+//! drives auto-lock.
+//!
+//! Must never: hand a reference to the vault out of the mutex, or keep
+//! anything decrypted outside the vault (locking it wipes everything).
 
+use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use uuid::Uuid;
+use zeroize::Zeroizing;
+
+use crate::core::clock::{Clock, OffsetClock, SystemClock};
+use crate::core::settings::{self, Settings};
+use crate::core::vault::Vault;
+
+use super::error::IpcError;
 
 /// Shared state managed by Tauri for the lifetime of the app.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct AppState {
     /// The vault file this window works on (`--vault`, `TESSERA_VAULT` or the
     /// platform default).
     pub vault_path: PathBuf,
+    /// Where the settings are saved (`None`: no home directory; kept in memory).
+    pub settings_path: Option<PathBuf>,
+    session: Mutex<Session>,
+}
+
+/// What changes while the app runs.
+#[derive(Debug)]
+pub struct Session {
+    /// The vault, once opened (locked or unlocked).
+    pub vault: Option<Vault>,
+    pub settings: Settings,
+    /// The last user input the web view reported.
+    pub last_activity: Instant,
+    /// The HOTP code last handed out per account, so copying copies what
+    /// is shown instead of taking another counter. Wiped on lock.
+    pub hotp_shown: HashMap<Uuid, Zeroizing<String>>,
+}
+
+impl Session {
+    /// Locks the vault (if open) and forgets every code shown.
+    pub fn lock(&mut self) {
+        if let Some(vault) = self.vault.as_mut() {
+            vault.lock();
+        }
+        self.hotp_shown.clear();
+    }
 }
 
 impl AppState {
+    /// State for the vault at `vault_path`, with the settings from the
+    /// platform config directory (the defaults if there are none or they
+    /// cannot be read).
     pub fn new(vault_path: PathBuf) -> Self {
-        Self { vault_path }
+        let settings_path = settings::default_settings_path();
+        let settings = settings_path
+            .as_deref()
+            .and_then(|path| Settings::load(path).ok())
+            .unwrap_or_default();
+        Self::with_settings(vault_path, settings_path, settings)
+    }
+
+    /// State with explicit settings (tests).
+    pub fn with_settings(
+        vault_path: PathBuf,
+        settings_path: Option<PathBuf>,
+        settings: Settings,
+    ) -> Self {
+        Self {
+            vault_path,
+            settings_path,
+            session: Mutex::new(Session {
+                vault: None,
+                settings,
+                last_activity: Instant::now(),
+                hotp_shown: HashMap::new(),
+            }),
+        }
+    }
+
+    /// The session, for one command's duration.
+    pub fn session(&self) -> Result<MutexGuard<'_, Session>, IpcError> {
+        self.session
+            .lock()
+            .map_err(|_| IpcError::internal("an earlier command failed while holding the vault"))
+    }
+
+    /// Runs `f` on the vault, opening the file (locked) on first use.
+    pub fn with_vault<T>(
+        &self,
+        f: impl FnOnce(&mut Vault, &Settings) -> Result<T, IpcError>,
+    ) -> Result<T, IpcError> {
+        let mut session = self.session()?;
+        let Session {
+            vault, settings, ..
+        } = &mut *session;
+        let vault = match vault {
+            Some(vault) => vault,
+            None => vault.insert(Vault::open(&self.vault_path, vault_clock())?),
+        };
+        f(vault, settings)
+    }
+
+    /// Records user input now (resets the auto-lock timer).
+    pub fn note_activity(&self) -> Result<(), IpcError> {
+        self.session()?.last_activity = Instant::now();
+        Ok(())
+    }
+
+    /// Locks the vault if it is unlocked and nobody has used the app for
+    /// the auto-lock time. Returns whether it locked.
+    pub fn lock_if_idle(&self, now: Instant) -> bool {
+        let Ok(mut session) = self.session() else {
+            return false;
+        };
+        let minutes = session.settings.auto_lock_minutes;
+        let idle = now.saturating_duration_since(session.last_activity);
+        if minutes == 0 || idle < Duration::from_secs(u64::from(minutes) * 60) {
+            return false;
+        }
+        if !session.vault.as_ref().is_some_and(Vault::is_unlocked) {
+            return false;
+        }
+        session.lock();
+        true
+    }
+}
+
+/// The single-instance name for a vault: one window per vault file (a
+/// second start on the same file raises the first window; another vault
+/// opens its own). A D-Bus-safe name derived from the path (FNV-1a).
+pub fn instance_id(vault_path: &std::path::Path) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in vault_path.as_os_str().as_encoded_bytes() {
+        hash ^= u64::from(*byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("app.tessera.desktop.vault_{hash:016x}")
+}
+
+/// The clock the vault stamps its rows with.
+pub fn vault_clock() -> Arc<dyn Clock> {
+    Arc::new(SystemClock)
+}
+
+/// The clock codes are computed with: the system time plus the user's offset.
+pub fn code_clock(settings: &Settings) -> OffsetClock<SystemClock> {
+    OffsetClock::new(SystemClock, settings.clock_offset_ms)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::secret::SecretString;
+    use crate::core::vault::KdfParams;
+
+    fn unlocked_state(minutes: u32) -> (tempfile::TempDir, AppState) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("idle.tessera");
+        let kdf = KdfParams::new(8 * 1024, 2, 1).unwrap();
+        drop(Vault::create(&path, &SecretString::from("pw"), kdf, vault_clock()).unwrap());
+        let settings = Settings {
+            auto_lock_minutes: minutes,
+            ..Settings::default()
+        };
+        let state = AppState::with_settings(path, None, settings);
+        state
+            .with_vault(|vault, _| Ok(vault.unlock_with_password(&SecretString::from("pw"))?))
+            .unwrap();
+        (dir, state)
+    }
+
+    fn is_unlocked(state: &AppState) -> bool {
+        state
+            .with_vault(|vault, _| Ok(vault.is_unlocked()))
+            .unwrap()
+    }
+
+    #[test]
+    fn one_instance_per_vault_file() {
+        let a = instance_id(std::path::Path::new("/home/a/vault.tessera"));
+        assert_eq!(
+            a,
+            instance_id(std::path::Path::new("/home/a/vault.tessera"))
+        );
+        assert_ne!(
+            a,
+            instance_id(std::path::Path::new("/home/b/vault.tessera"))
+        );
+        assert!(
+            a.split('.')
+                .all(|part| part.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+        );
+    }
+
+    #[test]
+    fn locks_after_the_idle_time_and_not_before() {
+        let (_dir, state) = unlocked_state(1);
+        let start = Instant::now();
+        assert!(!state.lock_if_idle(start + Duration::from_secs(30)));
+        assert!(is_unlocked(&state));
+        assert!(state.lock_if_idle(start + Duration::from_secs(61)));
+        assert!(!is_unlocked(&state));
+    }
+
+    #[test]
+    fn activity_resets_the_timer_and_zero_means_never() {
+        let (_dir, state) = unlocked_state(1);
+        std::thread::sleep(Duration::from_millis(20));
+        state.note_activity().unwrap();
+        let later = Instant::now() + Duration::from_secs(59);
+        assert!(!state.lock_if_idle(later));
+        let (_dir, never) = unlocked_state(0);
+        assert!(!never.lock_if_idle(Instant::now() + Duration::from_hours(24)));
+        assert!(is_unlocked(&never));
     }
 }

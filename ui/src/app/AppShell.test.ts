@@ -1,25 +1,31 @@
 import { render, screen, within } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
-import AppShell from "./AppShell.svelte";
+import { fakeBackend } from "../test/backend";
+import App from "./App.svelte";
 import { SCREEN_IDS, SCREEN_LABELS } from "./screens";
 
 function rail(): HTMLElement {
   return screen.getByRole("navigation", { name: "Main" });
 }
 
+async function renderUnlocked(): Promise<void> {
+  fakeBackend();
+  render(App);
+  await screen.findByTestId("app-shell");
+}
+
 describe("AppShell", () => {
-  it("shows the app name, the rail and the Accounts screen by default", () => {
-    render(AppShell);
-    expect(screen.getByTestId("app-shell")).toBeInTheDocument();
+  it("shows the app name, the rail and the Accounts screen by default", async () => {
+    await renderUnlocked();
     expect(screen.getByRole("banner")).toHaveTextContent("Tessera");
     expect(screen.getByTestId("screen-accounts")).toBeInTheDocument();
     expect(screen.getByRole("heading", { level: 1, name: "Accounts" })).toBeInTheDocument();
-    expect(screen.getByText("No accounts yet")).toBeInTheDocument();
+    expect(await screen.findByText("No accounts yet")).toBeInTheDocument();
   });
 
-  it("names every destination and marks only the current one", () => {
-    render(AppShell);
+  it("names every destination and marks only the current one", async () => {
+    await renderUnlocked();
     const buttons = within(rail()).getAllByRole("button");
     expect(buttons.map((button) => button.textContent.trim())).toEqual(
       SCREEN_IDS.map((id) => SCREEN_LABELS[id]),
@@ -37,7 +43,7 @@ describe("AppShell", () => {
 
   it("opens each screen from the rail", async () => {
     const user = userEvent.setup();
-    render(AppShell);
+    await renderUnlocked();
     for (const id of SCREEN_IDS) {
       await user.click(screen.getByTestId(`nav-${id}`));
       expect(screen.getByTestId(`screen-${id}`)).toBeInTheDocument();
@@ -50,7 +56,7 @@ describe("AppShell", () => {
 
   it("moves along the rail with the arrow keys and opens with Enter", async () => {
     const user = userEvent.setup();
-    render(AppShell);
+    await renderUnlocked();
     screen.getByTestId("nav-accounts").focus();
     await user.keyboard("{ArrowDown}{ArrowDown}");
     expect(screen.getByTestId("nav-transfer")).toHaveFocus();
@@ -64,8 +70,8 @@ describe("AppShell", () => {
 
   it("goes from the empty Accounts screen to Add and focuses its heading", async () => {
     const user = userEvent.setup();
-    render(AppShell);
-    await user.click(screen.getByRole("button", { name: "Add an account" }));
+    await renderUnlocked();
+    await user.click(await screen.findByRole("button", { name: "Add an account" }));
     expect(screen.getByTestId("screen-add")).toBeInTheDocument();
     expect(screen.getByTestId("nav-add")).toHaveAttribute("aria-current", "page");
     expect(screen.getByRole("heading", { level: 1, name: "Add an account" })).toHaveFocus();

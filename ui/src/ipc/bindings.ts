@@ -11,12 +11,282 @@ export const commands = {
  */
 async appInfo() : Promise<AppInfo> {
     return await TAURI_INVOKE("app_info");
+},
+/**
+ * Whether a vault exists and is unlocked. Opening a damaged or newer
+ * vault fails here with `corrupt` or `newer_format`.
+ */
+async vaultStatus() : Promise<Result<VaultStatus, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("vault_status") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Creates the vault with `password` (Argon2id calibrated for this
+ * machine, about half a second per unlock) and leaves it unlocked.
+ */
+async createVault(password: string) : Promise<Result<VaultStatus, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("create_vault", { password }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Unlocks with the password.
+ */
+async unlockWithPassword(password: string) : Promise<Result<VaultStatus, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("unlock_with_password", { password }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Unlocks with the key in the OS keyring (`keyring_unavailable` when it
+ * cannot be used: the UI falls back to the password).
+ */
+async unlockWithKeyring() : Promise<Result<VaultStatus, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("unlock_with_keyring") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Locks the vault now (wipes the key and every decrypted entry).
+ */
+async lockVault() : Promise<Result<VaultStatus, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("lock_vault") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The user did something: resets the auto-lock timer.
+ */
+async noteActivity() : Promise<Result<null, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("note_activity") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Every account in display order (after picking up changes the CLI made).
+ */
+async listAccounts() : Promise<Result<AccountSummary[], IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("list_accounts") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Adds the account an `otpauth://` URI describes.
+ */
+async addAccountFromUri(uri: string, tags: string[]) : Promise<Result<AccountSummary, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("add_account_from_uri", { uri, tags }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Adds an account typed into the form.
+ */
+async addAccount(form: NewAccount) : Promise<Result<AccountSummary, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("add_account", { form }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Changes an account's names, tags, note and favourite mark.
+ */
+async updateAccount(id: string, edit: AccountEdit) : Promise<Result<AccountSummary, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("update_account", { id, edit }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Deletes an account and its backup codes.
+ */
+async removeAccount(id: string) : Promise<Result<null, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("remove_account", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The backup codes of an account (its detail screen shows them).
+ */
+async listBackupCodes(id: string) : Promise<Result<BackupCodeView[], IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("list_backup_codes", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Adds backup codes (blank lines are skipped); returns all of them.
+ */
+async addBackupCodes(id: string, codes: string[]) : Promise<Result<BackupCodeView[], IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("add_backup_codes", { id, codes }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Marks one backup code used; returns all of them.
+ */
+async markBackupCodeUsed(id: string, codeId: string) : Promise<Result<BackupCodeView[], IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("mark_backup_code_used", { id, codeId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Deletes one backup code; returns the rest.
+ */
+async removeBackupCode(id: string, codeId: string) : Promise<Result<BackupCodeView[], IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("remove_backup_code", { id, codeId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The current and next codes of the accounts `ids` (the visible rows), in
+ * one batch. Unknown ids are skipped; HOTP accounts show the code last
+ * taken, or none.
+ */
+async codes(ids: string[]) : Promise<Result<CodeView[], IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("codes", { ids }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Takes the next HOTP code: the counter advances in the vault, in one
+ * transaction, before the code is shown.
+ */
+async nextHotpCode(id: string) : Promise<Result<CodeView, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("next_hotp_code", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Copies the account's current code (HOTP: the one shown, or the next) to
+ * the clipboard, with the "sensitive content" hint clipboard managers
+ * honour, and clears it after the clipboard timeout if it still holds it.
+ */
+async copyCode(id: string) : Promise<Result<Copied, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("copy_code", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The current settings.
+ */
+async getSettings() : Promise<Result<SettingsView, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("get_settings") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Saves the settings (they apply at once).
+ */
+async saveSettings(settings: SettingsView) : Promise<Result<SettingsView, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("save_settings", { settings }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Changes the vault password (the key is re-wrapped with the same Argon2id
+ * cost; nothing else is re-encrypted).
+ */
+async changePassword(current: string, replacement: string) : Promise<Result<null, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("change_password", { current, replacement }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Turns keyring unlock on or off.
+ */
+async setKeyringUnlock(enabled: boolean) : Promise<Result<VaultStatus, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("set_keyring_unlock", { enabled }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Writes a backup (an encrypted copy of the vault, opened with the same
+ * password) to a file the user picks. `None` if they cancelled.
+ */
+async backupNow() : Promise<Result<string | null, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("backup_now") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
 /** user-defined events **/
 
 
+export const events = __makeEvents__<{
+openPalette: OpenPalette,
+vaultLocked: VaultLocked
+}>({
+openPalette: "open-palette",
+vaultLocked: "vault-locked"
+})
 
 /** user-defined constants **/
 
@@ -24,6 +294,30 @@ async appInfo() : Promise<AppInfo> {
 
 /** user-defined types **/
 
+/**
+ * The editable, non-cryptographic fields of an account.
+ */
+export type AccountEdit = { issuer: string; name: string; tags: string[]; note: string; favorite: boolean }
+/**
+ * One account as the list and the detail screen show it: no secret.
+ */
+export type AccountSummary = { id: string; issuer: string; name: string; kind: KindName; algorithm: AlgorithmName; digits: number; 
+/**
+ * Seconds per code (TOTP, Steam).
+ */
+period: number | null; 
+/**
+ * The next HOTP counter.
+ */
+counter: number | null; tags: string[]; favorite: boolean; note: string; 
+/**
+ * Unix milliseconds of the last copy or HOTP code.
+ */
+lastUsedAt: number | null; backupCodesLeft: number; backupCodesTotal: number }
+/**
+ * The HMAC hash.
+ */
+export type AlgorithmName = "sha1" | "sha256" | "sha512"
 /**
  * The app's identity and the vault it works on.
  */
@@ -37,6 +331,39 @@ vaultPath: string;
  */
 vaultExists: boolean }
 /**
+ * One backup code of an account, shown on its detail screen.
+ */
+export type BackupCodeView = { id: string; code: string; 
+/**
+ * Unix milliseconds when it was marked used.
+ */
+usedAt: number | null }
+/**
+ * The codes of one account right now. HOTP accounts have none until the
+ * user asks for the next one.
+ */
+export type CodeView = { id: string; current: string | null; next: string | null; 
+/**
+ * Milliseconds the current code stays valid (TOTP, Steam).
+ */
+validForMs: number | null; 
+/**
+ * Length of one period in milliseconds (TOTP, Steam).
+ */
+periodMs: number | null }
+/**
+ * What a copy did.
+ */
+export type Copied = { 
+/**
+ * The code now on the clipboard (already shown in the list).
+ */
+code: string; 
+/**
+ * Seconds until the clipboard is cleared (0: never).
+ */
+clearAfterSeconds: number }
+/**
  * An error returned by a command.
  */
 export type IpcError = { code: IpcErrorCode; message: string }
@@ -46,6 +373,42 @@ export type IpcError = { code: IpcErrorCode; message: string }
  */
 export type IpcErrorCode = 
 /**
+ * The password does not open the vault.
+ */
+"wrong_password" | 
+/**
+ * The vault must be unlocked first.
+ */
+"locked" | 
+/**
+ * The vault file is damaged, altered, or not a Tessera vault.
+ */
+"corrupt" | 
+/**
+ * The vault was written by a newer Tessera.
+ */
+"newer_format" | 
+/**
+ * The OS keyring cannot be used (or keyring unlock is off); use the password.
+ */
+"keyring_unavailable" | 
+/**
+ * An `otpauth://` URI or an account's fields are not valid; the message names the problem.
+ */
+"invalid_uri" | 
+/**
+ * A request that cannot be carried out as given (empty password, bad order, ...).
+ */
+"invalid" | 
+/**
+ * No account, backup code or vault file with that id.
+ */
+"not_found" | 
+/**
+ * A vault already exists there.
+ */
+"already_exists" | 
+/**
  * A file could not be read or written.
  */
 "io" | 
@@ -53,6 +416,69 @@ export type IpcErrorCode =
  * A bug or an unexpected state; the message says what.
  */
 "internal"
+/**
+ * How an account's codes are made.
+ */
+export type KindName = "totp" | "hotp" | "steam"
+/**
+ * An account typed into the add form. The secret is base32 as services
+ * show it; it goes one way, into Rust.
+ */
+export type NewAccount = { issuer: string; name: string; secret: string; kind: KindName; algorithm: AlgorithmName; digits: number; 
+/**
+ * Seconds (TOTP, Steam).
+ */
+period: number; 
+/**
+ * Starting counter (HOTP).
+ */
+counter: number; tags: string[] }
+/**
+ * The global shortcut was pressed: the window is shown and the web view
+ * opens the quick search (type, Enter copies).
+ */
+export type OpenPalette = null
+/**
+ * The user's settings.
+ */
+export type SettingsView = { 
+/**
+ * Milliseconds added to the system time for codes.
+ */
+clockOffsetMs: number; 
+/**
+ * 0: never.
+ */
+clipboardClearSeconds: number; 
+/**
+ * 0: never.
+ */
+autoLockMinutes: number; theme: ThemeName }
+/**
+ * Light, dark, or whatever the desktop says.
+ */
+export type ThemeName = "system" | "light" | "dark"
+/**
+ * The vault was locked by Rust (auto-lock after idle, or the tray menu);
+ * the web view drops what it shows and returns to the unlock screen.
+ */
+export type VaultLocked = null
+/**
+ * Whether there is a vault, and whether it is open.
+ */
+export type VaultState = 
+/**
+ * No vault file yet: first run.
+ */
+"missing" | "locked" | "unlocked"
+/**
+ * What the unlock and first-run screens need to know.
+ */
+export type VaultStatus = { state: VaultState; 
+/**
+ * Whether keyring unlock is enabled for this vault.
+ */
+keyringEnabled: boolean; vaultPath: string }
 
 /** tauri-specta globals **/
 

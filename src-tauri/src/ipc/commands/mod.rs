@@ -4,23 +4,83 @@
 
 #![allow(
     clippy::needless_pass_by_value,
-    reason = "Tauri hands commands their State and arguments by value"
+    clippy::unused_async,
+    reason = "Tauri hands commands their State and arguments by value; async keeps them off the main thread"
 )]
 
+pub mod accounts;
 pub mod app;
+pub mod codes;
+pub mod settings;
+pub mod vault;
 
 use tauri::Runtime;
-use tauri_specta::{Builder, collect_commands};
+use tauri_specta::{Builder, collect_commands, collect_events};
 
 use crate::ipc::error::IpcError;
+use crate::ipc::events::{OpenPalette, VaultLocked};
 
 /// Where the generated TypeScript bindings live, relative to the crate root.
 pub const BINDINGS_PATH: &str = "ui/src/ipc/bindings.ts";
 
+/// Every command's name, for `build.rs`'s permission list (checked by a test).
+pub const COMMAND_NAMES: &[&str] = &[
+    "app_info",
+    "vault_status",
+    "create_vault",
+    "unlock_with_password",
+    "unlock_with_keyring",
+    "lock_vault",
+    "note_activity",
+    "list_accounts",
+    "add_account_from_uri",
+    "add_account",
+    "update_account",
+    "remove_account",
+    "list_backup_codes",
+    "add_backup_codes",
+    "mark_backup_code_used",
+    "remove_backup_code",
+    "codes",
+    "next_hotp_code",
+    "copy_code",
+    "get_settings",
+    "save_settings",
+    "change_password",
+    "set_keyring_unlock",
+    "backup_now",
+];
+
 /// The typed command set, shared by the app and the bindings export.
 pub fn specta_builder<R: Runtime>() -> Builder<R> {
     Builder::<R>::new()
-        .commands(collect_commands![app::app_info])
+        .commands(collect_commands![
+            app::app_info,
+            vault::vault_status,
+            vault::create_vault,
+            vault::unlock_with_password,
+            vault::unlock_with_keyring,
+            vault::lock_vault,
+            vault::note_activity,
+            accounts::list_accounts,
+            accounts::add_account_from_uri,
+            accounts::add_account,
+            accounts::update_account,
+            accounts::remove_account,
+            accounts::list_backup_codes,
+            accounts::add_backup_codes,
+            accounts::mark_backup_code_used,
+            accounts::remove_backup_code,
+            codes::codes,
+            codes::next_hotp_code,
+            codes::copy_code::<tauri::Wry>,
+            settings::get_settings,
+            settings::save_settings,
+            settings::change_password,
+            settings::set_keyring_unlock,
+            settings::backup_now::<tauri::Wry>,
+        ])
+        .events(collect_events![VaultLocked, OpenPalette])
         .typ::<IpcError>()
 }
 
@@ -46,5 +106,25 @@ mod tests {
     fn export_bindings() {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(super::BINDINGS_PATH);
         super::export_bindings(&path).unwrap();
+    }
+
+    /// `build.rs` grants a permission per command and the main window's
+    /// capability allows it; a command missing from either could not be
+    /// called from the window.
+    #[test]
+    fn build_rs_and_the_capability_list_every_command() {
+        let build_rs = include_str!("../../../build.rs");
+        let capability = include_str!("../../../capabilities/main-window.json");
+        for name in super::COMMAND_NAMES {
+            assert!(
+                build_rs.contains(&format!("\"{name}\"")),
+                "build.rs lacks {name}"
+            );
+            let permission = format!("\"allow-{}\"", name.replace('_', "-"));
+            assert!(
+                capability.contains(&permission),
+                "main-window.json lacks {permission}"
+            );
+        }
     }
 }

@@ -1,0 +1,183 @@
+//! Adding, listing, editing and removing accounts, and their backup codes.
+//! The list carries labels and parameters, never a secret.
+
+use tauri::State;
+use uuid::Uuid;
+
+use crate::core::otp::{self, Account};
+use crate::core::secret::SecretString;
+use crate::core::vault::{Details, Vault};
+use crate::ipc::dto::{AccountEdit, AccountSummary, BackupCodeView, NewAccount};
+use crate::ipc::error::{IpcError, IpcErrorCode};
+use crate::ipc::state::AppState;
+
+/// An account id from the web view.
+pub fn parse_id(id: &str) -> Result<Uuid, IpcError> {
+    Uuid::parse_str(id)
+        .map_err(|_| IpcError::new(IpcErrorCode::NotFound, format!("no account {id}")))
+}
+
+fn summary(vault: &Vault, id: Uuid) -> Result<AccountSummary, IpcError> {
+    Ok(AccountSummary::from(vault.get(id)?))
+}
+
+fn backup_codes(vault: &Vault, id: Uuid) -> Result<Vec<BackupCodeView>, IpcError> {
+    Ok(vault
+        .backup_codes(id)?
+        .iter()
+        .map(BackupCodeView::from)
+        .collect())
+}
+
+/// Every account in display order (after picking up changes the CLI made).
+#[tauri::command]
+#[specta::specta]
+pub async fn list_accounts(state: State<'_, AppState>) -> Result<Vec<AccountSummary>, IpcError> {
+    state.with_vault(|vault, _| {
+        vault.refresh()?;
+        Ok(vault.entries()?.iter().map(AccountSummary::from).collect())
+    })
+}
+
+/// Adds the account an `otpauth://` URI describes.
+#[tauri::command]
+#[specta::specta]
+pub async fn add_account_from_uri(
+    state: State<'_, AppState>,
+    uri: String,
+    tags: Vec<String>,
+) -> Result<AccountSummary, IpcError> {
+    let uri = SecretString::new(uri);
+    let account = otp::parse_uri(uri.expose())?;
+    state.with_vault(|vault, _| {
+        let id = vault.insert(
+            account,
+            Details {
+                tags,
+                ..Details::default()
+            },
+        )?;
+        summary(vault, id)
+    })
+}
+
+/// Adds an account typed into the form.
+#[tauri::command]
+#[specta::specta]
+pub async fn add_account(
+    state: State<'_, AppState>,
+    mut form: NewAccount,
+) -> Result<AccountSummary, IpcError> {
+    let text = SecretString::new(std::mem::take(&mut form.secret));
+    let secret = otp::decode_base32_secret(text.expose())?;
+    let account = Account::new(
+        form.issuer.trim(),
+        form.name.trim(),
+        secret,
+        form.algorithm.into(),
+        form.digits,
+        form.kind(),
+    )?;
+    let details = Details {
+        tags: form.tags,
+        ..Details::default()
+    };
+    state.with_vault(|vault, _| {
+        let id = vault.insert(account, details)?;
+        summary(vault, id)
+    })
+}
+
+/// Changes an account's names, tags, note and favourite mark.
+#[tauri::command]
+#[specta::specta]
+pub async fn update_account(
+    state: State<'_, AppState>,
+    id: String,
+    edit: AccountEdit,
+) -> Result<AccountSummary, IpcError> {
+    let id = parse_id(&id)?;
+    state.with_vault(|vault, _| {
+        let entry = vault.get(id)?;
+        let mut account = entry.account.clone();
+        edit.issuer.trim().clone_into(&mut account.issuer);
+        edit.name.trim().clone_into(&mut account.name);
+        let details = Details {
+            tags: edit.tags,
+            favorite: edit.favorite,
+            note: edit.note,
+            icon: entry.details.icon.clone(),
+        };
+        vault.update(id, account, details)?;
+        summary(vault, id)
+    })
+}
+
+/// Deletes an account and its backup codes.
+#[tauri::command]
+#[specta::specta]
+pub async fn remove_account(state: State<'_, AppState>, id: String) -> Result<(), IpcError> {
+    let id = parse_id(&id)?;
+    state.with_vault(|vault, _| Ok(vault.remove(id)?))
+}
+
+/// The backup codes of an account (its detail screen shows them).
+#[tauri::command]
+#[specta::specta]
+pub async fn list_backup_codes(
+    state: State<'_, AppState>,
+    id: String,
+) -> Result<Vec<BackupCodeView>, IpcError> {
+    let id = parse_id(&id)?;
+    state.with_vault(|vault, _| backup_codes(vault, id))
+}
+
+/// Adds backup codes (blank lines are skipped); returns all of them.
+#[tauri::command]
+#[specta::specta]
+pub async fn add_backup_codes(
+    state: State<'_, AppState>,
+    id: String,
+    codes: Vec<String>,
+) -> Result<Vec<BackupCodeView>, IpcError> {
+    let id = parse_id(&id)?;
+    let codes: Vec<SecretString> = codes
+        .into_iter()
+        .filter(|c| !c.trim().is_empty())
+        .map(SecretString::new)
+        .collect();
+    state.with_vault(|vault, _| {
+        vault.add_backup_codes(id, codes)?;
+        backup_codes(vault, id)
+    })
+}
+
+/// Marks one backup code used; returns all of them.
+#[tauri::command]
+#[specta::specta]
+pub async fn mark_backup_code_used(
+    state: State<'_, AppState>,
+    id: String,
+    code_id: String,
+) -> Result<Vec<BackupCodeView>, IpcError> {
+    let (id, code_id) = (parse_id(&id)?, parse_id(&code_id)?);
+    state.with_vault(|vault, _| {
+        vault.mark_backup_code_used(id, code_id)?;
+        backup_codes(vault, id)
+    })
+}
+
+/// Deletes one backup code; returns the rest.
+#[tauri::command]
+#[specta::specta]
+pub async fn remove_backup_code(
+    state: State<'_, AppState>,
+    id: String,
+    code_id: String,
+) -> Result<Vec<BackupCodeView>, IpcError> {
+    let (id, code_id) = (parse_id(&id)?, parse_id(&code_id)?);
+    state.with_vault(|vault, _| {
+        vault.remove_backup_code(id, code_id)?;
+        backup_codes(vault, id)
+    })
+}

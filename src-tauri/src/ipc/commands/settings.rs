@@ -1,0 +1,114 @@
+//! Settings and what changes how the vault is unlocked: auto-lock,
+//! clipboard timeout, theme, clock offset, password, keyring unlock, and
+//! backups.
+
+use tauri::{AppHandle, Runtime, State};
+use tauri_plugin_dialog::DialogExt;
+
+use crate::core::secret::SecretString;
+use crate::core::settings::Settings;
+use crate::core::vault::{KdfParams, OsKeyring};
+use crate::ipc::dto::{SettingsView, VaultStatus};
+use crate::ipc::error::IpcError;
+use crate::ipc::state::AppState;
+
+/// The longest clipboard timeout and auto-lock time the UI offers.
+const MAX_CLIPBOARD_SECONDS: u32 = 600;
+const MAX_AUTO_LOCK_MINUTES: u32 = 24 * 60;
+/// A clock more than a day off is not a clock offset any more.
+const MAX_OFFSET_MS: i32 = 86_400_000;
+
+/// The current settings.
+#[tauri::command]
+#[specta::specta]
+pub async fn get_settings(state: State<'_, AppState>) -> Result<SettingsView, IpcError> {
+    Ok(SettingsView::from(&state.session()?.settings))
+}
+
+/// Saves the settings (they apply at once).
+#[tauri::command]
+#[specta::specta]
+pub async fn save_settings(
+    state: State<'_, AppState>,
+    settings: SettingsView,
+) -> Result<SettingsView, IpcError> {
+    if settings.clipboard_clear_seconds > MAX_CLIPBOARD_SECONDS
+        || settings.auto_lock_minutes > MAX_AUTO_LOCK_MINUTES
+        || settings.clock_offset_ms.abs() > MAX_OFFSET_MS
+    {
+        return Err(IpcError::invalid(format!(
+            "out of range: clipboard timeout up to {MAX_CLIPBOARD_SECONDS} s, auto-lock up to {MAX_AUTO_LOCK_MINUTES} min, clock offset up to ±{MAX_OFFSET_MS} ms"
+        )));
+    }
+    let settings = Settings::from(&settings);
+    if let Some(path) = &state.settings_path {
+        settings.save(path)?;
+    }
+    let mut session = state.session()?;
+    session.settings = settings;
+    Ok(SettingsView::from(&session.settings))
+}
+
+/// Changes the vault password (the key is re-wrapped with the same Argon2id
+/// cost; nothing else is re-encrypted).
+#[tauri::command]
+#[specta::specta]
+pub async fn change_password(
+    state: State<'_, AppState>,
+    current: String,
+    replacement: String,
+) -> Result<(), IpcError> {
+    let (current, new) = (SecretString::new(current), SecretString::new(replacement));
+    if new.expose().trim().is_empty() {
+        return Err(IpcError::invalid("choose a new password that is not empty"));
+    }
+    state.with_vault(|vault, _| {
+        let kdf = match vault.password_kdf() {
+            Some(kdf) => kdf,
+            None => KdfParams::desktop()?,
+        };
+        Ok(vault.change_password(&current, &new, kdf)?)
+    })
+}
+
+/// Turns keyring unlock on or off.
+#[tauri::command]
+#[specta::specta]
+pub async fn set_keyring_unlock(
+    state: State<'_, AppState>,
+    enabled: bool,
+) -> Result<VaultStatus, IpcError> {
+    state.with_vault(|vault, _| {
+        if enabled {
+            vault.enable_keyring(&OsKeyring::default())?;
+        } else {
+            vault.disable_keyring(&OsKeyring::default())?;
+        }
+        Ok(VaultStatus::of(vault))
+    })
+}
+
+/// Writes a backup (an encrypted copy of the vault, opened with the same
+/// password) to a file the user picks. `None` if they cancelled.
+#[tauri::command]
+#[specta::specta]
+pub async fn backup_now<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+) -> Result<Option<String>, IpcError> {
+    let picked = app
+        .dialog()
+        .file()
+        .set_title("Save a backup of the vault")
+        .set_file_name("tessera-backup.tessera")
+        .add_filter("Tessera vault", &["tessera"])
+        .blocking_save_file();
+    let Some(picked) = picked else {
+        return Ok(None);
+    };
+    let path = picked
+        .into_path()
+        .map_err(|e| IpcError::invalid(format!("not a local file: {e}")))?;
+    state.with_vault(|vault, _| Ok(vault.snapshot(&path)?))?;
+    Ok(Some(path.display().to_string()))
+}

@@ -1,0 +1,170 @@
+//! Accounts through the window: add by URI, the code shown matches the
+//! CLI's for the same vault, copy puts it on the X clipboard, search filters.
+
+use std::time::Duration;
+
+use serde_json::Value;
+
+use super::session::AppSession;
+
+const GITHUB: &str =
+    "otpauth://totp/GitHub:alice%40example.com?secret=JBSWY3DPEHPK3PXP&issuer=GitHub";
+const GITLAB: &str = "otpauth://totp/GitLab:bob?secret=KRSXG5CTMVRXEZLU&issuer=GitLab";
+
+/// The codes the CLI computes for `query` one period before `at`, at `at`
+/// and one period after: the window a displayed code may come from.
+fn cli_codes(app: &AppSession, query: &str, at: u64) -> Vec<String> {
+    let mut codes = Vec::new();
+    for when in [at - 30, at] {
+        let out = app.cli(&["code", query, "--at", &when.to_string(), "--json"]);
+        let json: Value = serde_json::from_str(&out).unwrap();
+        codes.push(json["code"].as_str().unwrap().to_owned());
+        codes.push(json["next"].as_str().unwrap().to_owned());
+    }
+    codes
+}
+
+#[allow(
+    clippy::disallowed_methods,
+    reason = "compared with the app, which reads the real clock"
+)]
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+async fn add_by_uri(app: &AppSession, uri: &str) {
+    app.by_test_id("nav-add").await.click().await.unwrap();
+    app.by_test_id("add-uri")
+        .await
+        .send_keys(uri)
+        .await
+        .unwrap();
+    app.by_test_id("add-uri-submit")
+        .await
+        .click()
+        .await
+        .unwrap();
+    app.by_test_id("screen-accounts").await;
+}
+
+#[tokio::test]
+async fn an_account_added_by_uri_shows_the_cli_code_and_copies_it() {
+    let app = AppSession::start_unlocked().await;
+    add_by_uri(&app, GITHUB).await;
+    let issuer = app.content_of("account-issuer").await;
+    assert!(issuer.contains("GitHub"), "{issuer}");
+
+    let shown = app
+        .wait_attr("account-code", "data-code", |c| c.len() == 6)
+        .await;
+    let expected = cli_codes(&app, "GitHub", unix_now());
+    assert!(
+        expected.contains(&shown),
+        "the window shows {shown}; the CLI computes {expected:?}"
+    );
+    app.screenshot("accounts-list.png").await;
+    let grouped = app.content_of("account-code").await;
+    assert_eq!(
+        grouped.replace(' ', ""),
+        shown,
+        "digits are grouped: {grouped}"
+    );
+    assert!(grouped.contains(' '), "digits are grouped: {grouped}");
+
+    // What the web view can get from Rust about the account holds no secret.
+    let responses = app
+        .client
+        .execute(
+            r#"const invoke = window.__TAURI_INTERNALS__.invoke;
+               const accounts = await invoke("list_accounts");
+               const codes = await invoke("codes", { ids: accounts.map((a) => a.id) });
+               return JSON.stringify([accounts, codes]);"#,
+            vec![],
+        )
+        .await
+        .unwrap();
+    let responses = responses.as_str().unwrap().to_owned();
+    assert!(responses.contains("alice@example.com"), "{responses}");
+    for secret in ["JBSWY3DPEHPK3PXP", "Hello!", "48656c6c6f"] {
+        assert!(
+            !responses.to_lowercase().contains(&secret.to_lowercase()),
+            "an IPC response holds the secret ({secret}): {responses}"
+        );
+    }
+
+    // Copy: Rust writes the code to the X clipboard.
+    app.by_test_id("account-row").await.click().await.unwrap();
+    let mut toast = String::new();
+    for _ in 0..100 {
+        toast = app.text_of("toast").await;
+        if toast.contains("Copied") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(toast.contains("Copied"), "{toast}");
+    let copied = app.clipboard();
+    let expected = cli_codes(&app, "GitHub", unix_now());
+    assert!(
+        expected.contains(&copied.trim().to_owned()),
+        "clipboard {copied:?}; the CLI computes {expected:?}"
+    );
+    app.close().await;
+}
+
+#[tokio::test]
+async fn a_bad_uri_names_the_problem() {
+    let app = AppSession::start_unlocked().await;
+    app.by_test_id("nav-add").await.click().await.unwrap();
+    app.by_test_id("add-uri")
+        .await
+        .send_keys("otpauth://totp/Example?issuer=Example")
+        .await
+        .unwrap();
+    app.by_test_id("add-uri-submit")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let text = app.text_of("add-uri-error").await;
+    assert!(text.contains("no secret"), "{text}");
+    app.close().await;
+}
+
+#[tokio::test]
+async fn search_filters_as_you_type() {
+    let app = AppSession::start_with_vault().await;
+    app.cli(&["add", GITHUB]);
+    app.cli(&["add", GITLAB, "--tag", "work"]);
+    app.unlock(crate::support::cli::PASSWORD).await;
+    app.by_test_id("account-list").await;
+    wait_rows(&app, 2).await;
+    let search = app.by_test_id("account-search").await;
+    search.send_keys("hub").await.unwrap();
+    wait_rows(&app, 1).await;
+    assert!(app.content_of("account-issuer").await.contains("GitHub"));
+    search.send_keys("\u{E00C}").await.unwrap(); // Escape clears the search
+    search.send_keys("WORK").await.unwrap();
+    wait_rows(&app, 1).await;
+    assert!(app.content_of("account-issuer").await.contains("GitLab"));
+    search.send_keys("\u{E00C}").await.unwrap(); // Escape clears the search
+    search.send_keys("nothing like it").await.unwrap();
+    app.by_test_id("no-match").await;
+    app.close().await;
+}
+
+async fn wait_rows(app: &AppSession, rows: usize) {
+    for _ in 0..100 {
+        if app.count("account-row").await == rows {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!(
+        "expected {rows} rows, found {}",
+        app.count("account-row").await
+    );
+}

@@ -1,0 +1,168 @@
+import { emit } from "@tauri-apps/api/event";
+import { render, screen, waitFor } from "@testing-library/svelte";
+import userEvent from "@testing-library/user-event";
+import { describe, expect, it } from "vitest";
+import { account, codeFor, fakeBackend } from "../test/backend";
+import App from "./App.svelte";
+
+describe("the vault gate", () => {
+  it("offers to create a vault on first run and opens the app after", async () => {
+    const user = userEvent.setup();
+    const backend = fakeBackend({ state: "missing" });
+    render(App);
+    await screen.findByTestId("first-run");
+    await user.type(screen.getByLabelText("Password"), "correct horse battery staple");
+    expect(screen.getByTestId("password-strength")).toHaveTextContent(/Good|Strong/);
+    await user.type(screen.getByLabelText("Repeat the password"), "correct horse battery staple");
+    await user.click(screen.getByRole("button", { name: "Create vault" }));
+    await screen.findByTestId("app-shell");
+    expect(backend.calls.find((c) => c.cmd === "create_vault")?.args).toEqual({ password: "correct horse battery staple" });
+  });
+
+  it("refuses two different passwords", async () => {
+    const user = userEvent.setup();
+    const backend = fakeBackend({ state: "missing" });
+    render(App);
+    await user.type(await screen.findByLabelText("Password"), "one long password");
+    await user.type(screen.getByLabelText("Repeat the password"), "another one");
+    await user.click(screen.getByRole("button", { name: "Create vault" }));
+    expect(screen.getByRole("alert")).toHaveTextContent("differ");
+    expect(backend.calls.some((c) => c.cmd === "create_vault")).toBe(false);
+  });
+
+  it("says the password was wrong, then unlocks with the right one", async () => {
+    const user = userEvent.setup();
+    fakeBackend({ state: "locked", password: "right" });
+    render(App);
+    const field = await screen.findByLabelText("Password");
+    await user.type(field, "wrong{Enter}");
+    const alert = await screen.findByTestId("vault-error");
+    expect(alert).toHaveAttribute("data-code", "wrong_password");
+    expect(alert).toHaveTextContent("Wrong password");
+    expect(field).toHaveFocus();
+    await user.type(field, "right{Enter}");
+    await screen.findByTestId("app-shell");
+  });
+
+  it("explains a vault that cannot be opened", async () => {
+    const backend = fakeBackend();
+    backend.failNext = { cmd: "vault_status", error: { code: "newer_format", message: "format 9" } };
+    render(App);
+    const alert = await screen.findByTestId("vault-error");
+    expect(alert).toHaveTextContent("newer version of Tessera");
+  });
+});
+
+describe("the accounts screen", () => {
+  const accounts = [
+    account("a", "GitHub", "alice", { tags: ["dev"] }),
+    account("b", "Bank", "bob", { favorite: true }),
+    account("c", "Mail", "carol"),
+  ];
+
+  it("lists favourites first with grouped codes", async () => {
+    fakeBackend({ accounts });
+    render(App);
+    await waitFor(() => {
+      expect(screen.getAllByTestId("account-row")).toHaveLength(3);
+    });
+    const issuers = screen.getAllByTestId("account-issuer").map((el) => el.textContent.trim());
+    expect(issuers[0]).toContain("Bank");
+    await waitFor(() => {
+      expect(screen.getAllByTestId("account-code")).toHaveLength(3);
+    });
+    const code = codeFor("b");
+    expect(screen.getAllByTestId("account-code")[0]).toHaveTextContent(`${code.slice(0, 3)} ${code.slice(3)}`);
+  });
+
+  it("filters as you type and copies the first match with Enter", async () => {
+    const user = userEvent.setup();
+    const backend = fakeBackend({ accounts });
+    render(App);
+    const search = await screen.findByTestId("account-search");
+    await user.type(search, "dev");
+    await waitFor(() => {
+      expect(screen.getAllByTestId("account-row")).toHaveLength(1);
+    });
+    await user.keyboard("{Enter}");
+    expect(await screen.findByTestId("toast")).toHaveTextContent("Copied the code for GitHub");
+    expect(backend.calls.find((c) => c.cmd === "copy_code")?.args).toEqual({ id: "a" });
+  });
+
+  it("moves through the list with the arrow keys and copies with Enter", async () => {
+    const user = userEvent.setup();
+    const backend = fakeBackend({ accounts });
+    render(App);
+    await user.click(await screen.findByTestId("account-search"));
+    await user.keyboard("{ArrowDown}{ArrowDown}{Enter}");
+    await screen.findByTestId("toast");
+    expect(backend.calls.find((c) => c.cmd === "copy_code")?.args).toEqual({ id: "a" });
+  });
+
+  it("deletes with undo", async () => {
+    const user = userEvent.setup();
+    const backend = fakeBackend({ accounts });
+    render(App);
+    await waitFor(() => {
+      expect(screen.getAllByTestId("account-open")).toHaveLength(3);
+    });
+    const [, bank] = screen.getAllByTestId("account-open");
+    if (!bank) throw new Error("no second row");
+    await user.click(bank);
+    await user.click(await screen.findByTestId("account-delete"));
+    await waitFor(() => {
+      expect(screen.getAllByTestId("account-row")).toHaveLength(2);
+    });
+    await user.click(screen.getByTestId("toast-action"));
+    await waitFor(() => {
+      expect(screen.getAllByTestId("account-row")).toHaveLength(3);
+    });
+    expect(backend.calls.some((c) => c.cmd === "remove_account")).toBe(false);
+  });
+});
+
+describe("adding an account", () => {
+  it("names the problem with a bad URI", async () => {
+    const user = userEvent.setup();
+    fakeBackend();
+    render(App);
+    await user.click(await screen.findByTestId("nav-add"));
+    await user.type(screen.getByTestId("add-uri"), "otpauth://totp/x");
+    await user.click(screen.getByTestId("add-uri-submit"));
+    expect(await screen.findByTestId("add-uri-error")).toHaveTextContent("no secret");
+  });
+
+  it("adds by URI and returns to the list", async () => {
+    const user = userEvent.setup();
+    fakeBackend();
+    render(App);
+    await user.click(await screen.findByTestId("nav-add"));
+    await user.type(screen.getByTestId("add-uri"), "otpauth://totp/x?secret=JBSWY3DP");
+    await user.click(screen.getByTestId("add-uri-submit"));
+    await screen.findByTestId("screen-accounts");
+    await waitFor(() => {
+      expect(screen.getAllByTestId("account-row")).toHaveLength(1);
+    });
+  });
+});
+
+describe("desktop integration", () => {
+  it("opens the quick search when the global shortcut fires", async () => {
+    const user = userEvent.setup();
+    fakeBackend({ accounts: [account("a", "GitHub", "alice")] });
+    render(App);
+    await user.click(await screen.findByTestId("nav-settings"));
+    await emit("open-palette");
+    await waitFor(() => {
+      expect(screen.getByTestId("account-search")).toHaveFocus();
+    });
+  });
+
+  it("returns to the unlock screen when Rust locks the vault", async () => {
+    fakeBackend();
+    render(App);
+    await screen.findByTestId("app-shell");
+    await emit("vault-locked");
+    await screen.findByTestId("unlock");
+  });
+});

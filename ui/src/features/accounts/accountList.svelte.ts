@@ -1,0 +1,161 @@
+/**
+ * The accounts as the list shows them: loaded once from Rust (labels and
+ * parameters, never secrets), favourites first, filtered as the user types
+ * (issuer, name, tag), with codes fetched only for the rows on screen.
+ */
+import { createContext } from "svelte";
+import { SvelteMap, SvelteSet } from "svelte/reactivity";
+import { commands, type AccountSummary, type CodeView } from "../../ipc/bindings";
+import { IpcFailure, unwrap } from "../../ipc/client";
+
+/** A code with the moment it arrived, to count its time down locally. */
+export interface LiveCode extends CodeView {
+  receivedAt: number;
+}
+
+export interface Indexed {
+  account: AccountSummary;
+  /** Issuer, name and tags, lower-cased, for search. */
+  haystack: string;
+}
+
+export function indexAccount(account: AccountSummary): Indexed {
+  return {
+    account,
+    haystack: [account.issuer, account.name, ...account.tags].join("\u0000").toLowerCase(),
+  };
+}
+
+/** How the list is sorted (favourites always come first). */
+export type SortOrder = "manual" | "name" | "recent";
+
+function label(account: AccountSummary): string {
+  return `${account.issuer}\u0000${account.name}`;
+}
+
+/** Favourites first, then the vault's order, A–Z, or most recently used first (stable). */
+export function ordered(accounts: readonly AccountSummary[], order: SortOrder = "manual"): AccountSummary[] {
+  const sorted = [...accounts];
+  if (order === "name") {
+    const collator = new Intl.Collator(undefined, { sensitivity: "base", numeric: true });
+    sorted.sort((a, b) => collator.compare(label(a), label(b)));
+  } else if (order === "recent") {
+    sorted.sort((a, b) => (b.lastUsedAt ?? 0) - (a.lastUsedAt ?? 0));
+  }
+  return [...sorted.filter((a) => a.favorite), ...sorted.filter((a) => !a.favorite)];
+}
+
+/** The accounts whose issuer, name or a tag contains `query` (any case). */
+export function filterAccounts(items: readonly Indexed[], query: string): AccountSummary[] {
+  const needle = query.trim().toLowerCase();
+  if (needle === "") {
+    return items.map((item) => item.account);
+  }
+  const found: AccountSummary[] = [];
+  for (const item of items) {
+    if (item.haystack.includes(needle)) {
+      found.push(item.account);
+    }
+  }
+  return found;
+}
+
+/** Groups digits for reading: 123 456, 1234 5678, 12345 (Steam stays whole). */
+export function groupDigits(code: string): string {
+  if (!/^\d+$/.test(code) || code.length < 6) {
+    return code;
+  }
+  const size = code.length % 3 === 0 ? 3 : code.length === 8 ? 4 : 3;
+  const groups: string[] = [];
+  for (let i = 0; i < code.length; i += size) {
+    groups.push(code.slice(i, i + size));
+  }
+  return groups.join(" ");
+}
+
+/** Milliseconds left on a code at `now` (performance clock of arrival). */
+export function remainingMs(code: LiveCode, now: number): number | undefined {
+  if (code.validForMs === null) {
+    return undefined;
+  }
+  return Math.max(0, code.validForMs - (now - code.receivedAt));
+}
+
+export class AccountList {
+  #accounts: readonly AccountSummary[] = $state.raw([]);
+  sortOrder: SortOrder = $state("manual");
+  readonly #items: Indexed[] = $derived(ordered(this.#accounts, this.sortOrder).map(indexAccount));
+  query = $state("");
+  loaded = $state(false);
+  failure: IpcFailure | undefined = $state.raw();
+  /** Ids hidden while their deletion can still be undone. */
+  readonly pendingRemoval = new SvelteSet<string>();
+  codes = new SvelteMap<string, LiveCode>();
+
+  readonly all: AccountSummary[] = $derived(this.#items.map((item) => item.account));
+  readonly visible: AccountSummary[] = $derived.by(() => {
+    const found = filterAccounts(this.#items, this.query);
+    return this.pendingRemoval.size === 0 ? found : found.filter((a) => !this.pendingRemoval.has(a.id));
+  });
+
+  async load(): Promise<void> {
+    try {
+      this.set(await unwrap(commands.listAccounts()));
+      this.failure = undefined;
+    } catch (error) {
+      this.failure = error instanceof IpcFailure ? error : new IpcFailure("unreachable", String(error));
+    } finally {
+      this.loaded = true;
+    }
+  }
+
+  set(accounts: readonly AccountSummary[]): void {
+    this.#accounts = accounts;
+  }
+
+  get(id: string): AccountSummary | undefined {
+    return this.#accounts.find((account) => account.id === id);
+  }
+
+  /** Replaces (or adds) one account after an edit. */
+  upsert(account: AccountSummary): void {
+    const accounts = this.#accounts.some((a) => a.id === account.id)
+      ? this.#accounts.map((a) => (a.id === account.id ? account : a))
+      : [...this.#accounts, account];
+    this.set(accounts);
+  }
+
+  drop(id: string): void {
+    this.set(this.#accounts.filter((a) => a.id !== id));
+    this.codes.delete(id);
+  }
+
+  hide(id: string, hidden: boolean): void {
+    if (hidden) this.pendingRemoval.add(id);
+    else this.pendingRemoval.delete(id);
+  }
+
+  /** Fetches the codes of `ids` (the rows on screen) in one batch. */
+  async refreshCodes(ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) {
+      return;
+    }
+    const views = await unwrap(commands.codes([...ids]));
+    const receivedAt = performance.now();
+    for (const view of views) {
+      this.codes.set(view.id, { ...view, receivedAt });
+    }
+  }
+
+  /** Takes the next HOTP code (the counter advances in the vault first). */
+  async nextHotp(id: string): Promise<void> {
+    const view = await unwrap(commands.nextHotpCode(id));
+    this.codes.set(id, { ...view, receivedAt: performance.now() });
+    const account = this.get(id);
+    if (account !== undefined && account.counter !== null) {
+      this.upsert({ ...account, counter: account.counter + 1 });
+    }
+  }
+}
+
+export const [getAccountList, setAccountList] = createContext<AccountList>();

@@ -1,0 +1,110 @@
+/**
+ * The vault as the UI sees it: missing (first run), locked or unlocked,
+ * and the last problem in words a person can act on. Every change goes
+ * through Rust; the password is passed once and not kept.
+ */
+import { createContext } from "svelte";
+import { commands, type VaultStatus } from "../../ipc/bindings";
+import { IpcFailure, unwrap } from "../../ipc/client";
+
+export type SessionPhase = "loading" | "missing" | "locked" | "unlocked" | "unavailable";
+
+/** What to tell the user for each failure code the unlock screens branch on. */
+export function explainFailure(failure: IpcFailure): string {
+  switch (failure.code) {
+    case "wrong_password":
+      return "Wrong password. Check Caps Lock and try again.";
+    case "keyring_unavailable":
+      return "The system keyring can't be used right now. Unlock with your password instead.";
+    case "corrupt":
+      return `This vault file is damaged or was changed outside Tessera, so it stays locked. Restore a backup. (${failure.message})`;
+    case "newer_format":
+      return "This vault was written by a newer version of Tessera. Update Tessera to open it.";
+    case "unreachable":
+      return "Tessera's core did not answer. This happens when the interface is opened outside the Tessera app.";
+    default:
+      return failure.message;
+  }
+}
+
+function asFailure(error: unknown): IpcFailure {
+  return error instanceof IpcFailure ? error : new IpcFailure("unreachable", String(error));
+}
+
+export class VaultSession {
+  phase: SessionPhase = $state("loading");
+  keyringEnabled = $state(false);
+  vaultPath = $state("");
+  busy = $state(false);
+  failure: IpcFailure | undefined = $state.raw();
+
+  get problem(): string | undefined {
+    return this.failure ? explainFailure(this.failure) : undefined;
+  }
+
+  #apply(status: VaultStatus): void {
+    this.phase = status.state;
+    this.keyringEnabled = status.keyringEnabled;
+    this.vaultPath = status.vaultPath;
+  }
+
+  async #run(action: () => Promise<VaultStatus>): Promise<boolean> {
+    this.busy = true;
+    this.failure = undefined;
+    try {
+      this.#apply(await action());
+      return true;
+    } catch (error) {
+      this.failure = asFailure(error);
+      return false;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** Reads the status; tries keyring unlock once if it is enabled. */
+  async load(tryKeyring = true): Promise<void> {
+    const ok = await this.#run(() => unwrap(commands.vaultStatus()));
+    if (!ok) {
+      this.phase = "unavailable";
+      try {
+        this.vaultPath = (await commands.appInfo()).vaultPath;
+      } catch {
+        // The failure above already says what is wrong.
+      }
+      return;
+    }
+    if (tryKeyring && this.phase === "locked" && this.keyringEnabled) {
+      await this.unlockWithKeyring();
+    }
+  }
+
+  create(password: string): Promise<boolean> {
+    return this.#run(() => unwrap(commands.createVault(password)));
+  }
+
+  unlock(password: string): Promise<boolean> {
+    return this.#run(() => unwrap(commands.unlockWithPassword(password)));
+  }
+
+  unlockWithKeyring(): Promise<boolean> {
+    return this.#run(() => unwrap(commands.unlockWithKeyring()));
+  }
+
+  lock(): Promise<boolean> {
+    return this.#run(() => unwrap(commands.lockVault()));
+  }
+
+  /** Rust locked the vault (auto-lock, tray): forget what was shown. */
+  lockedElsewhere(): void {
+    if (this.phase === "unlocked") {
+      this.phase = "locked";
+    }
+  }
+
+  setKeyringEnabled(enabled: boolean): void {
+    this.keyringEnabled = enabled;
+  }
+}
+
+export const [getVaultSession, setVaultSession] = createContext<VaultSession>();

@@ -1,0 +1,124 @@
+/**
+ * A fake of Tessera's Rust side for component tests: a few accounts, codes
+ * that never change, and a record of every command called. Built on
+ * `mockIPC`, so the generated bindings run unchanged.
+ */
+import { mockIPC } from "@tauri-apps/api/mocks";
+import type {
+  AccountSummary,
+  CodeView,
+  IpcError,
+  SettingsView,
+  VaultState,
+  VaultStatus,
+} from "../ipc/bindings";
+
+export interface FakeBackend {
+  state: VaultState;
+  password: string;
+  accounts: AccountSummary[];
+  settings: SettingsView;
+  calls: { cmd: string; args: Record<string, unknown> }[];
+  failNext?: { cmd: string; error: IpcError };
+}
+
+export function account(id: string, issuer: string, name: string, extra: Partial<AccountSummary> = {}): AccountSummary {
+  return {
+    id,
+    issuer,
+    name,
+    kind: "totp",
+    algorithm: "sha1",
+    digits: 6,
+    period: 30,
+    counter: null,
+    tags: [],
+    favorite: false,
+    note: "",
+    lastUsedAt: null,
+    backupCodesLeft: 0,
+    backupCodesTotal: 0,
+    ...extra,
+  };
+}
+
+/** A code derived from the id so each account shows a different one. */
+export function codeFor(id: string): string {
+  let n = 0;
+  for (const c of id) n = (n * 31 + c.charCodeAt(0)) % 1_000_000;
+  return String(n).padStart(6, "0");
+}
+
+export function fakeBackend(initial: Partial<FakeBackend> = {}): FakeBackend {
+  const backend: FakeBackend = {
+    state: "unlocked",
+    password: "right",
+    accounts: [],
+    settings: { clockOffsetMs: 0, clipboardClearSeconds: 30, autoLockMinutes: 5, theme: "system" },
+    calls: [],
+    ...initial,
+  };
+  const status = (): VaultStatus => ({ state: backend.state, keyringEnabled: false, vaultPath: "/tmp/test.tessera" });
+  const fail = (code: IpcError["code"], message: string): never => {
+    const error: IpcError = { code, message };
+    // eslint-disable-next-line @typescript-eslint/only-throw-error -- Tauri rejects with the serialized IpcError itself
+    throw error;
+  };
+  mockIPC(
+    (cmd, payload) => {
+      const args = (payload ?? {}) as Record<string, unknown>;
+      backend.calls.push({ cmd, args });
+      if (backend.failNext?.cmd === cmd) {
+        const { error } = backend.failNext;
+        backend.failNext = undefined;
+        fail(error.code, error.message);
+      }
+      switch (cmd) {
+        case "app_info":
+          return { name: "Tessera", version: "0.1.0", vaultPath: "/tmp/test.tessera", vaultExists: backend.state !== "missing" };
+        case "vault_status":
+          return status();
+        case "create_vault":
+          backend.state = "unlocked";
+          return status();
+        case "unlock_with_password":
+          if (args.password !== backend.password) fail("wrong_password", "wrong password");
+          backend.state = "unlocked";
+          return status();
+        case "lock_vault":
+          backend.state = "locked";
+          return status();
+        case "note_activity":
+          return null;
+        case "get_settings":
+          return backend.settings;
+        case "save_settings":
+          backend.settings = args.settings as SettingsView;
+          return backend.settings;
+        case "list_accounts":
+          if (backend.state !== "unlocked") fail("locked", "the vault is locked");
+          return backend.accounts;
+        case "codes":
+          return (args.ids as string[]).map(
+            (id): CodeView => ({ id, current: codeFor(id), next: "000000", validForMs: 20_000, periodMs: 30_000 }),
+          );
+        case "copy_code":
+          return { code: codeFor(args.id as string), clearAfterSeconds: backend.settings.clipboardClearSeconds };
+        case "add_account_from_uri": {
+          const uri = args.uri as string;
+          if (!uri.includes("secret=")) fail("invalid_uri", "the URI has no secret parameter");
+          const added = account(`id-${String(backend.accounts.length + 1)}`, "Example", "new");
+          backend.accounts.push(added);
+          return added;
+        }
+        case "remove_account":
+          backend.accounts = backend.accounts.filter((a) => a.id !== args.id);
+          return null;
+        default:
+          return fail("internal", `the fake backend has no ${cmd}`);
+      }
+    },
+    { shouldMockEvents: true },
+  );
+  return backend;
+}
