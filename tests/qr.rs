@@ -1,6 +1,8 @@
 //! QR codes and Google migration payloads: the fixtures of other tools
 //! (`../shared/fixtures/google-migration/`), generated pictures decoded
-//! back, and agreement with `zbarimg`.
+//! back, agreement with `zbarimg`, screen capture and the clipboard on a
+//! private Xvfb (`xclip` owning the selection), and the desktop portal's
+//! failure modes on a bare private D-Bus.
 
 use tessera::core::otp::{Account, MigrationError, parse_migration_uri, parse_uri};
 
@@ -676,40 +678,70 @@ struct VirtualScreen {
 }
 
 impl VirtualScreen {
+    /// Tries free-looking display numbers until an `Xvfb` of our own runs
+    /// on one (another test may have taken the same number a moment ago:
+    /// then our `Xvfb` exits, and the next number is tried).
     fn start(width: u32, height: u32) -> Option<Self> {
+        // Each test of this process gets numbers of its own.
+        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
         let base = 200 + std::process::id() % 500;
-        let number = (base..base + 50).find(|n| {
-            !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
-                && !Path::new(&format!("/tmp/.X{n}-lock")).exists()
-        })?;
-        let display = format!(":{number}");
-        let child = Command::new("Xvfb")
-            .args([
-                &display,
-                "-screen",
-                "0",
-                &format!("{width}x{height}x24"),
-                "-nolisten",
-                "tcp",
-            ])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .ok()?;
-        let screen = Self { child, display };
-        let socket = format!("/tmp/.X11-unix/X{number}");
-        for _ in 0..100 {
-            if Path::new(&socket).exists() && x11rb::connect(Some(&screen.display)).is_ok() {
-                return Some(screen);
+        loop {
+            let number = base + NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            if number >= base + 50 {
+                return None;
             }
-            std::thread::sleep(std::time::Duration::from_millis(50));
+            if Path::new(&format!("/tmp/.X11-unix/X{number}")).exists()
+                || Path::new(&format!("/tmp/.X{number}-lock")).exists()
+            {
+                continue;
+            }
+            let display = format!(":{number}");
+            let child = Command::new("Xvfb")
+                .args([
+                    &display,
+                    "-screen",
+                    "0",
+                    &format!("{width}x{height}x24"),
+                    "-nolisten",
+                    "tcp",
+                ])
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .ok()?;
+            let mut screen = Self { child, display };
+            let socket = format!("/tmp/.X11-unix/X{number}");
+            for _ in 0..100 {
+                if screen.child.try_wait().ok().flatten().is_some() {
+                    break;
+                }
+                if Path::new(&socket).exists() && x11rb::connect(Some(&screen.display)).is_ok() {
+                    // Still ours, not one that won the number.
+                    if screen.child.try_wait().ok().flatten().is_none() {
+                        return Some(screen);
+                    }
+                    break;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
         }
-        None
     }
 }
 
 impl Drop for VirtualScreen {
+    /// SIGTERM first, so `Xvfb` removes its socket and lock file (a killed
+    /// one leaves them, and its display number looks taken ever after);
+    /// SIGKILL when it is still there after 2 s.
     fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        for _ in 0..100 {
+            if self.child.try_wait().ok().flatten().is_some() {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -904,4 +936,386 @@ mod cli {
         let stderr = vault.err(&["show-qr", ids[0], "--out", "x.jpg"]);
         assert!(stderr.contains(".png or .svg"), "{stderr}");
     }
+}
+
+// ---------------------------------------------------------------------------
+// Bounded child processes, for the clipboard and portal tests.
+
+/// Runs `command` to its end, at most `limit`; kills it and fails the test
+/// when it takes longer.
+fn output_within(command: &mut Command, limit: std::time::Duration) -> std::process::Output {
+    use std::io::Read as _;
+    use std::process::Stdio;
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{command:?} did not finish within {limit:?}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_end(&mut stdout)
+        .unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_end(&mut stderr)
+        .unwrap();
+    std::process::Output {
+        status,
+        stdout,
+        stderr,
+    }
+}
+
+/// Whether `program` can be run (`program -version` or `--version`).
+fn installed(program: &str, version_flag: &str) -> bool {
+    Command::new(program)
+        .arg(version_flag)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok()
+}
+
+// ---------------------------------------------------------------------------
+// The clipboard, on a private X server: `xclip` (Debian package xclip)
+// owns the CLIPBOARD selection, `tessera scan --clipboard` reads it.
+
+/// An `xclip` serving one value on the CLIPBOARD selection of a display
+/// until it is dropped (it is killed then).
+struct ClipboardOwner(std::process::Child);
+
+impl ClipboardOwner {
+    /// Puts `bytes` of MIME type `mime` on the clipboard of `display`, and
+    /// waits (at most 10 s) until the selection offers it. An `xclip` that
+    /// exits before (it could not connect, say) is started again.
+    fn serve(display: &str, dir: &Path, mime: &str, bytes: &[u8]) -> Self {
+        let file = dir.join("clipboard-content");
+        std::fs::write(&file, bytes).unwrap();
+        let log = dir.join("xclip.log");
+        // -quiet keeps xclip in the foreground (it forks otherwise), serving
+        // the selection until it is killed or another client takes it.
+        let spawn = || {
+            Command::new("xclip")
+                .args(["-quiet", "-selection", "clipboard", "-t", mime, "-i"])
+                .arg(&file)
+                .env("DISPLAY", display)
+                .stdin(std::process::Stdio::null())
+                .stdout(std::process::Stdio::null())
+                .stderr(std::fs::File::create(&log).unwrap())
+                .spawn()
+                .unwrap()
+        };
+        let mut owner = Self(spawn());
+        let started = std::time::Instant::now();
+        loop {
+            let targets = output_within(
+                Command::new("xclip")
+                    .args(["-selection", "clipboard", "-o", "-t", "TARGETS"])
+                    .env("DISPLAY", display),
+                std::time::Duration::from_secs(10),
+            );
+            if String::from_utf8_lossy(&targets.stdout)
+                .lines()
+                .any(|t| t == mime)
+            {
+                return owner;
+            }
+            let exited = owner.0.try_wait().unwrap();
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(10),
+                "xclip did not take the clipboard within 10 s (xclip: {exited:?} {:?}; \
+                 targets: {:?})",
+                std::fs::read_to_string(&log),
+                String::from_utf8_lossy(&targets.stderr),
+            );
+            if exited.is_some() {
+                owner = Self(spawn());
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for ClipboardOwner {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// `tessera ARGS` on the X display `display` only (no Wayland, so the
+/// developer's own clipboard is never read), at most 30 s.
+fn tessera_on(display: Option<&str>, args: &[&str]) -> std::process::Output {
+    let mut command = Command::new(crate::support::tessera_bin());
+    command
+        .args(args)
+        .env_remove("WAYLAND_DISPLAY")
+        .env_remove("DISPLAY");
+    if let Some(display) = display {
+        command.env("DISPLAY", display);
+    }
+    output_within(&mut command, std::time::Duration::from_secs(30))
+}
+
+fn stdout_of(output: &std::process::Output) -> String {
+    assert!(
+        output.status.success(),
+        "tessera failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout.clone()).unwrap()
+}
+
+fn stderr_of(output: &std::process::Output) -> String {
+    assert!(!output.status.success(), "tessera succeeded");
+    String::from_utf8(output.stderr.clone()).unwrap()
+}
+
+#[test]
+fn qr_clipboard_image_and_text_scan_like_files() {
+    if !installed("xclip", "-version") {
+        eprintln!("skipped: xclip is not installed (Debian package xclip; `make setup`)");
+        return;
+    }
+    let Some(screen) = VirtualScreen::start(640, 480) else {
+        eprintln!("skipped: Xvfb is not installed or did not start (Debian package xvfb)");
+        return;
+    };
+    let display = screen.display.as_str();
+    let dir = tempfile::tempdir().unwrap();
+
+    // A QR code image, as a browser or an image viewer copies it.
+    let uri = test_uri(50);
+    let mut picture = background(500, 400, 7, false);
+    place(&mut picture, &render(&uri, None, EcLevel::M, 4), 90, 60);
+    let owner = ClipboardOwner::serve(display, dir.path(), "image/png", &png(&picture));
+    let output = tessera_on(Some(display), &["scan", "--clipboard"]);
+    assert_eq!(stdout_of(&output), format!("{uri}\n"));
+    let output = tessera_on(Some(display), &["scan", "--clipboard", "--json"]);
+    let json: serde_json::Value = serde_json::from_str(&stdout_of(&output)).unwrap();
+    assert_eq!(json[0]["source"], "clipboard");
+    assert_eq!(json[0]["uri"], uri.as_str());
+    drop(owner);
+
+    // A copied otpauth:// URI (plain text).
+    let text_uri = test_uri(51);
+    let owner = ClipboardOwner::serve(
+        display,
+        dir.path(),
+        "UTF8_STRING",
+        format!("{text_uri}\n").as_bytes(),
+    );
+    let output = tessera_on(Some(display), &["scan", "--clipboard"]);
+    assert_eq!(stdout_of(&output), format!("{text_uri}\n"));
+    drop(owner);
+
+    // A Google Authenticator export, copied as an image.
+    let group: Vec<Account> = (52..54).map(test_account).collect();
+    let parts = qr::migration_pngs(&group).unwrap();
+    assert_eq!(parts.len(), 1);
+    let owner = ClipboardOwner::serve(display, dir.path(), "image/png", &parts[0]);
+    let output = tessera_on(Some(display), &["scan", "--clipboard"]);
+    let expected: Vec<String> = group.iter().map(format_uri).collect();
+    assert_eq!(
+        stdout_of(&output).lines().collect::<Vec<_>>(),
+        expected.iter().map(String::as_str).collect::<Vec<_>>()
+    );
+    drop(owner);
+}
+
+#[test]
+fn qr_clipboard_without_2fa_data_names_what_is_wrong() {
+    if !installed("xclip", "-version") {
+        eprintln!("skipped: xclip is not installed (Debian package xclip; `make setup`)");
+        return;
+    }
+    let Some(screen) = VirtualScreen::start(640, 480) else {
+        eprintln!("skipped: Xvfb is not installed or did not start (Debian package xvfb)");
+        return;
+    };
+    let display = screen.display.as_str();
+    let dir = tempfile::tempdir().unwrap();
+
+    // Nobody owns the selection on a fresh X server.
+    let stderr = stderr_of(&tessera_on(Some(display), &["scan", "--clipboard"]));
+    assert!(stderr.contains("the clipboard is empty"), "{stderr}");
+
+    let owner = ClipboardOwner::serve(display, dir.path(), "UTF8_STRING", b"a shopping list");
+    let stderr = stderr_of(&tessera_on(Some(display), &["scan", "--clipboard"]));
+    assert!(
+        stderr.contains("holds neither an image nor an otpauth:// or otpauth-migration:// URI"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("shopping"), "{stderr}");
+    drop(owner);
+
+    let owner = ClipboardOwner::serve(
+        display,
+        dir.path(),
+        "image/png",
+        &png(&background(300, 200, 9, false)),
+    );
+    let stderr = stderr_of(&tessera_on(Some(display), &["scan", "--clipboard"]));
+    assert!(stderr.contains("no QR code found"), "{stderr}");
+    drop(owner);
+
+    let owner = ClipboardOwner::serve(
+        display,
+        dir.path(),
+        "image/png",
+        &fixture("qr_but_without_otp.png"),
+    );
+    let stderr = stderr_of(&tessera_on(Some(display), &["scan", "--clipboard"]));
+    assert!(stderr.contains("holds no 2FA account"), "{stderr}");
+    drop(owner);
+
+    // No graphical session at all.
+    let stderr = stderr_of(&tessera_on(None, &["scan", "--clipboard"]));
+    assert!(
+        stderr.contains("cannot read the clipboard: no graphical session"),
+        "{stderr}"
+    );
+    // --clipboard goes alone.
+    let stderr = stderr_of(&tessera_on(None, &["scan", "--clipboard", "x.png"]));
+    assert!(stderr.contains("cannot be used with"), "{stderr}");
+    let stderr = stderr_of(&tessera_on(None, &["scan", "--clipboard", "--screen"]));
+    assert!(stderr.contains("cannot be used with"), "{stderr}");
+}
+
+// ---------------------------------------------------------------------------
+// Screen capture through the desktop portal (Wayland).
+
+/// A D-Bus configuration for a session bus with no service files at all,
+/// so nothing (no `xdg-desktop-portal`) can be started on it.
+const BARE_BUS_CONFIG: &str = r#"<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:tmpdir=/tmp</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+"#;
+
+/// A private `dbus-daemon` on [`BARE_BUS_CONFIG`], killed on drop.
+struct BareBus {
+    child: std::process::Child,
+    address: String,
+}
+
+impl BareBus {
+    fn start(dir: &Path) -> Self {
+        use std::io::BufRead as _;
+        let config = dir.join("bare-bus.conf");
+        std::fs::write(&config, BARE_BUS_CONFIG).unwrap();
+        let mut child = Command::new("dbus-daemon")
+            .arg(format!("--config-file={}", config.display()))
+            .args(["--nofork", "--print-address=1"])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("dbus-daemon is installed (Debian package dbus; `make setup`)");
+        let mut address = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut address)
+            .unwrap();
+        let address = address.trim().to_owned();
+        assert!(!address.is_empty(), "dbus-daemon exited without an address");
+        Self { child, address }
+    }
+}
+
+impl Drop for BareBus {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Without a desktop portal on the session bus, capture through the portal
+/// is a `ScreenCapture` error naming the missing portal, and comes at once.
+///
+/// The real portal path (a `Screenshot` request, its `Response` signal, the
+/// file it returns) is not exercised here: that needs a Wayland compositor
+/// with an `xdg-desktop-portal` backend (GNOME, KDE, wlroots), which a
+/// headless test machine does not have. The test runs on a private bus
+/// with no service files rather than the session bus of
+/// `.ci/keyring-session`, whose standard service directories could start
+/// `xdg-desktop-portal`, and on a developer's desktop its real backend.
+#[test]
+fn qr_portal_capture_without_a_portal_is_a_quick_specific_error() {
+    if !installed("dbus-daemon", "--version") {
+        eprintln!("skipped: dbus-daemon is not installed (Debian package dbus)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let bus = BareBus::start(dir.path());
+    let started = std::time::Instant::now();
+    let result = qr::capture_portal_on(Some(&bus.address));
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    let Err(QrError::ScreenCapture { reason }) = result else {
+        panic!("expected ScreenCapture, got {result:?}")
+    };
+    assert!(
+        reason == "desktop portal: none on the session bus (no org.freedesktop.portal.Desktop)",
+        "{reason}"
+    );
+}
+
+/// `scan --screen` on a Wayland session without X11 falls back to the
+/// portal, and says why neither worked. Same limits as the test above: the
+/// session bus is a `dbus-run-session` with no service files, so no portal.
+#[test]
+fn qr_scan_screen_on_wayland_without_portal_names_both_problems() {
+    if !installed("dbus-run-session", "--version") {
+        eprintln!("skipped: dbus-run-session is not installed (Debian package dbus)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("bare-bus.conf");
+    std::fs::write(&config, BARE_BUS_CONFIG).unwrap();
+    let started = std::time::Instant::now();
+    let output = output_within(
+        Command::new("dbus-run-session")
+            .arg(format!("--config-file={}", config.display()))
+            .arg("--")
+            .arg(crate::support::tessera_bin())
+            .args(["scan", "--screen"])
+            .env_remove("DISPLAY")
+            .env("WAYLAND_DISPLAY", "tessera-test-no-compositor"),
+        std::time::Duration::from_secs(30),
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(15));
+    let stderr = stderr_of(&output);
+    assert!(
+        stderr.contains("cannot capture the screen: X11: no X11 display (DISPLAY is not set)"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("; desktop portal: none on the session bus"),
+        "{stderr}"
+    );
 }

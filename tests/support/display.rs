@@ -43,7 +43,23 @@ impl VirtualDisplay {
 }
 
 impl Drop for VirtualDisplay {
+    /// Stops Xvfb with `SIGTERM` so it removes its lock file and socket (one
+    /// killed with `SIGKILL` leaves them behind for the next display to trip
+    /// on); `SIGKILL` only if it has not gone within two seconds.
     fn drop(&mut self) {
+        let terminated = std::process::Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .is_ok_and(|status| status.success());
+        if terminated {
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+            while std::time::Instant::now() < deadline {
+                if matches!(self.child.try_wait(), Ok(Some(_))) {
+                    return;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }

@@ -44,19 +44,24 @@ pub enum Command {
         #[arg(long = "tag", value_name = "T")]
         tags: Vec<String>,
     },
-    /// Read the QR codes in pictures, or on the screen, and print each
+    /// Read the QR codes in pictures, on the screen or on the clipboard, and print each
     /// account's otpauth:// URI (secret included), one per line.
     Scan {
         /// Pictures: PNG, JPEG, GIF, WebP, BMP or SVG.
         #[arg(
             value_name = "FILE",
-            required_unless_present = "screen",
-            conflicts_with = "screen"
+            required_unless_present_any = ["screen", "clipboard"],
+            conflicts_with_all = ["screen", "clipboard"]
         )]
         files: Vec<PathBuf>,
-        /// Capture every screen instead of reading files.
-        #[arg(long)]
+        /// Capture every screen instead of reading files (X11, or the
+        /// desktop portal on Wayland).
+        #[arg(long, conflicts_with = "clipboard")]
         screen: bool,
+        /// Read the clipboard instead: a copied QR code image, or copied
+        /// otpauth:// / otpauth-migration:// URIs.
+        #[arg(long)]
+        clipboard: bool,
         #[arg(long)]
         json: bool,
     },

@@ -65,7 +65,12 @@ fn run(command: Command, vault: &Path, password_file: Option<&PathBuf>) -> Resul
         Command::Scan {
             screen: true, json, ..
         } => qr::scan_screen(json),
-        Command::Scan { files, json, .. } => qr::scan_files(&files, json),
+        Command::Scan {
+            files,
+            clipboard,
+            json,
+            ..
+        } => qr::scan(&files, clipboard, json),
         Command::ShowQr { query, out } => qr::show_qr(&unlocked()?, &query, &out),
         Command::List { json } => accounts::list(&unlocked()?, json),
         Command::Code { query, at, json } => {

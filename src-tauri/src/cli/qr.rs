@@ -1,4 +1,4 @@
-//! `scan FILE... | --screen`, `add --image FILE`, `show-qr ID --out FILE`:
+//! `scan FILE... | --screen | --clipboard`, `add --image FILE`, `show-qr ID --out FILE`:
 //! QR codes on the command line, through `core::qr`.
 //!
 //! `scan` prints each account's `otpauth://` URI, one per line: it is the
@@ -26,7 +26,7 @@ use super::output;
 /// One account found, as `scan --json` shows it.
 #[derive(Serialize)]
 struct Scanned<'a> {
-    /// The file it was read from, or `"screen"`.
+    /// The file it was read from, `"screen"` or `"clipboard"`.
     source: &'a str,
     uri: String,
     issuer: &'a str,
@@ -38,9 +38,21 @@ struct Scanned<'a> {
     counter: Option<u64>,
 }
 
-/// `tessera scan FILE... [--json]`.
-pub fn scan_files(paths: &[PathBuf], json: bool) -> Result<(), CliError> {
+/// `tessera scan FILE... [--json]`, or `tessera scan --clipboard [--json]`
+/// when `clipboard` (clap keeps the two apart).
+pub fn scan(paths: &[PathBuf], clipboard: bool, json: bool) -> Result<(), CliError> {
+    if clipboard {
+        return scan_clipboard(json);
+    }
     let found = accounts_in_files(paths)?;
+    print_found(&found, json)
+}
+
+/// `tessera scan --clipboard [--json]`: the clipboard's image searched for
+/// QR codes, or its text for OTP URIs.
+fn scan_clipboard(json: bool) -> Result<(), CliError> {
+    let contents = qr::scan_clipboard()?;
+    let found = assemble(vec![("clipboard".to_owned(), contents)])?;
     print_found(&found, json)
 }
 

@@ -64,7 +64,19 @@ pub enum QrError {
     #[error("cannot write the PNG image: {reason}")]
     PngEncode { reason: String },
     /// No screen could be captured (no display, a Wayland session without
-    /// X11 access, a refused connection, ...).
+    /// X11 access or a working desktop portal, a refused connection, ...).
+    /// `reason` names what failed (X11, the portal) and never holds pixels.
     #[error("cannot capture the screen: {reason}")]
     ScreenCapture { reason: String },
+    /// The system clipboard cannot be read (no graphical session, no X11
+    /// display or Wayland compositor reachable, ...).
+    #[error("cannot read the clipboard: {reason}")]
+    ClipboardUnavailable { reason: String },
+    /// The clipboard holds nothing.
+    #[error("the clipboard is empty: copy a QR code image or an otpauth:// URI first")]
+    ClipboardEmpty,
+    /// The clipboard holds something, but neither an image nor text with an
+    /// `otpauth://` or `otpauth-migration://` URI.
+    #[error("the clipboard holds neither an image nor an otpauth:// or otpauth-migration:// URI")]
+    ClipboardNoOtp,
 }

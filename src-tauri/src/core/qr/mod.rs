@@ -1,10 +1,12 @@
-//! QR codes: reading every code in a picture (raster or SVG) or on the
-//! screen, classifying what each holds, assembling multi-part Google
+//! QR codes: reading every code in a picture (raster or SVG), on the
+//! screen (X11, or the desktop portal on Wayland) or on the clipboard,
+//! classifying what each holds, assembling multi-part Google
 //! Authenticator exports, and drawing accounts as QR codes (SVG, PNG).
 //!
-//! Owns: pixels to text ([`decode()`], [`capture_screen`]), text to 2FA data
-//! ([`classify()`]), parts to a whole export ([`BatchAssembly`]), and text
-//! to pixels ([`encode_svg`], [`encode_png`]).
+//! Owns: pixels to text ([`decode()`], [`capture_screen`],
+//! [`scan_clipboard`]), text to 2FA data ([`classify()`]), parts to a whole
+//! export ([`BatchAssembly`]), and text to pixels ([`encode_svg`],
+//! [`encode_png`]).
 //!
 //! Must never: know about the vault or the UI (it hands back accounts; the
 //! caller stores them), write a file, or log, print or put into an error
@@ -12,19 +14,23 @@
 
 mod batch;
 mod classify;
+mod clipboard;
 mod decode;
 mod encode;
 mod error;
+mod portal;
 mod screen;
 
 pub use batch::{BatchAssembly, BatchProgress};
 pub use classify::{QrContent, classify, classify_all};
+pub use clipboard::{clipboard_texts, scan_clipboard};
 pub use decode::{decode, decode_luma, decode_rgba, load_luma};
 pub use encode::{
     PNG_MODULE_PX, account_png, account_svg, encode_luma, encode_png, encode_svg, migration_pngs,
     migration_svgs,
 };
 pub use error::QrError;
+pub use portal::{capture_portal, capture_portal_on};
 pub use screen::{capture_display, capture_screen, scan_display, scan_screen};
 
 /// Every QR code in a picture, classified: the 2FA data of a PNG, JPEG,

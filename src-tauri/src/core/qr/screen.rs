@@ -1,15 +1,13 @@
 //! Capturing the screen to find QR codes on it: every X11 screen's root
 //! window (which spans all monitors of that screen) through `x11rb`, a
-//! pure-Rust X11 client, so it works under `Xvfb` and `XWayland` alike.
-//!
-//! On a Wayland session without X11 the desktop portal would be needed;
-//! that is not implemented, and the error says so (save a screenshot and
-//! scan the file instead). Under `XWayland`, native Wayland windows may show
-//! as black.
+//! pure-Rust X11 client, so it works under `Xvfb` and `XWayland` alike; on
+//! a Wayland session, the desktop portal ([`super::portal`]) when X11
+//! capture is impossible or finds no code (under `XWayland`, native Wayland
+//! windows show as black).
 //!
 //! Must never: keep or write the captured pixels anywhere (a screen shows
-//! secrets), or read the display from anything but the `DISPLAY`
-//! environment variable or the name it is given.
+//! secrets), or read the display from anything but the `DISPLAY` and
+//! `WAYLAND_DISPLAY` environment variables or the name it is given.
 
 use image::GrayImage;
 use x11rb::connection::Connection as _;
@@ -17,39 +15,86 @@ use x11rb::protocol::xproto::{ConnectionExt as _, ImageFormat, ImageOrder, Scree
 
 use super::decode::decode_luma;
 use super::error::QrError;
+use super::portal::capture_portal;
 
-/// Every screen of the display named by `DISPLAY`, in grey levels.
+/// Every screen of the session, in grey levels: the X11 display named by
+/// `DISPLAY`, else (on a Wayland session) the desktop portal's screenshot.
 ///
 /// # Errors
-/// `ScreenCapture` naming why no screen could be captured.
+/// `ScreenCapture` naming why no screen could be captured (by X11 and, on
+/// Wayland, by the portal).
 pub fn capture_screen() -> Result<Vec<GrayImage>, QrError> {
-    capture_display(None)
+    match capture_display(None) {
+        Err(QrError::ScreenCapture { reason: x11 }) if wayland_session() => {
+            capture_portal().map_err(|portal| both_failed(&x11, &portal))
+        }
+        result => result,
+    }
 }
 
 /// Every QR code on every screen, as text (see [`decode_luma`]); empty
-/// when there is none.
+/// when there is none. On a Wayland session the desktop portal is asked
+/// when X11 capture fails or finds no code.
 ///
 /// # Errors
 /// `ScreenCapture`.
 pub fn scan_screen() -> Result<Vec<String>, QrError> {
-    scan_display(None)
+    let x11 = capture_display(None);
+    if !wayland_session() {
+        return Ok(scan_shots(&x11?));
+    }
+    let x11_reason = match x11 {
+        Ok(shots) => {
+            let texts = scan_shots(&shots);
+            if !texts.is_empty() {
+                return Ok(texts);
+            }
+            "no QR code on the X11 screens (XWayland shows no Wayland windows)".to_owned()
+        }
+        Err(QrError::ScreenCapture { reason }) => reason,
+        Err(other) => return Err(other),
+    };
+    capture_portal()
+        .map(|shots| scan_shots(&shots))
+        .map_err(|portal| both_failed(&x11_reason, &portal))
 }
 
 /// [`scan_screen`] on the X11 display `display` (e.g. `":99"`), or
-/// `DISPLAY` when `None`.
+/// `DISPLAY` when `None`; X11 only, never the portal.
 ///
 /// # Errors
 /// `ScreenCapture`.
 pub fn scan_display(display: Option<&str>) -> Result<Vec<String>, QrError> {
+    Ok(scan_shots(&capture_display(display)?))
+}
+
+/// Every code in the shots, each text once.
+fn scan_shots(shots: &[GrayImage]) -> Vec<String> {
     let mut texts: Vec<String> = Vec::new();
-    for shot in capture_display(display)? {
-        for text in decode_luma(&shot) {
+    for shot in shots {
+        for text in decode_luma(shot) {
             if !texts.contains(&text) {
                 texts.push(text);
             }
         }
     }
-    Ok(texts)
+    texts
+}
+
+/// Whether `WAYLAND_DISPLAY` names a Wayland session.
+fn wayland_session() -> bool {
+    std::env::var_os("WAYLAND_DISPLAY").is_some_and(|d| !d.is_empty())
+}
+
+/// One `ScreenCapture` error for an X11 and a portal failure.
+fn both_failed(x11: &str, portal: &QrError) -> QrError {
+    let portal = match portal {
+        QrError::ScreenCapture { reason } => reason.clone(),
+        other => other.to_string(),
+    };
+    QrError::ScreenCapture {
+        reason: format!("X11: {x11}; {portal}"),
+    }
 }
 
 /// [`capture_screen`] on the X11 display `display` (e.g. `":99"`), or
@@ -59,13 +104,9 @@ pub fn scan_display(display: Option<&str>) -> Result<Vec<String>, QrError> {
 /// `ScreenCapture`.
 pub fn capture_display(display: Option<&str>) -> Result<Vec<GrayImage>, QrError> {
     let (connection, _) = x11rb::connect(display).map_err(|e| {
-        let wayland_only = display.is_none()
-            && std::env::var_os("DISPLAY").is_none_or(|d| d.is_empty())
-            && std::env::var_os("WAYLAND_DISPLAY").is_some();
-        let reason = if wayland_only {
-            "this Wayland session has no X11 display, and capture through the desktop \
-             portal is not supported yet: take a screenshot and scan the file"
-                .to_owned()
+        let unset = display.is_none() && std::env::var_os("DISPLAY").is_none_or(|d| d.is_empty());
+        let reason = if unset {
+            "no X11 display (DISPLAY is not set)".to_owned()
         } else {
             format!("cannot connect to the X11 display: {e}")
         };
