@@ -10,10 +10,9 @@ use serde::Deserialize;
 use zeroize::Zeroizing;
 
 use super::{
-    Format, ImportError, ImportedItem, Importer, InvalidItem, Parsed, aes_gcm_open,
-    algorithm_named, base32_secret, fits, label_of, make_account,
+    Format, ImportError, ImportedItem, Importer, InvalidItem, NamedParameters, Parsed,
+    aes_gcm_open, base32_secret, label_of, make_account,
 };
-use crate::core::otp::{Algorithm, OtpKind};
 use crate::core::secret::SecretString;
 use crate::core::vault::Details;
 
@@ -73,28 +72,14 @@ fn read_entry(entry: Entry) -> Result<ImportedItem, InvalidItem> {
         label: label_of(&issuer, &name),
         reason,
     };
-    let algorithm = match &entry.algorithm {
-        None => Algorithm::Sha1,
-        Some(a) => algorithm_named(a).ok_or_else(|| invalid(format!("unknown algorithm `{a}`")))?,
-    };
-    let period = fits::<u32>(entry.period.unwrap_or(30), "period").map_err(&invalid)?;
-    let kind = match entry
-        .kind
-        .as_deref()
-        .map(str::to_ascii_uppercase)
-        .as_deref()
-    {
-        None | Some("TOTP") => OtpKind::Totp { period },
-        Some("HOTP") => OtpKind::Hotp {
-            counter: entry.counter.unwrap_or(0),
-        },
-        Some("STEAM") => OtpKind::Steam { period },
-        Some(other) => return Err(invalid(format!("{other} tokens are not supported"))),
-    };
-    let digits = fits::<u8>(
-        entry.digits.unwrap_or(u64::from(kind.default_digits())),
-        "digits",
-    )
+    let (algorithm, kind, digits) = NamedParameters {
+        algorithm: entry.algorithm.as_deref(),
+        kind: entry.kind.as_deref(),
+        period: entry.period,
+        digits: entry.digits,
+        counter: entry.counter.unwrap_or(0),
+    }
+    .resolve()
     .map_err(&invalid)?;
     let secret = base32_secret(&entry.secret).map_err(&invalid)?;
     let account =

@@ -7,10 +7,9 @@
 use serde::Deserialize;
 
 use super::{
-    Format, ImportError, ImportedItem, Importer, InvalidItem, Parsed, algorithm_named, fits,
-    label_of, make_account,
+    Format, ImportError, ImportedItem, Importer, InvalidItem, NamedParameters, Parsed, label_of,
+    make_account,
 };
-use crate::core::otp::{Algorithm, OtpKind};
 use crate::core::secret::{SecretBytes, SecretString};
 
 /// Importer for [`Format::FreeOtpPlus`].
@@ -71,28 +70,15 @@ fn read_token(token: &Token) -> Result<ImportedItem, InvalidItem> {
         label: label_of(&issuer, &token.label),
         reason,
     };
-    let algorithm = match &token.algo {
-        None => Algorithm::Sha1,
-        Some(a) => algorithm_named(a).ok_or_else(|| invalid(format!("unknown algorithm `{a}`")))?,
-    };
-    let period = fits::<u32>(token.period.unwrap_or(30), "period").map_err(&invalid)?;
-    let kind = match token
-        .kind
-        .as_deref()
-        .map(str::to_ascii_uppercase)
-        .as_deref()
-    {
-        None | Some("TOTP") => OtpKind::Totp { period },
-        Some("HOTP") => OtpKind::Hotp {
-            counter: token.counter.saturating_add(1),
-        },
-        Some("STEAM") => OtpKind::Steam { period },
-        Some(other) => return Err(invalid(format!("{other} tokens are not supported"))),
-    };
-    let digits = fits::<u8>(
-        token.digits.unwrap_or(u64::from(kind.default_digits())),
-        "digits",
-    )
+    // FreeOTP+ stores the counter of the last code it showed.
+    let (algorithm, kind, digits) = NamedParameters {
+        algorithm: token.algo.as_deref(),
+        kind: token.kind.as_deref(),
+        period: token.period,
+        digits: token.digits,
+        counter: token.counter.saturating_add(1),
+    }
+    .resolve()
     .map_err(&invalid)?;
     let mut bytes = Vec::with_capacity(token.secret.len());
     for &b in token.secret.iter() {

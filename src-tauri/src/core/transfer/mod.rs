@@ -433,6 +433,44 @@ pub(crate) fn fits<T: TryFrom<u64>>(value: u64, what: &str) -> Result<T, String>
     T::try_from(value).map_err(|_| format!("{what} {value} is out of range"))
 }
 
+/// An entry's OTP parameters as andOTP and `FreeOTP+` name them: an optional
+/// algorithm name (SHA1 when absent), a type `TOTP`/`HOTP`/`STEAM` in any
+/// case (TOTP when absent), a period (30 s when absent), digits (the kind's
+/// default when absent) and the HOTP counter the next code is made from.
+pub(crate) struct NamedParameters<'a> {
+    pub algorithm: Option<&'a str>,
+    pub kind: Option<&'a str>,
+    pub period: Option<u64>,
+    pub digits: Option<u64>,
+    pub counter: u64,
+}
+
+impl NamedParameters<'_> {
+    /// The algorithm, kind and digits, or why they are not usable.
+    pub(crate) fn resolve(&self) -> Result<(Algorithm, OtpKind, u8), String> {
+        let algorithm = match self.algorithm {
+            None => Algorithm::Sha1,
+            Some(name) => {
+                algorithm_named(name).ok_or_else(|| format!("unknown algorithm `{name}`"))?
+            }
+        };
+        let period = fits::<u32>(self.period.unwrap_or(30), "period")?;
+        let kind = match self.kind.map(str::to_ascii_uppercase).as_deref() {
+            None | Some("TOTP") => OtpKind::Totp { period },
+            Some("HOTP") => OtpKind::Hotp {
+                counter: self.counter,
+            },
+            Some("STEAM") => OtpKind::Steam { period },
+            Some(other) => return Err(format!("{other} tokens are not supported")),
+        };
+        let digits = fits::<u8>(
+            self.digits.unwrap_or(u64::from(kind.default_digits())),
+            "digits",
+        )?;
+        Ok((algorithm, kind, digits))
+    }
+}
+
 /// AES-256-GCM decryption of `ciphertext || tag` (a 16-byte tag at the
 /// end). `None` when the key is wrong or the data was changed.
 pub(crate) fn aes_gcm_open(
