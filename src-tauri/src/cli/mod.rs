@@ -26,9 +26,9 @@ use clap::Parser;
 pub use args::{BackupCodesCommand, Cli, Command, InitArgs, KeyringCommand};
 pub use error::CliError;
 
+use crate::core;
 use crate::core::clock::{Clock, OffsetClock, SystemClock};
 use crate::core::settings::Settings;
-use crate::{AppState, core};
 
 /// Parses `std::env::args` and runs what they ask for.
 pub fn main_entry() -> ExitCode {
@@ -129,18 +129,27 @@ fn resolve_vault_path(explicit: Option<PathBuf>) -> Result<PathBuf, String> {
         })
 }
 
+#[cfg(feature = "desktop")]
 fn open_gui(vault_path: PathBuf) -> ExitCode {
     if let Some(message) = missing_display_message() {
         return fail(&message);
     }
-    match crate::run_gui(AppState::new(vault_path)) {
+    match crate::run_gui(crate::AppState::new(vault_path)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => fail(&format!("could not open the window: {error}")),
     }
 }
 
+#[cfg(not(feature = "desktop"))]
+fn open_gui(_vault_path: PathBuf) -> ExitCode {
+    fail(
+        "this build of Tessera has no desktop app (built without the `desktop` feature); see `tessera --help`",
+    )
+}
+
 /// On Linux and the BSDs GTK needs a display; say how to get one instead of
 /// letting GTK panic.
+#[cfg(feature = "desktop")]
 fn missing_display_message() -> Option<String> {
     if !cfg!(any(
         target_os = "linux",
