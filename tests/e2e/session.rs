@@ -258,6 +258,63 @@ impl AppSession {
         std::fs::write(dir.join(name), png).unwrap();
     }
 
+    /// Wraps the page's IPC entry point so every command's arguments and
+    /// answer (or error) are kept in `window.__ipcLog`, for
+    /// [`assert_no_secret_in_ipc`](Self::assert_no_secret_in_ipc). Lasts
+    /// until the page reloads; calling it twice records once.
+    pub async fn record_ipc(&self) {
+        self.client
+            .execute(
+                r"const internals = window.__TAURI_INTERNALS__;
+                  if (!window.__ipcLog) {
+                    window.__ipcLog = [];
+                    const invoke = internals.invoke.bind(internals);
+                    internals.invoke = async (cmd, args, options) => {
+                      try {
+                        const answer = await invoke(cmd, args, options);
+                        window.__ipcLog.push(JSON.stringify({ cmd, answer }));
+                        return answer;
+                      } catch (error) {
+                        window.__ipcLog.push(JSON.stringify({ cmd, error }));
+                        throw error;
+                      }
+                    };
+                  }",
+                vec![],
+            )
+            .await
+            .unwrap();
+    }
+
+    /// Every IPC answer recorded since [`record_ipc`](Self::record_ipc), one
+    /// JSON text per call (`{cmd, answer}` or `{cmd, error}`).
+    pub async fn recorded_ipc(&self) -> Vec<String> {
+        let log = self
+            .client
+            .execute("return window.__ipcLog || [];", vec![])
+            .await
+            .unwrap();
+        serde_json::from_value(log).unwrap()
+    }
+
+    /// Fails if any recorded IPC answer contains one of `secrets` (compared
+    /// case-insensitively, so hex and base32 in either case count). Returns
+    /// how many answers were checked, so a test can assert the recorder saw
+    /// the flow at all.
+    pub async fn assert_no_secret_in_ipc(&self, secrets: &[&str]) -> usize {
+        let answers = self.recorded_ipc().await;
+        for answer in &answers {
+            let lower = answer.to_lowercase();
+            for secret in secrets {
+                assert!(
+                    !lower.contains(&secret.to_lowercase()),
+                    "an IPC answer holds a secret ({secret}): {answer}"
+                );
+            }
+        }
+        answers.len()
+    }
+
     /// Ends the `WebDriver` session (closing the app) and the driver.
     pub async fn close(mut self) {
         let _ = self.client.clone().close().await;
