@@ -13,7 +13,7 @@ const GITLAB: &str = "otpauth://totp/GitLab:bob?secret=KRSXG5CTMVRXEZLU&issuer=G
 
 /// The codes the CLI computes for `query` one period before `at`, at `at`
 /// and one period after: the window a displayed code may come from.
-fn cli_codes(app: &AppSession, query: &str, at: u64) -> Vec<String> {
+pub(super) fn cli_codes(app: &AppSession, query: &str, at: u64) -> Vec<String> {
     let mut codes = Vec::new();
     for when in [at - 30, at] {
         let out = app.cli(&["code", query, "--at", &when.to_string(), "--json"]);
@@ -28,7 +28,7 @@ fn cli_codes(app: &AppSession, query: &str, at: u64) -> Vec<String> {
     clippy::disallowed_methods,
     reason = "compared with the app, which reads the real clock"
 )]
-fn unix_now() -> u64 {
+pub(super) fn unix_now() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()

@@ -4,6 +4,7 @@
 //! tree; two cores do not fit more).
 
 mod accounts;
+mod organise;
 mod scale;
 mod screens;
 mod session;

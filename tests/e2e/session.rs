@@ -258,27 +258,25 @@ impl AppSession {
         std::fs::write(dir.join(name), png).unwrap();
     }
 
-    /// Wraps the page's IPC entry point so every command's arguments and
-    /// answer (or error) are kept in `window.__ipcLog`, for
-    /// [`assert_no_secret_in_ipc`](Self::assert_no_secret_in_ipc). Lasts
-    /// until the page reloads; calling it twice records once.
+    /// Records every answer Rust sends the page from now on (command
+    /// results, errors and event payloads) in `window.__ipcLog`, for
+    /// [`assert_no_secret_in_ipc`](Self::assert_no_secret_in_ipc). Tauri's
+    /// `invoke` cannot be replaced (it is a read-only property), but every
+    /// answer goes through a callback registered in its `callbacks` map, so
+    /// the map's `set` wraps each callback. Lasts until the page reloads;
+    /// calling it twice records once.
     pub async fn record_ipc(&self) {
         self.client
             .execute(
-                r"const internals = window.__TAURI_INTERNALS__;
-                  if (!window.__ipcLog) {
+                r"if (!window.__ipcLog) {
                     window.__ipcLog = [];
-                    const invoke = internals.invoke.bind(internals);
-                    internals.invoke = async (cmd, args, options) => {
-                      try {
-                        const answer = await invoke(cmd, args, options);
-                        window.__ipcLog.push(JSON.stringify({ cmd, answer }));
-                        return answer;
-                      } catch (error) {
-                        window.__ipcLog.push(JSON.stringify({ cmd, error }));
-                        throw error;
-                      }
-                    };
+                    const callbacks = window.__TAURI_INTERNALS__.callbacks;
+                    const set = callbacks.set.bind(callbacks);
+                    callbacks.set = (id, callback) =>
+                      set(id, (data) => {
+                        window.__ipcLog.push(JSON.stringify(data) ?? String(data));
+                        return callback(data);
+                      });
                   }",
                 vec![],
             )
@@ -287,7 +285,7 @@ impl AppSession {
     }
 
     /// Every IPC answer recorded since [`record_ipc`](Self::record_ipc), one
-    /// JSON text per call (`{cmd, answer}` or `{cmd, error}`).
+    /// JSON text each.
     pub async fn recorded_ipc(&self) -> Vec<String> {
         let log = self
             .client

@@ -147,15 +147,41 @@ describe("adding an account", () => {
 });
 
 describe("desktop integration", () => {
-  it("opens the quick search when the global shortcut fires", async () => {
+  it("opens the quick palette when the global shortcut fires; Enter copies the match", async () => {
     const user = userEvent.setup();
-    fakeBackend({ accounts: [account("a", "GitHub", "alice")] });
+    const backend = fakeBackend({ accounts: [account("a", "GitHub", "alice"), account("b", "GitLab", "bob")] });
     render(App);
     await user.click(await screen.findByTestId("nav-settings"));
     await emit("open-palette");
+    const query = await screen.findByTestId("palette-query");
     await waitFor(() => {
-      expect(screen.getByTestId("account-search")).toHaveFocus();
+      expect(query).toHaveFocus();
     });
+    await user.type(query, "lab");
+    await waitFor(() => {
+      expect(screen.getAllByTestId("palette-match").map((m) => m.textContent)).toEqual([
+        expect.stringContaining("GitLab"),
+      ]);
+    });
+    await user.keyboard("{Enter}");
+    await waitFor(() => {
+      expect(screen.queryByTestId("quick-palette")).toBeNull();
+    });
+    expect(backend.calls.filter((c) => c.cmd === "copy_code").map((c) => c.args)).toEqual([{ id: "b" }]);
+  });
+
+  it("closes the quick palette on Escape without copying", async () => {
+    const user = userEvent.setup();
+    const backend = fakeBackend({ accounts: [account("a", "GitHub", "alice")] });
+    render(App);
+    await screen.findByTestId("app-shell");
+    await user.keyboard("{Control>}k{/Control}");
+    await screen.findByTestId("palette-query");
+    await user.keyboard("{Escape}");
+    await waitFor(() => {
+      expect(screen.queryByTestId("quick-palette")).toBeNull();
+    });
+    expect(backend.calls.filter((c) => c.cmd === "copy_code")).toEqual([]);
   });
 
   it("returns to the unlock screen when Rust locks the vault", async () => {

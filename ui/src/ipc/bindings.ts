@@ -13,6 +13,16 @@ async appInfo() : Promise<AppInfo> {
     return await TAURI_INVOKE("app_info");
 },
 /**
+ * Called by the web view once, when the first live code has been painted.
+ * With `TESSERA_STARTUP_PROBE=1` the first call prints
+ * `tessera-startup-probe first-code-unix-ms=<wall clock ms>` on standard
+ * output, for the benchmark script to subtract its own launch time from;
+ * otherwise it does nothing.
+ */
+async reportFirstCode() : Promise<void> {
+    await TAURI_INVOKE("report_first_code");
+},
+/**
  * Whether a vault exists and is unlocked. Opening a damaged or newer
  * vault fails here with `corrupt` or `newer_format`.
  */
@@ -131,6 +141,18 @@ async updateAccount(id: string, edit: AccountEdit) : Promise<Result<AccountSumma
 async removeAccount(id: string) : Promise<Result<null, IpcError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("remove_account", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Moves an account in the vault order: just before `before`, or to the end
+ * when `before` is `None`. Returns every account in the new order.
+ */
+async moveAccount(id: string, before: string | null) : Promise<Result<AccountSummary[], IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("move_account", { id, before }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };

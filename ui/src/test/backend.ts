@@ -114,6 +114,17 @@ export function fakeBackend(initial: Partial<FakeBackend> = {}): FakeBackend {
         case "remove_account":
           backend.accounts = backend.accounts.filter((a) => a.id !== args.id);
           return null;
+        case "move_account": {
+          const moving = backend.accounts.find((a) => a.id === args.id);
+          if (moving === undefined) return fail("not_found", `no account ${String(args.id)}`);
+          const rest = backend.accounts.filter((a) => a.id !== args.id);
+          const at = rest.findIndex((a) => a.id === args.before);
+          rest.splice(at === -1 ? rest.length : at, 0, moving);
+          backend.accounts = rest;
+          return backend.accounts;
+        }
+        case "report_first_code":
+          return null;
         default:
           return fail("internal", `the fake backend has no ${cmd}`);
       }

@@ -181,3 +181,57 @@ pub async fn remove_backup_code(
         backup_codes(vault, id)
     })
 }
+
+/// Moves an account in the vault order: just before `before`, or to the end
+/// when `before` is `None`. Returns every account in the new order.
+#[tauri::command]
+#[specta::specta]
+pub async fn move_account(
+    state: State<'_, AppState>,
+    id: String,
+    before: Option<String>,
+) -> Result<Vec<AccountSummary>, IpcError> {
+    let id = parse_id(&id)?;
+    let before = before.as_deref().map(parse_id).transpose()?;
+    state.with_vault(|vault, _| {
+        let current: Vec<Uuid> = vault.entries()?.iter().map(|entry| entry.id).collect();
+        let order = moved(&current, id, before)
+            .ok_or_else(|| IpcError::new(IpcErrorCode::NotFound, format!("no account {id}")))?;
+        vault.reorder(&order)?;
+        Ok(vault.entries()?.iter().map(AccountSummary::from).collect())
+    })
+}
+
+/// `order` with `id` taken out and put back just before `before` (at the
+/// end when `before` is `None` or `id` itself). `None` if either id is not
+/// in `order`.
+fn moved(order: &[Uuid], id: Uuid, before: Option<Uuid>) -> Option<Vec<Uuid>> {
+    let from = order.iter().position(|other| *other == id)?;
+    let mut order = order.to_vec();
+    order.remove(from);
+    let to = match before {
+        Some(before) if before != id => order.iter().position(|other| *other == before)?,
+        _ => order.len(),
+    };
+    order.insert(to, id);
+    Some(order)
+}
+
+#[cfg(test)]
+mod tests {
+    use uuid::Uuid;
+
+    use super::moved;
+
+    #[test]
+    fn an_account_moves_before_another_or_to_the_end() {
+        let [a, b, c, d] = [1u128, 2, 3, 4].map(Uuid::from_u128);
+        let order = [a, b, c, d];
+        assert_eq!(moved(&order, d, Some(b)), Some(vec![a, d, b, c]));
+        assert_eq!(moved(&order, a, Some(d)), Some(vec![b, c, a, d]));
+        assert_eq!(moved(&order, b, None), Some(vec![a, c, d, b]));
+        assert_eq!(moved(&order, c, Some(c)), Some(vec![a, b, d, c]));
+        assert_eq!(moved(&order, a, Some(Uuid::from_u128(9))), None);
+        assert_eq!(moved(&order, Uuid::from_u128(9), Some(a)), None);
+    }
+}

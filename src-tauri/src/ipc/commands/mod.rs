@@ -32,6 +32,7 @@ pub fn specta_builder<R: Runtime>() -> Builder<R> {
     Builder::<R>::new()
         .commands(collect_commands![
             app::app_info,
+            app::report_first_code,
             vault::vault_status,
             vault::create_vault,
             vault::unlock_with_password,
@@ -43,6 +44,7 @@ pub fn specta_builder<R: Runtime>() -> Builder<R> {
             accounts::add_account,
             accounts::update_account,
             accounts::remove_account,
+            accounts::move_account,
             accounts::list_backup_codes,
             accounts::add_backup_codes,
             accounts::mark_backup_code_used,

@@ -60,6 +60,27 @@ export function filterAccounts(items: readonly Indexed[], query: string): Accoun
   return found;
 }
 
+/** The accounts carrying every tag in `tags` (all of them when it is empty). */
+export function withTags(accounts: readonly AccountSummary[], tags: ReadonlySet<string>): AccountSummary[] {
+  if (tags.size === 0) {
+    return [...accounts];
+  }
+  return accounts.filter((account) => [...tags].every((tag) => account.tags.includes(tag)));
+}
+
+/** Every tag in use with how many accounts carry it, A–Z. */
+export function tagCounts(accounts: readonly AccountSummary[]): { tag: string; count: number }[] {
+  const collator = new Intl.Collator(undefined, { sensitivity: "base", numeric: true });
+  const all = accounts.flatMap((account) => account.tags).sort((a, b) => collator.compare(a, b) || a.localeCompare(b));
+  const counted: { tag: string; count: number }[] = [];
+  for (const tag of all) {
+    const last = counted.at(-1);
+    if (last?.tag === tag) last.count += 1;
+    else counted.push({ tag, count: 1 });
+  }
+  return counted;
+}
+
 /** Groups digits for reading: 123 456, 1234 5678, 12345 (Steam stays whole). */
 export function groupDigits(code: string): string {
   if (!/^\d+$/.test(code) || code.length < 6) {
@@ -86,6 +107,8 @@ export class AccountList {
   sortOrder: SortOrder = $state("manual");
   readonly #items: Indexed[] = $derived(ordered(this.#accounts, this.sortOrder).map(indexAccount));
   query = $state("");
+  /** Tags the list is filtered to (an account must carry all of them). */
+  readonly selectedTags = new SvelteSet<string>();
   loaded = $state(false);
   failure: IpcFailure | undefined = $state.raw();
   /** Ids hidden while their deletion can still be undone. */
@@ -94,9 +117,25 @@ export class AccountList {
 
   readonly all: AccountSummary[] = $derived(this.#items.map((item) => item.account));
   readonly visible: AccountSummary[] = $derived.by(() => {
-    const found = filterAccounts(this.#items, this.query);
+    const found = withTags(filterAccounts(this.#items, this.query), this.selectedTags);
     return this.pendingRemoval.size === 0 ? found : found.filter((a) => !this.pendingRemoval.has(a.id));
   });
+  readonly tags: { tag: string; count: number }[] = $derived(tagCounts(this.#accounts));
+  /** Dragging rows changes the vault order, so it needs the whole list in that order. */
+  readonly canReorder: boolean = $derived(
+    this.sortOrder === "manual" && this.query.trim() === "" && this.selectedTags.size === 0,
+  );
+
+  toggleTag(tag: string): void {
+    if (this.selectedTags.has(tag)) this.selectedTags.delete(tag);
+    else this.selectedTags.add(tag);
+  }
+
+  /** Moves `id` just before `before` (or to the end) in the vault order. */
+  async move(id: string, before: string | null): Promise<void> {
+    if (id === before) return;
+    this.set(await unwrap(commands.moveAccount(id, before)));
+  }
 
   async load(): Promise<void> {
     try {

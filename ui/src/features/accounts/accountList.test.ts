@@ -1,6 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { account, codeFor, fakeBackend } from "../../test/backend";
-import { AccountList, filterAccounts, groupDigits, indexAccount, ordered, remainingMs } from "./accountList.svelte";
+import {
+  AccountList,
+  filterAccounts,
+  groupDigits,
+  indexAccount,
+  ordered,
+  remainingMs,
+  tagCounts,
+  withTags,
+} from "./accountList.svelte";
 
 const github = account("a", "GitHub", "alice", { tags: ["dev"] });
 const bank = account("b", "Bank", "bob", { favorite: true });
@@ -49,6 +58,29 @@ describe("filterAccounts", () => {
   });
 });
 
+describe("tags", () => {
+  const tagged = [
+    account("p", "A", "", { tags: ["work", "dev"] }),
+    account("q", "B", "", { tags: ["work"] }),
+    account("r", "C", "", { tags: ["Dev"] }),
+    account("s", "D", ""),
+  ];
+
+  it("counts every tag in use, A–Z", () => {
+    expect(tagCounts(tagged)).toEqual([
+      { tag: "dev", count: 1 },
+      { tag: "Dev", count: 1 },
+      { tag: "work", count: 2 },
+    ]);
+  });
+
+  it("keeps the accounts carrying every chosen tag", () => {
+    expect(withTags(tagged, new Set(["work"])).map((a) => a.id)).toEqual(["p", "q"]);
+    expect(withTags(tagged, new Set(["work", "dev"])).map((a) => a.id)).toEqual(["p"]);
+    expect(withTags(tagged, new Set()).map((a) => a.id)).toEqual(["p", "q", "r", "s"]);
+  });
+});
+
 describe("groupDigits", () => {
   it("groups codes for reading", () => {
     expect(groupDigits("123456")).toBe("123 456");
@@ -89,5 +121,32 @@ describe("AccountList", () => {
     expect(list.visible.map((a) => a.id)).toEqual(["b"]);
     list.hide("a", false);
     expect(list.visible).toHaveLength(2);
+  });
+
+  it("filters by tag chips and allows reordering only in plain vault order", async () => {
+    fakeBackend({ accounts: [github, bank, mail] });
+    const list = new AccountList();
+    await list.load();
+    expect(list.tags.map((t) => t.tag)).toEqual(["dev", "Personal"]);
+    expect(list.canReorder).toBe(true);
+    list.toggleTag("Personal");
+    expect(list.visible.map((a) => a.id)).toEqual(["c"]);
+    expect(list.canReorder).toBe(false);
+    list.toggleTag("Personal");
+    list.sortOrder = "name";
+    expect(list.canReorder).toBe(false);
+  });
+
+  it("moves an account in the vault order through Rust", async () => {
+    const backend = fakeBackend({ accounts: [github, bank, mail] });
+    const list = new AccountList();
+    await list.load();
+    await list.move("c", "a");
+    expect(backend.calls.filter((c) => c.cmd === "move_account").map((c) => c.args)).toEqual([
+      { id: "c", before: "a" },
+    ]);
+    expect(list.all.map((a) => a.id)).toEqual(["b", "c", "a"]);
+    await list.move("c", null);
+    expect(list.all.map((a) => a.id)).toEqual(["b", "a", "c"]);
   });
 });
