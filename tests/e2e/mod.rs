@@ -9,4 +9,5 @@ mod scale;
 mod screens;
 mod session;
 mod shell;
+mod transfer;
 mod vault;

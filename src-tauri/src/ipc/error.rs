@@ -35,6 +35,8 @@ pub enum IpcErrorCode {
     AlreadyExists,
     /// A file could not be read or written.
     Io,
+    /// A file password is needed: the file to import is encrypted, or an encrypted export was given none.
+    PasswordRequired,
     /// A bug or an unexpected state; the message says what.
     Internal,
 }

@@ -41,6 +41,9 @@ pub struct Session {
     /// The HOTP code last handed out per account, so copying copies what
     /// is shown instead of taking another counter. Wiped on lock.
     pub hotp_shown: HashMap<Uuid, Zeroizing<String>>,
+    /// The import previewed and not yet committed (it holds the file's
+    /// secrets). Wiped on lock.
+    pub pending_import: Option<super::commands::transfer::PendingImport>,
 }
 
 impl Session {
@@ -50,6 +53,7 @@ impl Session {
             vault.lock();
         }
         self.hotp_shown.clear();
+        self.pending_import = None;
     }
 }
 
@@ -80,6 +84,7 @@ impl AppState {
                 settings,
                 last_activity: Instant::now(),
                 hotp_shown: HashMap::new(),
+                pending_import: None,
             }),
         }
     }

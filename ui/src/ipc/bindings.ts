@@ -296,6 +296,72 @@ async backupNow() : Promise<Result<string | null, IpcError>> {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+/**
+ * The formats the window offers for import and export.
+ */
+async transferFormats() : Promise<TransferFormats> {
+    return await TAURI_INVOKE("transfer_formats");
+},
+/**
+ * Asks for the file to import in the native open dialog. `None` if the
+ * user cancelled.
+ */
+async pickImportFile() : Promise<Result<PickedFile | null, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("pick_import_file") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Reads a file (as `format`, or the sniffed format when `None`) and
+ * classifies its entries against the vault. Replaces any earlier pending
+ * import. `password_required` when the file is encrypted and no password
+ * was given; `wrong_password` when it does not open the file.
+ */
+async previewImport(source: ImportSource, format: string | null, password: string | null) : Promise<Result<ImportPreviewView, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("preview_import", { source, format, password }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Adds the new accounts of the pending import `id` in one transaction.
+ */
+async commitImport(id: string) : Promise<Result<ImportResult, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("commit_import", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Forgets the pending import (the user cancelled).
+ */
+async discardImport() : Promise<Result<null, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("discard_import") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Exports every account. Asks for the destination in the native save
+ * dialog unless the request names a path; `None` if the user cancelled.
+ */
+async exportAccounts(request: ExportRequest) : Promise<Result<ExportResult | null, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("export_accounts", { request }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -386,6 +452,114 @@ code: string;
  */
 clearAfterSeconds: number }
 /**
+ * An export format the window offers.
+ */
+export type ExportFormatOption = { id: string; title: string; 
+/**
+ * Whether the file holds every secret readable by anyone who has it.
+ */
+plaintext: boolean; 
+/**
+ * Whether the export needs a password of its own.
+ */
+needsPassword: boolean; 
+/**
+ * What the file is, in a sentence.
+ */
+description: string }
+/**
+ * What the export should write.
+ */
+export type ExportRequest = { 
+/**
+ * An id from [`TransferFormats::export`].
+ */
+format: string; 
+/**
+ * The password of an encrypted export (not the vault's).
+ */
+password: string | null; 
+/**
+ * The user ticked "I understand this file holds my secrets in plain
+ * text"; plaintext formats are refused without it.
+ */
+acknowledgePlaintext: boolean; 
+/**
+ * Write here instead of asking in the save dialog (used by the
+ * end-to-end tests, which cannot drive a native dialog). Never
+ * overwritten either.
+ */
+path: string | null }
+/**
+ * What an export wrote.
+ */
+export type ExportResult = { written: number; files: string[]; leftOut: LeftOutView[]; 
+/**
+ * Display data the format cannot carry (e.g. "tags of 3 accounts").
+ */
+notWritten: string[]; plaintext: boolean }
+/**
+ * How many entries have each status.
+ */
+export type ImportCounts = { new: number; duplicate: number; repeated: number; invalid: number }
+/**
+ * One entry of the file as the preview table shows it.
+ */
+export type ImportEntryView = { 
+/**
+ * 1-based position in the file.
+ */
+position: number; issuer: string; name: string; 
+/**
+ * `Issuer:name`, or what the file calls an invalid entry.
+ */
+label: string; 
+/**
+ * Absent for an invalid entry.
+ */
+kind: KindName | null; status: ImportStatus; 
+/**
+ * Why: "already in the vault", "same as entry 2", the invalid reason.
+ */
+detail: string | null }
+/**
+ * A format the window offers, with the name people know it by.
+ */
+export type ImportFormatOption = { id: string; title: string }
+/**
+ * A pending import as the window shows it: no secret.
+ */
+export type ImportPreviewView = { 
+/**
+ * Commit or discard the import by this id.
+ */
+id: string; fileName: string; 
+/**
+ * The format id (see [`TransferFormats::import`]).
+ */
+format: string; formatTitle: string; entries: ImportEntryView[]; counts: ImportCounts; 
+/**
+ * What the format could not carry or Tessera does not import.
+ */
+losses: string[] }
+/**
+ * What a commit added.
+ */
+export type ImportResult = { imported: number; 
+/**
+ * The new accounts' ids, in file order.
+ */
+ids: string[] }
+/**
+ * Where the file to import comes from: a path (from [`pick_import_file`])
+ * or the bytes of a file dropped on the window.
+ */
+export type ImportSource = { kind: "path"; path: string } | { kind: "bytes"; name: string; bytes: number[] }
+/**
+ * What committing would do with one entry.
+ */
+export type ImportStatus = "new" | "duplicate" | "repeated" | "invalid"
+/**
  * An error returned by a command.
  */
 export type IpcError = { code: IpcErrorCode; message: string }
@@ -435,6 +609,10 @@ export type IpcErrorCode =
  */
 "io" | 
 /**
+ * A file password is needed: the file to import is encrypted, or an encrypted export was given none.
+ */
+"password_required" | 
+/**
  * A bug or an unexpected state; the message says what.
  */
 "internal"
@@ -442,6 +620,10 @@ export type IpcErrorCode =
  * How an account's codes are made.
  */
 export type KindName = "totp" | "hotp" | "steam"
+/**
+ * An account the export format could not hold.
+ */
+export type LeftOutView = { label: string; reason: string }
 /**
  * An account typed into the add form. The secret is base32 as services
  * show it; it goes one way, into Rust.
@@ -460,6 +642,14 @@ counter: number; tags: string[] }
  * opens the quick search (type, Enter copies).
  */
 export type OpenPalette = null
+/**
+ * A file chosen in the native dialog.
+ */
+export type PickedFile = { path: string; 
+/**
+ * The file name, for display.
+ */
+name: string }
 /**
  * The user's settings.
  */
@@ -480,6 +670,10 @@ autoLockMinutes: number; theme: ThemeName }
  * Light, dark, or whatever the desktop says.
  */
 export type ThemeName = "system" | "light" | "dark"
+/**
+ * The formats the import can be told to read and the export can write.
+ */
+export type TransferFormats = { import: ImportFormatOption[]; export: ExportFormatOption[] }
 /**
  * The vault was locked by Rust (auto-lock after idle, or the tray menu);
  * the web view drops what it shows and returns to the unlock screen.

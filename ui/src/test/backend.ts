@@ -111,6 +111,8 @@ export function fakeBackend(initial: Partial<FakeBackend> = {}): FakeBackend {
           backend.accounts.push(added);
           return added;
         }
+        case "transfer_formats":
+          return { import: [{ id: "aegis", title: "Aegis vault" }], export: [{ id: "tessera", title: "Tessera backup (encrypted)", plaintext: false, needsPassword: false, description: "A copy of the vault." }] };
         case "remove_account":
           backend.accounts = backend.accounts.filter((a) => a.id !== args.id);
           return null;

@@ -12,6 +12,7 @@ pub mod accounts;
 pub mod app;
 pub mod codes;
 pub mod settings;
+pub mod transfer;
 pub mod vault;
 
 use tauri::Runtime;
@@ -57,6 +58,12 @@ pub fn specta_builder<R: Runtime>() -> Builder<R> {
             settings::change_password,
             settings::set_keyring_unlock,
             settings::backup_now::<tauri::Wry>,
+            transfer::transfer_formats,
+            transfer::pick_import_file::<tauri::Wry>,
+            transfer::preview_import,
+            transfer::commit_import,
+            transfer::discard_import,
+            transfer::export_accounts::<tauri::Wry>,
         ])
         .events(collect_events![VaultLocked, OpenPalette])
         .typ::<IpcError>()
