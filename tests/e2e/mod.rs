@@ -4,6 +4,7 @@
 //! tree; two cores do not fit more).
 
 mod accounts;
+mod add_image;
 mod organise;
 mod scale;
 mod screens;

@@ -41,6 +41,9 @@ pub struct Session {
     /// The HOTP code last handed out per account, so copying copies what
     /// is shown instead of taking another counter. Wiped on lock.
     pub hotp_shown: HashMap<Uuid, Zeroizing<String>>,
+    /// Accounts found by QR scans and not yet confirmed, and the parts of
+    /// Google exports scanned so far (they hold secrets). Wiped on lock.
+    pub pending_scan: super::commands::scan::PendingScan,
     /// The import previewed and not yet committed (it holds the file's
     /// secrets). Wiped on lock.
     pub pending_import: Option<super::commands::transfer::PendingImport>,
@@ -53,6 +56,7 @@ impl Session {
             vault.lock();
         }
         self.hotp_shown.clear();
+        self.pending_scan.clear();
         self.pending_import = None;
     }
 }
@@ -84,6 +88,7 @@ impl AppState {
                 settings,
                 last_activity: Instant::now(),
                 hotp_shown: HashMap::new(),
+                pending_scan: super::commands::scan::PendingScan::default(),
                 pending_import: None,
             }),
         }

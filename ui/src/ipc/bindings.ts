@@ -362,6 +362,113 @@ async exportAccounts(request: ExportRequest) : Promise<Result<ExportResult | nul
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+/**
+ * Scans the bytes of a picture (dropped on the window) for QR codes.
+ */
+async scanImage(bytes: number[]) : Promise<Result<ScanView, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("scan_image", { bytes }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Asks for a picture in the native file dialog and scans it. `None` if
+ * the user cancelled.
+ */
+async scanImageFile() : Promise<Result<ScanView | null, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("scan_image_file") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Captures the screen (X11, or the desktop portal on Wayland) and scans
+ * it. The window steps aside while the screen is captured, so a code
+ * behind it is seen too.
+ */
+async scanScreen() : Promise<Result<ScanView, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("scan_screen") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Reads the clipboard: a copied picture is scanned for QR codes, copied
+ * text for `otpauth://` and `otpauth-migration://` URIs.
+ */
+async scanClipboard() : Promise<Result<ScanView, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("scan_clipboard") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Reads pasted text: each line that is an `otpauth://` or
+ * `otpauth-migration://` URI (other lines are skipped).
+ */
+async scanText(text: string) : Promise<Result<ScanView, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("scan_text", { text }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * What is waiting: accounts found and exports in progress.
+ */
+async pendingScan() : Promise<Result<ScanView, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("pending_scan") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Adds the found accounts with these ids (in one transaction) and ends
+ * the confirmation: the accounts not chosen are forgotten; exports still
+ * incomplete keep their parts.
+ */
+async addScanned(ids: string[], tags: string[]) : Promise<Result<AccountSummary[], IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("add_scanned", { ids, tags }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Forgets every account found and every export part scanned.
+ */
+async discardScan() : Promise<Result<ScanView, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("discard_scan") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The account as an SVG QR code for a phone to scan. This is an explicit
+ * reveal: the picture holds the secret.
+ */
+async showAccountQr(id: string) : Promise<Result<string, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("show_account_qr", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -499,6 +606,26 @@ export type ExportResult = { written: number; files: string[]; leftOut: LeftOutV
  */
 notWritten: string[]; plaintext: boolean }
 /**
+ * One account a scan found, as the confirmation list shows it: no secret.
+ */
+export type FoundAccount = { 
+/**
+ * Which found account this is (for `add_scanned`); not a vault id.
+ */
+id: string; issuer: string; name: string; kind: KindName; algorithm: AlgorithmName; digits: number; 
+/**
+ * Seconds per code (TOTP, Steam).
+ */
+period: number | null; 
+/**
+ * The HOTP counter.
+ */
+counter: number | null; 
+/**
+ * Whether the vault already has an account with the same secret.
+ */
+inVault: boolean }
+/**
  * How many entries have each status.
  */
 export type ImportCounts = { new: number; duplicate: number; repeated: number; invalid: number }
@@ -625,6 +752,14 @@ export type KindName = "totp" | "hotp" | "steam"
  */
 export type LeftOutView = { label: string; reason: string }
 /**
+ * A multi-part Google Authenticator export with parts still missing.
+ */
+export type MigrationProgress = { batchId: number; scanned: number; total: number; 
+/**
+ * The parts not scanned yet, numbered from 1.
+ */
+missing: number[] }
+/**
  * An account typed into the add form. The secret is base32 as services
  * show it; it goes one way, into Rust.
  */
@@ -650,6 +785,40 @@ export type PickedFile = { path: string;
  * The file name, for display.
  */
 name: string }
+/**
+ * What one scan brought in.
+ */
+export type ScanNote = { 
+/**
+ * Accounts now ready to add (single codes, and every account of an
+ * export this scan completed).
+ */
+accounts: number; 
+/**
+ * New parts of exports that are still incomplete.
+ */
+parts: number; 
+/**
+ * Codes already scanned before (accounts or export parts), ignored.
+ */
+repeated: number }
+/**
+ * Everything scanned and not yet added, after a scan or on request.
+ */
+export type ScanView = { 
+/**
+ * Accounts ready to add, in the order they were found.
+ */
+found: FoundAccount[]; 
+/**
+ * Exports still incomplete, by id.
+ */
+exports: MigrationProgress[]; 
+/**
+ * What the scan that produced this view brought in (`None` when the
+ * view was only asked for).
+ */
+last: ScanNote | null }
 /**
  * The user's settings.
  */

@@ -8,6 +8,7 @@ import type {
   AccountSummary,
   CodeView,
   IpcError,
+  ScanView,
   SettingsView,
   VaultState,
   VaultStatus,
@@ -20,6 +21,10 @@ export interface FakeBackend {
   settings: SettingsView;
   calls: { cmd: string; args: Record<string, unknown> }[];
   failNext?: { cmd: string; error: IpcError };
+  /** What the scan commands find, waiting for confirmation (pending_scan). */
+  scan: ScanView;
+  /** The views the next scan_* commands answer, in order; none left: "no QR code found". */
+  scanQueue: ScanView[];
 }
 
 export function account(id: string, issuer: string, name: string, extra: Partial<AccountSummary> = {}): AccountSummary {
@@ -56,6 +61,8 @@ export function fakeBackend(initial: Partial<FakeBackend> = {}): FakeBackend {
     accounts: [],
     settings: { clockOffsetMs: 0, clipboardClearSeconds: 30, autoLockMinutes: 5, theme: "system" },
     calls: [],
+    scan: { found: [], exports: [], last: null },
+    scanQueue: [],
     ...initial,
   };
   const status = (): VaultStatus => ({ state: backend.state, keyringEnabled: false, vaultPath: "/tmp/test.tessera" });
@@ -127,6 +134,34 @@ export function fakeBackend(initial: Partial<FakeBackend> = {}): FakeBackend {
         }
         case "report_first_code":
           return null;
+        case "scan_image":
+        case "scan_image_file":
+        case "scan_screen":
+        case "scan_clipboard":
+        case "scan_text": {
+          const next = backend.scanQueue.shift();
+          if (next === undefined) return fail("invalid", "no QR code found in the image");
+          backend.scan = next;
+          return next;
+        }
+        case "pending_scan":
+          return { ...backend.scan, last: null };
+        case "discard_scan":
+          backend.scan = { found: [], exports: [], last: null };
+          return backend.scan;
+        case "add_scanned": {
+          const ids = args.ids as string[];
+          const added = backend.scan.found
+            .filter((found) => ids.includes(found.id))
+            .map((found) =>
+              account(`added-${found.id}`, found.issuer, found.name, { kind: found.kind, tags: args.tags as string[] }),
+            );
+          backend.accounts.push(...added);
+          backend.scan = { ...backend.scan, found: [], last: null };
+          return added;
+        }
+        case "show_account_qr":
+          return '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 29 29"><path d="M0 0h7v7H0z"/></svg>';
         default:
           return fail("internal", `the fake backend has no ${cmd}`);
       }

@@ -11,6 +11,7 @@
 pub mod accounts;
 pub mod app;
 pub mod codes;
+pub mod scan;
 pub mod settings;
 pub mod transfer;
 pub mod vault;
@@ -64,6 +65,15 @@ pub fn specta_builder<R: Runtime>() -> Builder<R> {
             transfer::commit_import,
             transfer::discard_import,
             transfer::export_accounts::<tauri::Wry>,
+            scan::scan_image,
+            scan::scan_image_file::<tauri::Wry>,
+            scan::scan_screen::<tauri::Wry>,
+            scan::scan_clipboard,
+            scan::scan_text,
+            scan::pending_scan,
+            scan::add_scanned,
+            scan::discard_scan,
+            scan::show_account_qr,
         ])
         .events(collect_events![VaultLocked, OpenPalette])
         .typ::<IpcError>()

@@ -1,0 +1,692 @@
+//! Adding accounts from QR codes: a picture the user picks or drops on the
+//! window, the screen, the clipboard or pasted `otpauth://` text; and
+//! showing one account as a QR code for a phone.
+//!
+//! What a scan finds waits in the session ([`PendingScan`]) until the user
+//! confirms it: the web view gets display fields and ids, never a secret.
+//! The parts of a multi-part Google Authenticator export are collected
+//! across scans ("2 of 4 scanned"); its accounts are offered once every
+//! part is in.
+//!
+//! Must never: send a found account's secret to the web view, or keep
+//! what was found once the vault locks (`Session::lock` clears it).
+//! [`show_account_qr`] is the one explicit reveal: its SVG holds the secret.
+
+use tauri::{AppHandle, Manager, Runtime, State};
+use tauri_plugin_dialog::DialogExt;
+use uuid::Uuid;
+use zeroize::Zeroizing;
+
+use serde::Serialize;
+use specta::Type;
+
+use crate::core::otp::{Account, OtpKind};
+use crate::core::qr::{self, BatchAssembly, BatchProgress, QrContent, QrError};
+use crate::core::secret::SecretString;
+use crate::core::vault::{Details, Entry, Vault, VaultError};
+use crate::ipc::dto::{AccountSummary, AlgorithmName, KindName};
+use crate::ipc::error::{IpcError, IpcErrorCode};
+use crate::ipc::state::{AppState, Session};
+
+use super::accounts::parse_id;
+
+/// The largest picture accepted, in bytes (a screenshot of a 4K screen as
+/// an uncompressed BMP is about 33 MB).
+pub const MAX_PICTURE_BYTES: usize = 40 * 1024 * 1024;
+
+/// How long the window stays hidden before the screen is captured.
+const WINDOW_HIDE_SETTLE: std::time::Duration = std::time::Duration::from_millis(400);
+
+/// Accounts found by scans and not yet added or discarded, and the parts
+/// of Google exports scanned so far. Lives in the session; cleared on lock.
+#[derive(Debug, Default)]
+pub struct PendingScan {
+    found: Vec<Found>,
+    assembly: BatchAssembly,
+}
+
+#[derive(Debug)]
+struct Found {
+    id: Uuid,
+    account: Account,
+}
+
+/// What one scan brought in.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ScanNote {
+    /// Accounts now ready to add (single codes, and every account of an
+    /// export this scan completed).
+    pub accounts: u32,
+    /// New parts of exports that are still incomplete.
+    pub parts: u32,
+    /// Codes already scanned before (accounts or export parts), ignored.
+    pub repeated: u32,
+}
+
+/// One account a scan found, as the confirmation list shows it: no secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct FoundAccount {
+    /// Which found account this is (for `add_scanned`); not a vault id.
+    pub id: String,
+    pub issuer: String,
+    pub name: String,
+    pub kind: KindName,
+    pub algorithm: AlgorithmName,
+    pub digits: u8,
+    /// Seconds per code (TOTP, Steam).
+    pub period: Option<u32>,
+    /// The HOTP counter.
+    pub counter: Option<u64>,
+    /// Whether the vault already has an account with the same secret.
+    pub in_vault: bool,
+}
+
+/// A multi-part Google Authenticator export with parts still missing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct MigrationProgress {
+    pub batch_id: i32,
+    pub scanned: u32,
+    pub total: u32,
+    /// The parts not scanned yet, numbered from 1.
+    pub missing: Vec<u32>,
+}
+
+/// Everything scanned and not yet added, after a scan or on request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ScanView {
+    /// Accounts ready to add, in the order they were found.
+    pub found: Vec<FoundAccount>,
+    /// Exports still incomplete, by id.
+    pub exports: Vec<MigrationProgress>,
+    /// What the scan that produced this view brought in (`None` when the
+    /// view was only asked for).
+    pub last: Option<ScanNote>,
+}
+
+impl PendingScan {
+    /// Forgets every account found and every export part scanned.
+    pub fn clear(&mut self) {
+        *self = Self::default();
+    }
+
+    /// Takes in the QR contents of one scan: accounts wait for
+    /// confirmation (one already waiting is not added twice); export parts
+    /// go to the assembly, which releases an export's accounts when its
+    /// last part comes.
+    ///
+    /// # Errors
+    /// `InconsistentBatch` for a part that does not fit the parts scanned
+    /// before (contents before it are kept).
+    pub fn take_in(&mut self, contents: Vec<QrContent>) -> Result<ScanNote, QrError> {
+        let mut note = ScanNote::default();
+        for content in contents {
+            match content {
+                QrContent::Account(account) => self.push(account, &mut note),
+                QrContent::Migration(batch) => match self.assembly.add(batch)? {
+                    BatchProgress::Complete { accounts, .. } => {
+                        for account in accounts {
+                            self.push(account, &mut note);
+                        }
+                    }
+                    BatchProgress::Partial { .. } => note.parts += 1,
+                    BatchProgress::Repeat { .. } => note.repeated += 1,
+                },
+            }
+        }
+        Ok(note)
+    }
+
+    fn push(&mut self, account: Account, note: &mut ScanNote) {
+        if self.found.iter().any(|found| found.account == account) {
+            note.repeated += 1;
+        } else {
+            self.found.push(Found {
+                id: Uuid::new_v4(),
+                account,
+            });
+            note.accounts += 1;
+        }
+    }
+
+    /// The found accounts with these ids, in the order they were found.
+    ///
+    /// # Errors
+    /// `NotFound` for an id no account waiting has (added or discarded
+    /// already, or wiped by a lock).
+    pub fn selected(&self, ids: &[Uuid]) -> Result<Vec<Account>, IpcError> {
+        if let Some(missing) = ids
+            .iter()
+            .find(|id| !self.found.iter().any(|found| found.id == **id))
+        {
+            return Err(IpcError::new(
+                IpcErrorCode::NotFound,
+                format!("no scanned account {missing} is waiting (scan the picture again)"),
+            ));
+        }
+        Ok(self
+            .found
+            .iter()
+            .filter(|found| ids.contains(&found.id))
+            .map(|found| found.account.clone())
+            .collect())
+    }
+
+    /// Ends a confirmation: every found account is forgotten; exports still
+    /// incomplete keep their parts.
+    pub fn finish_confirmation(&mut self) {
+        self.found.clear();
+    }
+
+    /// What the web view shows; `entries` are the vault's accounts, to mark
+    /// those it already has.
+    pub fn view(&self, entries: &[Entry], last: Option<ScanNote>) -> ScanView {
+        let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        ScanView {
+            found: self
+                .found
+                .iter()
+                .map(|found| found_account(found, entries))
+                .collect(),
+            exports: self
+                .assembly
+                .incomplete()
+                .into_iter()
+                .map(|(batch_id, scanned, total)| MigrationProgress {
+                    batch_id,
+                    scanned: count(scanned),
+                    total: count(total),
+                    missing: self
+                        .assembly
+                        .missing(batch_id)
+                        .into_iter()
+                        .map(|index| u32::try_from(index).map_or(0, |i| i.saturating_add(1)))
+                        .collect(),
+                })
+                .collect(),
+            last,
+        }
+    }
+}
+
+fn found_account(found: &Found, entries: &[Entry]) -> FoundAccount {
+    let account = &found.account;
+    FoundAccount {
+        id: found.id.hyphenated().to_string(),
+        issuer: account.issuer.clone(),
+        name: account.name.clone(),
+        kind: match account.kind {
+            OtpKind::Totp { .. } => KindName::Totp,
+            OtpKind::Hotp { .. } => KindName::Hotp,
+            OtpKind::Steam { .. } => KindName::Steam,
+        },
+        algorithm: account.algorithm.into(),
+        digits: account.digits,
+        period: account.period(),
+        counter: account.counter(),
+        in_vault: entries
+            .iter()
+            .any(|entry| entry.account.secret == account.secret),
+    }
+}
+
+/// The QR error as the web view sees it: the core's message (it never
+/// holds the text of a code) with a code for its kind.
+fn qr_failure(error: QrError) -> IpcError {
+    let code = match error {
+        QrError::InvalidOtpUri { .. } | QrError::InvalidMigration { .. } => {
+            IpcErrorCode::InvalidUri
+        }
+        QrError::ScreenCapture { .. } | QrError::ClipboardUnavailable { .. } => IpcErrorCode::Io,
+        _ => IpcErrorCode::Invalid,
+    };
+    IpcError::new(code, error.to_string())
+}
+
+/// The unlocked vault of a session (scans wait only while it is unlocked).
+fn unlocked(session: &mut Session) -> Result<&mut Vault, IpcError> {
+    session
+        .vault
+        .as_mut()
+        .filter(|vault| vault.is_unlocked())
+        .ok_or_else(|| IpcError::from(VaultError::Locked))
+}
+
+fn ensure_unlocked(state: &AppState) -> Result<(), IpcError> {
+    unlocked(&mut *state.session()?).map(|_| ())
+}
+
+/// Puts a scan's contents into the session and returns the new view.
+fn take_in(state: &AppState, contents: Vec<QrContent>) -> Result<ScanView, IpcError> {
+    let mut session = state.session()?;
+    let Session {
+        vault,
+        pending_scan,
+        ..
+    } = &mut *session;
+    let vault = vault
+        .as_mut()
+        .filter(|vault| vault.is_unlocked())
+        .ok_or_else(|| IpcError::from(VaultError::Locked))?;
+    let note = pending_scan.take_in(contents).map_err(qr_failure)?;
+    Ok(pending_scan.view(vault.entries()?, Some(note)))
+}
+
+/// Runs blocking work (decoding, screen capture, the clipboard, the
+/// D-Bus portal) off the async runtime.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, QrError> + Send + 'static,
+) -> Result<T, IpcError> {
+    tauri::async_runtime::spawn_blocking(work)
+        .await
+        .map_err(|_| IpcError::internal("the scan stopped unexpectedly"))?
+        .map_err(qr_failure)
+}
+
+fn check_size(length: usize) -> Result<(), IpcError> {
+    if length > MAX_PICTURE_BYTES {
+        return Err(IpcError::invalid(format!(
+            "the picture is too large ({} MB; at most {} MB)",
+            length.div_ceil(1024 * 1024),
+            MAX_PICTURE_BYTES / (1024 * 1024)
+        )));
+    }
+    Ok(())
+}
+
+/// Scans the bytes of a picture (dropped on the window) for QR codes.
+#[tauri::command]
+#[specta::specta]
+pub async fn scan_image(state: State<'_, AppState>, bytes: Vec<u8>) -> Result<ScanView, IpcError> {
+    let bytes = Zeroizing::new(bytes);
+    ensure_unlocked(&state)?;
+    check_size(bytes.len())?;
+    let contents = blocking(move || qr::scan(&bytes)).await?;
+    take_in(&state, contents)
+}
+
+/// Asks for a picture in the native file dialog and scans it. `None` if
+/// the user cancelled.
+#[tauri::command]
+#[specta::specta]
+pub async fn scan_image_file<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+) -> Result<Option<ScanView>, IpcError> {
+    ensure_unlocked(&state)?;
+    let picked = app
+        .dialog()
+        .file()
+        .set_title("Open a picture of a QR code")
+        .add_filter(
+            "Pictures",
+            &["png", "jpg", "jpeg", "gif", "webp", "bmp", "svg"],
+        )
+        .blocking_pick_file();
+    let Some(picked) = picked else {
+        return Ok(None);
+    };
+    let path = picked
+        .into_path()
+        .map_err(|e| IpcError::invalid(format!("not a local file: {e}")))?;
+    let length = std::fs::metadata(&path)?.len();
+    check_size(usize::try_from(length).unwrap_or(usize::MAX))?;
+    let bytes = Zeroizing::new(std::fs::read(&path)?);
+    let contents = blocking(move || qr::scan(&bytes)).await?;
+    take_in(&state, contents).map(Some)
+}
+
+/// Captures the screen (X11, or the desktop portal on Wayland) and scans
+/// it. The window steps aside while the screen is captured, so a code
+/// behind it is seen too.
+#[tauri::command]
+#[specta::specta]
+pub async fn scan_screen<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+) -> Result<ScanView, IpcError> {
+    ensure_unlocked(&state)?;
+    let window = app
+        .get_webview_window("main")
+        .filter(|window| window.is_visible().unwrap_or(false));
+    let hidden = window.as_ref().is_some_and(|window| window.hide().is_ok());
+    if hidden {
+        // What was behind the window needs a moment to be drawn again.
+        tokio::time::sleep(WINDOW_HIDE_SETTLE).await;
+    }
+    let captured = blocking(|| {
+        let texts = Zeroizing::new(qr::scan_screen()?);
+        if texts.is_empty() {
+            return Err(QrError::NoQrFound);
+        }
+        qr::classify_all(&texts)
+    })
+    .await;
+    if let Some(window) = window.filter(|_| hidden) {
+        // The window comes back even if the capture failed; a refusal to
+        // show or focus leaves it where the window manager put it.
+        let _ = window.show();
+        let _ = window.set_focus();
+    }
+    take_in(&state, captured?)
+}
+
+/// Reads the clipboard: a copied picture is scanned for QR codes, copied
+/// text for `otpauth://` and `otpauth-migration://` URIs.
+#[tauri::command]
+#[specta::specta]
+pub async fn scan_clipboard(state: State<'_, AppState>) -> Result<ScanView, IpcError> {
+    ensure_unlocked(&state)?;
+    let contents = blocking(qr::scan_clipboard).await?;
+    take_in(&state, contents)
+}
+
+/// Reads pasted text: each line that is an `otpauth://` or
+/// `otpauth-migration://` URI (other lines are skipped).
+#[tauri::command]
+#[specta::specta]
+pub async fn scan_text(state: State<'_, AppState>, text: String) -> Result<ScanView, IpcError> {
+    let text = SecretString::new(text);
+    ensure_unlocked(&state)?;
+    let lines: Zeroizing<Vec<String>> = Zeroizing::new(
+        text.expose()
+            .lines()
+            .map(str::trim)
+            .filter(|line| !line.is_empty())
+            .map(str::to_owned)
+            .collect(),
+    );
+    let contents = qr::classify_all(&lines).map_err(text_failure)?;
+    take_in(&state, contents)
+}
+
+/// A pasted text's error, about the text rather than a QR code.
+fn text_failure(error: QrError) -> IpcError {
+    match error {
+        QrError::NoOtpData => {
+            IpcError::invalid("the text holds no otpauth:// or otpauth-migration:// URI")
+        }
+        QrError::InvalidOtpUri { source } => IpcError::from(source),
+        QrError::InvalidMigration { source } => IpcError::new(
+            IpcErrorCode::InvalidUri,
+            format!("invalid Google Authenticator export: {source}"),
+        ),
+        other => qr_failure(other),
+    }
+}
+
+/// What is waiting: accounts found and exports in progress.
+#[tauri::command]
+#[specta::specta]
+pub async fn pending_scan(state: State<'_, AppState>) -> Result<ScanView, IpcError> {
+    let mut session = state.session()?;
+    let Session {
+        vault,
+        pending_scan,
+        ..
+    } = &mut *session;
+    let entries = match vault.as_ref().filter(|vault| vault.is_unlocked()) {
+        Some(vault) => vault.entries()?,
+        None => &[],
+    };
+    Ok(pending_scan.view(entries, None))
+}
+
+/// Adds the found accounts with these ids (in one transaction) and ends
+/// the confirmation: the accounts not chosen are forgotten; exports still
+/// incomplete keep their parts.
+#[tauri::command]
+#[specta::specta]
+pub async fn add_scanned(
+    state: State<'_, AppState>,
+    ids: Vec<String>,
+    tags: Vec<String>,
+) -> Result<Vec<AccountSummary>, IpcError> {
+    let ids: Vec<Uuid> = ids
+        .iter()
+        .map(|id| parse_id(id))
+        .collect::<Result<_, _>>()?;
+    let mut session = state.session()?;
+    let Session {
+        vault,
+        pending_scan,
+        ..
+    } = &mut *session;
+    let vault = vault
+        .as_mut()
+        .filter(|vault| vault.is_unlocked())
+        .ok_or_else(|| IpcError::from(VaultError::Locked))?;
+    let accounts = pending_scan.selected(&ids)?;
+    let items = accounts.into_iter().map(|account| {
+        let details = Details {
+            tags: tags.clone(),
+            ..Details::default()
+        };
+        (account, details)
+    });
+    let new_ids = vault.insert_many(items)?;
+    pending_scan.finish_confirmation();
+    new_ids
+        .into_iter()
+        .map(|id| Ok(AccountSummary::from(vault.get(id)?)))
+        .collect()
+}
+
+/// Forgets every account found and every export part scanned.
+#[tauri::command]
+#[specta::specta]
+pub async fn discard_scan(state: State<'_, AppState>) -> Result<ScanView, IpcError> {
+    let mut session = state.session()?;
+    session.pending_scan.clear();
+    Ok(session.pending_scan.view(&[], None))
+}
+
+/// The account as an SVG QR code for a phone to scan. This is an explicit
+/// reveal: the picture holds the secret.
+#[tauri::command]
+#[specta::specta]
+pub async fn show_account_qr(state: State<'_, AppState>, id: String) -> Result<String, IpcError> {
+    let id = parse_id(&id)?;
+    let mut session = state.session()?;
+    let vault = unlocked(&mut session)?;
+    qr::account_svg(&vault.get(id)?.account).map_err(qr_failure)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{PendingScan, ScanNote, take_in, text_failure};
+    use crate::core::otp::{Account, Algorithm, MigrationBatch, OtpKind};
+    use crate::core::qr::{QrContent, QrError};
+    use crate::core::secret::SecretBytes;
+    use crate::core::settings::Settings;
+    use crate::core::vault::{KdfParams, Vault};
+    use crate::ipc::dto::KindName;
+    use crate::ipc::error::IpcErrorCode;
+    use crate::ipc::state::{AppState, vault_clock};
+
+    fn account(name: &str, seed: u8) -> Account {
+        Account::new(
+            "Issuer",
+            name,
+            SecretBytes::from(vec![seed; 10]),
+            Algorithm::Sha1,
+            6,
+            OtpKind::Totp { period: 30 },
+        )
+        .unwrap()
+    }
+
+    fn part(index: i32, size: i32) -> QrContent {
+        let seed = u8::try_from(index).unwrap() + 100;
+        QrContent::Migration(MigrationBatch {
+            accounts: vec![account(&format!("part{}", index + 1), seed)],
+            version: 1,
+            batch_size: size,
+            batch_index: index,
+            batch_id: 7,
+        })
+    }
+
+    #[test]
+    fn single_accounts_wait_once_and_show_no_secret() {
+        let mut pending = PendingScan::default();
+        let note = pending
+            .take_in(vec![QrContent::Account(account("a", 1))])
+            .unwrap();
+        assert_eq!(
+            note,
+            ScanNote {
+                accounts: 1,
+                parts: 0,
+                repeated: 0
+            }
+        );
+        let note = pending
+            .take_in(vec![
+                QrContent::Account(account("a", 1)),
+                QrContent::Account(account("b", 2)),
+            ])
+            .unwrap();
+        assert_eq!((note.accounts, note.repeated), (1, 1));
+        let view = pending.view(&[], Some(note));
+        let names: Vec<&str> = view.found.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(names, ["a", "b"]);
+        assert_eq!(view.found[0].kind, KindName::Totp);
+        assert_eq!(view.found[0].period, Some(30));
+        assert!(!view.found[0].in_vault);
+        let json = serde_json::to_string(&view).unwrap();
+        // The secret of "a" is ten 0x01 bytes: AEAQCAIBAEAQCAIB in base32.
+        assert!(!json.contains("AEAQCAIB"), "{json}");
+        assert!(!json.contains("secret"), "{json}");
+    }
+
+    #[test]
+    fn export_parts_add_up_across_scans() {
+        let mut pending = PendingScan::default();
+        let note = pending.take_in(vec![part(1, 4)]).unwrap();
+        assert_eq!((note.accounts, note.parts), (0, 1));
+        pending.take_in(vec![part(3, 4)]).unwrap();
+        let note = pending.take_in(vec![part(3, 4)]).unwrap();
+        assert_eq!(note.repeated, 1);
+        let view = pending.view(&[], None);
+        assert!(view.found.is_empty());
+        assert_eq!(view.exports.len(), 1);
+        let export = &view.exports[0];
+        assert_eq!((export.batch_id, export.scanned, export.total), (7, 2, 4));
+        assert_eq!(export.missing, [1, 3]);
+
+        pending.take_in(vec![part(0, 4)]).unwrap();
+        let note = pending.take_in(vec![part(2, 4)]).unwrap();
+        assert_eq!((note.accounts, note.parts), (4, 0));
+        let view = pending.view(&[], None);
+        assert!(view.exports.is_empty());
+        let names: Vec<&str> = view.found.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(names, ["part1", "part2", "part3", "part4"]);
+    }
+
+    fn unlocked_state() -> (tempfile::TempDir, AppState) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("scan.tessera");
+        let password = crate::core::secret::SecretString::from("pw");
+        let kdf = KdfParams::new(8 * 1024, 2, 1).unwrap();
+        drop(Vault::create(&path, &password, kdf, vault_clock()).unwrap());
+        let state = AppState::with_settings(path, None, Settings::default());
+        state
+            .with_vault(|vault, _| Ok(vault.unlock_with_password(&password)?))
+            .unwrap();
+        (dir, state)
+    }
+
+    #[test]
+    fn locking_wipes_what_was_scanned_and_scans_need_an_unlocked_vault() {
+        let (_dir, state) = unlocked_state();
+        let view = take_in(
+            &state,
+            vec![QrContent::Account(account("a", 1)), part(0, 2)],
+        )
+        .unwrap();
+        assert_eq!((view.found.len(), view.exports.len()), (1, 1));
+        state.session().unwrap().lock();
+        let session = state.session().unwrap();
+        let view = session.pending_scan.view(&[], None);
+        assert!(view.found.is_empty() && view.exports.is_empty());
+        drop(session);
+        let error = take_in(&state, vec![QrContent::Account(account("b", 2))]).unwrap_err();
+        assert_eq!(error.code, IpcErrorCode::Locked);
+    }
+
+    #[test]
+    fn found_accounts_the_vault_has_are_marked() {
+        let (_dir, state) = unlocked_state();
+        state
+            .with_vault(|vault, _| {
+                Ok(vault.insert(account("old", 3), crate::core::vault::Details::default())?)
+            })
+            .unwrap();
+        let view = take_in(
+            &state,
+            vec![
+                QrContent::Account(account("again", 3)),
+                QrContent::Account(account("new", 4)),
+            ],
+        )
+        .unwrap();
+        let marks: Vec<bool> = view.found.iter().map(|f| f.in_vault).collect();
+        assert_eq!(marks, [true, false]);
+    }
+
+    #[test]
+    fn pasted_text_errors_speak_of_the_text() {
+        let error = text_failure(QrError::NoOtpData);
+        assert_eq!(error.code, IpcErrorCode::Invalid);
+        assert_eq!(
+            error.message,
+            "the text holds no otpauth:// or otpauth-migration:// URI"
+        );
+        let error = text_failure(QrError::InvalidOtpUri {
+            source: crate::core::otp::OtpError::MissingSecret,
+        });
+        assert_eq!(error.code, IpcErrorCode::InvalidUri);
+        assert!(!error.message.contains("QR"), "{}", error.message);
+    }
+
+    #[test]
+    fn a_part_that_does_not_fit_is_an_error() {
+        let mut pending = PendingScan::default();
+        pending.take_in(vec![part(0, 4)]).unwrap();
+        assert!(matches!(
+            pending.take_in(vec![part(1, 3)]),
+            Err(QrError::InconsistentBatch { .. })
+        ));
+    }
+
+    #[test]
+    fn selecting_takes_chosen_accounts_and_finishing_keeps_exports() {
+        let mut pending = PendingScan::default();
+        pending
+            .take_in(vec![
+                QrContent::Account(account("a", 1)),
+                QrContent::Account(account("b", 2)),
+                part(0, 2),
+            ])
+            .unwrap();
+        let view = pending.view(&[], None);
+        let b = uuid::Uuid::parse_str(&view.found[1].id).unwrap();
+        let chosen = pending.selected(&[b]).unwrap();
+        assert_eq!(chosen, [account("b", 2)]);
+        let unknown = uuid::Uuid::new_v4();
+        assert_eq!(
+            pending.selected(&[b, unknown]).unwrap_err().code,
+            IpcErrorCode::NotFound
+        );
+        pending.finish_confirmation();
+        let view = pending.view(&[], None);
+        assert!(view.found.is_empty());
+        assert_eq!(view.exports[0].missing, [2]);
+        pending.clear();
+        assert!(pending.view(&[], None).exports.is_empty());
+    }
+}
