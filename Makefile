@@ -10,7 +10,7 @@ OUT ?= tessera.png
 ARGS ?=
 
 .PHONY: setup ui build run run-xvfb dev test lint fmt-check clippy boundary \
-        cargo-test bindings-check ui-check e2e screenshot clean
+        cargo-test bindings-check ui-check e2e screenshot bench-startup clean
 
 setup:
 	.ci/setup
@@ -69,6 +69,13 @@ ui-check: setup
 
 screenshot: build
 	.ci/screenshot $(OUT) $(ARGS)
+
+# Start-up time to the first live code and memory, against KeePassXC
+# (installed here if missing); release build, under Xvfb, keyring unlock.
+bench-startup: ui
+	@command -v keepassxc >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends keepassxc; }
+	$(CARGO) build --release
+	.ci/keyring-session .ci/bench-startup
 
 clean:
 	$(CARGO) clean

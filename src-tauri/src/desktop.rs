@@ -33,6 +33,9 @@ pub fn build_app<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<R>
         .invoke_handler(commands.invoke_handler())
         .setup(move |app| {
             commands.mount_events(app);
+            tune_webview(app);
+            let handle = app.handle().clone();
+            std::thread::spawn(move || handle.state::<AppState>().unlock_at_start());
             start_idle_timer(app.handle().clone());
             if let Err(error) = ipc::tray::install(app) {
                 // The app works without a tray (desktops without one exist).
@@ -70,3 +73,40 @@ fn start_idle_timer<R: Runtime>(app: tauri::AppHandle<R>) {
 pub fn run_gui(state: AppState) -> Result<(), tauri::Error> {
     build_app(tauri::Builder::default(), state).run(tauri::generate_context!())
 }
+
+/// Turns off what the web view does not use, to keep memory down: no GPU
+/// compositing (a 2D list of text needs none, and under software GL it costs
+/// the most), no WebGL, media, Web Audio, page cache, offline caches or DNS
+/// prefetch, and the smallest cache model (one local page, no browsing).
+#[cfg(target_os = "linux")]
+fn tune_webview<R: Runtime>(app: &tauri::App<R>) {
+    use webkit2gtk::{
+        CacheModel, HardwareAccelerationPolicy, SettingsExt, WebContextExt, WebViewExt,
+    };
+    let Some(window) = app.get_webview_window("main") else {
+        return;
+    };
+    let tuned = window.with_webview(|webview| {
+        let view = webview.inner();
+        if let Some(context) = view.context() {
+            context.set_cache_model(CacheModel::DocumentViewer);
+        }
+        if let Some(settings) = WebViewExt::settings(&view) {
+            settings.set_hardware_acceleration_policy(HardwareAccelerationPolicy::Never);
+            settings.set_enable_webgl(false);
+            settings.set_enable_media(false);
+            settings.set_enable_webaudio(false);
+            settings.set_enable_page_cache(false);
+            settings.set_enable_html5_database(false);
+            settings.set_enable_offline_web_application_cache(false);
+            settings.set_enable_dns_prefetching(false);
+            settings.set_enable_back_forward_navigation_gestures(false);
+        }
+    });
+    if let Err(error) = tuned {
+        eprintln!("tessera: web view settings not applied: {error}");
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn tune_webview<R: Runtime>(_app: &tauri::App<R>) {}

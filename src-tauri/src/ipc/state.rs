@@ -15,7 +15,7 @@ use zeroize::Zeroizing;
 
 use crate::core::clock::{Clock, OffsetClock, SystemClock};
 use crate::core::settings::{self, Settings};
-use crate::core::vault::Vault;
+use crate::core::vault::{OsKeyring, Vault};
 
 use super::error::IpcError;
 
@@ -115,6 +115,22 @@ impl AppState {
             None => vault.insert(Vault::open(&self.vault_path, vault_clock())?),
         };
         f(vault, settings)
+    }
+
+    /// Opens the vault and, when it has a keyring slot, unlocks it through
+    /// the OS keyring: what the window asks first, done while the web view
+    /// is still starting. A failure (no vault yet, keyring unavailable) is
+    /// left for the window's own attempt to meet and explain.
+    pub fn unlock_at_start(&self) {
+        if !self.vault_path.is_file() {
+            return;
+        }
+        let _ = self.with_vault(|vault, _| {
+            if vault.has_keyring_slot() && !vault.is_unlocked() {
+                vault.unlock_with_keyring(&OsKeyring::default())?;
+            }
+            Ok(())
+        });
     }
 
     /// Records user input now (resets the auto-lock timer).
