@@ -9,6 +9,8 @@ mod cli;
 mod cli_vault;
 /// The real app window through tauri-driver + WebKitWebDriver under a private Xvfb.
 mod e2e;
+/// Secret hygiene: main flows with every log record captured at TRACE, error texts, Debug redaction, lock.
+mod hygiene;
 /// core::otp: published vectors, otpauth:// URIs, codes against an independent implementation.
 mod otp;
 /// core::qr and otp::migration: real pictures and exports of other tools, generated pictures, zbarimg, Xvfb screen capture, the scan/add --image/show-qr commands.
@@ -17,6 +19,8 @@ mod qr;
 mod server;
 /// Shared helpers: temporary vault locations, the built binary, free ports.
 mod support;
+/// The web view's reach: capabilities derived from command_names.in, the CSP, withGlobalTauri.
+mod surface;
 /// core::transfer: every shared fixture, preview/commit, export round trips, independent Aegis decryptor.
 mod transfer;
 /// The encrypted vault: real files, byte flips, SIGKILL, v1/v2 migrations, servers, spec decryptor, keyring.

@@ -1783,3 +1783,56 @@ fn child_without_keyring() {
     );
     vault.unlock_with_password(&password()).unwrap();
 }
+
+#[cfg(unix)]
+fn mode_of(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+/// Other local users can neither read the vault nor its backups; a file
+/// that arrives readable by them is tightened when opened.
+#[cfg(unix)]
+#[test]
+fn vault_and_snapshot_files_are_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let fx = Fixture::new();
+    let (vault, _) = populated(&fx);
+    assert_eq!(mode_of(&fx.path), 0o600, "the vault file");
+    let mut wal = fx.path.as_os_str().to_owned();
+    wal.push("-wal");
+    assert_eq!(mode_of(Path::new(&wal)), 0o600, "its write-ahead log");
+    let backup = fx.dir().join("backup.tessera");
+    vault.snapshot(&backup).unwrap();
+    assert_eq!(mode_of(&backup), 0o600, "a snapshot");
+    drop(vault);
+
+    std::fs::set_permissions(&fx.path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let reopened = fx.unlock().unwrap();
+    assert_eq!(mode_of(&fx.path), 0o600, "tightened on open");
+    assert_eq!(reopened.entries().unwrap().len(), 3);
+}
+
+/// A second handle on the same file writes straight into it; the first
+/// sees the change after `refresh`, and a locked handle has none to give.
+#[test]
+fn another_handle_commits_to_the_same_file() {
+    let fx = Fixture::new();
+    let (mut vault, ids) = populated(&fx);
+    let mut other = vault.open_another().unwrap();
+    assert_eq!(other.entries().unwrap().len(), ids.len());
+    let added = other.insert(totp(9), details("server")).unwrap();
+    drop(other);
+
+    // Nothing is lost if the first handle never sees it: the file has it.
+    let fresh = fx.unlock().unwrap();
+    assert!(fresh.get(added).is_ok(), "committed to the file");
+    assert!(vault.refresh().unwrap(), "the first handle sees a change");
+    assert_eq!(
+        vault.get(added).unwrap().account.secret.expose(),
+        secret_for(9).expose()
+    );
+
+    vault.lock();
+    assert!(matches!(vault.open_another(), Err(VaultError::Locked)));
+}

@@ -56,14 +56,29 @@ pub(crate) struct Request {
     pub body: Option<Json>,
 }
 
-/// An answer, read in full (within the limit).
-#[derive(Debug)]
-pub(crate) struct Answer {
+/// An answer, read in full (within the limit). Public so that the fuzz
+/// targets can feed a made-up answer to [`discover`](super::discover) and
+/// the flows' answer readers.
+#[derive(Default)]
+pub struct Answer {
     pub status: u16,
     pub headers: HeaderMap,
     /// The media type, lower case, without parameters; empty if none.
     pub content_type: String,
     pub body: Vec<u8>,
+}
+
+/// Status, media type, header names and body length: the body and header
+/// values carry secrets (a setup seed, `Set-Cookie`, tokens).
+impl std::fmt::Debug for Answer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Answer")
+            .field("status", &self.status)
+            .field("content_type", &self.content_type)
+            .field("headers", &self.headers.keys().collect::<Vec<_>>())
+            .field("body_bytes", &self.body.len())
+            .finish()
+    }
 }
 
 impl Answer {
@@ -142,6 +157,9 @@ impl Http {
     /// is `RedirectRefused`; only loopback may be reached over `http://`.
     pub(crate) async fn send(&self, request: Request) -> Result<Answer, ServerError> {
         check_url(&request.url)?;
+        // What is logged of a request: method and path, never the query,
+        // headers or bodies (credentials travel there).
+        let (method, path) = (request.method.clone(), request.url.path().to_owned());
         let origin = request.url.clone();
         let mut builder = self.client.request(request.method, request.url);
         let mut headers = HeaderMap::new();
@@ -159,7 +177,11 @@ impl Http {
         if let Some(body) = &request.body {
             builder = builder.json(body);
         }
-        let mut response = builder.send().await.map_err(|e| self.transport(&e))?;
+        let mut response = builder.send().await.map_err(|e| {
+            let error = self.transport(&e);
+            tracing::debug!(%method, %path, %error, "server request failed");
+            error
+        })?;
         if response.status().is_redirection() {
             let to = response
                 .headers()
@@ -173,6 +195,7 @@ impl Http {
             return Err(ServerError::protocol("a redirect that was not followed"));
         }
         let status = response.status().as_u16();
+        tracing::debug!(%method, %path, status, "server request");
         let headers = response.headers().clone();
         let content_type = headers
             .get(reqwest::header::CONTENT_TYPE)

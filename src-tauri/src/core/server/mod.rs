@@ -31,7 +31,7 @@ pub use flows::{
     ARCHIVED_TAG, LoginWith, MIN_REMAINING_MS, PENDING_TAG, Pause, ServerClient, TokioPause,
     server_tag,
 };
-pub use http::{Http, HttpOptions, is_loopback, parse_base_url};
+pub use http::{Answer, Http, HttpOptions, is_loopback, parse_base_url};
 pub use profile::{
     AuthStyle, ErrorKind, ErrorRule, OpName, Operation, Profile, TotpDefaults, UserIdSource,
 };

@@ -177,6 +177,11 @@ impl Preview {
     /// `Vault(Locked)` if the vault is locked; `Vault(InvalidAccount)` if
     /// an entry was changed after the preview into something invalid.
     pub fn commit(self, vault: &mut Vault) -> Result<Vec<Uuid>, ImportError> {
+        let (format, duplicates, invalid) = (
+            self.format,
+            self.count("duplicate") + self.count("repeated"),
+            self.count("invalid"),
+        );
         let items: Vec<_> = self
             .entries
             .into_iter()
@@ -184,9 +189,18 @@ impl Preview {
             .filter_map(|e| e.item)
             .map(|item| (item.account, item.details))
             .collect();
-        if items.is_empty() {
-            return Ok(Vec::new());
-        }
-        Ok(vault.insert_many(items)?)
+        let ids = if items.is_empty() {
+            Vec::new()
+        } else {
+            vault.insert_many(items)?
+        };
+        tracing::info!(
+            format = format.id(),
+            added = ids.len(),
+            duplicates,
+            invalid,
+            "import committed"
+        );
+        Ok(ids)
     }
 }

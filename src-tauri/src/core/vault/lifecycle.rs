@@ -70,6 +70,7 @@ impl Vault {
             servers: Vec::new(),
         });
         vault.data_version = data_version(&vault.conn)?;
+        tracing::info!(vault_id = %vault.header.vault_id, "vault created");
         Ok(vault)
     }
 
@@ -86,12 +87,14 @@ impl Vault {
                 id: path.display().to_string(),
             });
         }
+        restrict_to_owner(path);
         let conn = db::connect(path, false)?;
         db::check_identity(&conn, path)?;
         let header = db::read_header(&conn)?;
         let slots = db::read_slots(&conn)?;
         db::enable_wal(&conn)?;
         let data_version = data_version(&conn)?;
+        tracing::debug!(vault_id = %header.vault_id, slots = slots.len(), "vault opened");
         Ok(Self {
             path: path.to_owned(),
             conn,
@@ -131,6 +134,19 @@ impl Vault {
         })
     }
 
+    /// A second handle on the same vault file, unlocked with this handle's
+    /// key: for work that writes to the file while this handle stays free,
+    /// such as a server flow waiting on answers. What either handle commits
+    /// reaches the other through [`refresh`](Self::refresh). `Locked` if
+    /// this handle is locked.
+    pub fn open_another(&self) -> Result<Self> {
+        let key = EnvelopeKey::from_slice(self.unlocked()?.key.expose())
+            .ok_or_else(|| VaultError::invalid("the vault key has the wrong length"))?;
+        let mut other = Self::open(&self.path, Arc::clone(&self.clock))?;
+        other.finish_unlock(key)?;
+        Ok(other)
+    }
+
     /// Unlocks with the password: one Argon2id run, then the header check,
     /// migrations if the file is older, and decryption of every entry.
     ///
@@ -141,7 +157,8 @@ impl Vault {
         self.reload_header()?;
         let key = self
             .password_slot()?
-            .unwrap_with_password(&self.header, password)?;
+            .unwrap_with_password(&self.header, password)
+            .inspect_err(|error| tracing::warn!(%error, "unlock with the password refused"))?;
         self.finish_unlock(key)
     }
 
@@ -162,7 +179,9 @@ impl Vault {
         let SlotParams::Keyring { service, user } = &slot.params else {
             return Err(VaultError::NoKeyringSlot);
         };
-        let kek = store.load(service, user)?;
+        let kek = store
+            .load(service, user)
+            .inspect_err(|error| tracing::warn!(%error, "unlock with the keyring refused"))?;
         let key =
             slot.unwrap_key(&self.header, &kek)
                 .map_err(|_| VaultError::KeyringUnavailable {
@@ -190,6 +209,7 @@ impl Vault {
     pub fn lock(&mut self) {
         if let Some(mut unlocked) = self.unlocked.take() {
             unlocked.wipe();
+            tracing::info!(vault_id = %self.header.vault_id, "vault locked");
         }
     }
 
@@ -211,7 +231,9 @@ impl Vault {
         }
         let now = now_db(self.clock.as_ref());
         let new_slot = Slot::new_password(&self.header, &unlocked.key, new, kdf, now)?;
-        self.replace_slot(Some(&old.id), Some(&new_slot))
+        self.replace_slot(Some(&old.id), Some(&new_slot))?;
+        tracing::info!(vault_id = %self.header.vault_id, "vault password changed");
+        Ok(())
     }
 
     /// Enables keyring unlock: stores a new random key in `store` and adds
@@ -252,6 +274,7 @@ impl Vault {
             // Best effort: the old slot is gone from the file already.
             let _ = store.delete(&service, &user);
         }
+        tracing::info!(vault_id = %self.header.vault_id, "keyring unlock enabled");
         Ok(())
     }
 
@@ -268,6 +291,7 @@ impl Vault {
             return Ok(());
         };
         self.replace_slot(Some(&old.id), None)?;
+        tracing::info!(vault_id = %self.header.vault_id, "keyring unlock disabled");
         if let SlotParams::Keyring { service, user } = &old.params {
             store.delete(service, user).map_err(|e| VaultError::KeyringUnavailable {
                 reason: format!(
@@ -293,6 +317,8 @@ impl Vault {
             });
         }
         let tmp = sibling(dest, "partial")?;
+        // VACUUM INTO fills an empty file and keeps its owner-only mode.
+        create_private(&tmp)?;
         let tmp_text = tmp
             .to_str()
             .ok_or_else(|| VaultError::invalid("the backup path is not valid UTF-8"))?
@@ -305,8 +331,9 @@ impl Vault {
             .and_then(|()| sync_file(&tmp))
             .and_then(|()| link_no_clobber(&tmp, dest));
         let _ = fs::remove_file(&tmp);
-        made?;
+        made.inspect_err(|error| tracing::warn!(%error, "vault snapshot failed"))?;
         sync_parent(dest);
+        tracing::info!(vault_id = %self.header.vault_id, "vault snapshot written");
         Ok(())
     }
 
@@ -359,10 +386,19 @@ impl Vault {
     }
 
     fn finish_unlock(&mut self, key: EnvelopeKey) -> Result<()> {
-        self.header.verify_check(&key, &self.slots)?;
+        self.header
+            .verify_check(&key, &self.slots)
+            .inspect_err(|error| tracing::warn!(%error, "vault header check refused"))?;
         migrations::migrate(&mut self.conn)?;
-        let (entries, servers, version) = read_entries(&mut self.conn, &key)?;
+        let (entries, servers, version) = read_entries(&mut self.conn, &key)
+            .inspect_err(|error| tracing::warn!(%error, "vault entries refused"))?;
         self.data_version = version;
+        tracing::info!(
+            vault_id = %self.header.vault_id,
+            accounts = entries.len(),
+            servers = servers.len(),
+            "vault unlocked"
+        );
         self.unlocked = Some(Unlocked {
             key,
             entries,
@@ -423,6 +459,7 @@ fn read_entries(
 }
 
 fn build_new_file(tmp: &Path, header: &Header, slot: &Slot) -> Result<()> {
+    create_private(tmp)?;
     let mut conn = db::connect(tmp, true)?;
     migrations::migrate(&mut conn)?;
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -465,6 +502,43 @@ fn io_error(path: &Path, source: std::io::Error) -> VaultError {
         path: path.to_owned(),
         source,
     }
+}
+
+/// Creates an empty file that only its owner can read or write (`SQLite`
+/// gives the database's `-wal` and `-shm` files the same mode).
+fn create_private(path: &Path) -> Result<()> {
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path).map_err(|e| io_error(path, e))?;
+    Ok(())
+}
+
+/// Takes group and other permissions off a vault file (and its `-wal` and
+/// `-shm` files) that has them, e.g. one copied in with a loose umask. Best
+/// effort: a file the user cannot change keeps its mode and still opens.
+fn restrict_to_owner(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mut paths = vec![path.to_owned()];
+        for suffix in ["-wal", "-shm"] {
+            let mut name = path.as_os_str().to_owned();
+            name.push(suffix);
+            paths.push(PathBuf::from(name));
+        }
+        for file in paths {
+            if let Ok(meta) = fs::metadata(&file)
+                && meta.permissions().mode() & 0o077 != 0
+            {
+                let mode = meta.permissions().mode() & 0o700;
+                let _ = fs::set_permissions(&file, fs::Permissions::from_mode(mode));
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
 }
 
 fn exists(path: &Path) -> Result<bool> {
