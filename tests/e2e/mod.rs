@@ -8,6 +8,7 @@ mod add_image;
 mod organise;
 mod scale;
 mod screens;
+mod servers;
 mod session;
 mod shell;
 mod transfer;

@@ -6,6 +6,7 @@ use serde::Serialize;
 use specta::Type;
 
 use crate::core::otp::OtpError;
+use crate::core::server::ServerError;
 use crate::core::settings::SettingsError;
 use crate::core::vault::VaultError;
 
@@ -37,6 +38,12 @@ pub enum IpcErrorCode {
     Io,
     /// A file password is needed: the file to import is encrypted, or an encrypted export was given none.
     PasswordRequired,
+    /// A server asked to wait (too many attempts, or the account is
+    /// locked); `list_servers` says for how long.
+    RateLimited,
+    /// A server refused the request or could not be reached; the message
+    /// says why, in the server's words where it gave any.
+    Server,
     /// A bug or an unexpected state; the message says what.
     Internal,
 }
@@ -100,6 +107,32 @@ impl From<VaultError> for IpcError {
 impl From<OtpError> for IpcError {
     fn from(error: OtpError) -> Self {
         Self::new(IpcErrorCode::InvalidUri, error.to_string())
+    }
+}
+
+impl From<ServerError> for IpcError {
+    fn from(error: ServerError) -> Self {
+        if let ServerError::Vault(inner) = error {
+            return Self::from(inner);
+        }
+        let code = match &error {
+            ServerError::RateLimited { .. } | ServerError::LockedOut { .. } => {
+                IpcErrorCode::RateLimited
+            }
+            ServerError::UnknownServer { .. } | ServerError::UnknownProfile { .. } => {
+                IpcErrorCode::NotFound
+            }
+            ServerError::DuplicateServer { .. } => IpcErrorCode::AlreadyExists,
+            ServerError::InvalidUrl { .. }
+            | ServerError::InsecureUrl { .. }
+            | ServerError::MissingCredential { .. }
+            | ServerError::Unsupported { .. }
+            | ServerError::Profile { .. }
+            | ServerError::NoAccount
+            | ServerError::NoBackupCode => IpcErrorCode::Invalid,
+            _ => IpcErrorCode::Server,
+        };
+        Self::new(code, error.to_string())
     }
 }
 

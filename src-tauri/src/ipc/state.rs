@@ -41,6 +41,8 @@ pub struct Session {
     /// The HOTP code last handed out per account, so copying copies what
     /// is shown instead of taking another counter. Wiped on lock.
     pub hotp_shown: HashMap<Uuid, Zeroizing<String>>,
+    /// Which servers have a flow running, and the waits they asked for.
+    pub servers: super::commands::servers::ServerActivity,
     /// Accounts found by QR scans and not yet confirmed, and the parts of
     /// Google exports scanned so far (they hold secrets). Wiped on lock.
     pub pending_scan: super::commands::scan::PendingScan,
@@ -88,6 +90,7 @@ impl AppState {
                 settings,
                 last_activity: Instant::now(),
                 hotp_shown: HashMap::new(),
+                servers: super::commands::servers::ServerActivity::default(),
                 pending_scan: super::commands::scan::PendingScan::default(),
                 pending_import: None,
             }),

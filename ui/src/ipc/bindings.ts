@@ -469,6 +469,127 @@ async showAccountQr(id: string) : Promise<Result<string, IpcError>> {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+/**
+ * Every server in the order added.
+ */
+async listServers() : Promise<Result<ServerView[], IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("list_servers") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The built-in profiles, then those in `profiles/` beside the vault.
+ */
+async listServerProfiles() : Promise<Result<ProfileView[], IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("list_server_profiles") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Adds a server; with `register`, creates the user on it first. The
+ * secret goes into the vault record only.
+ */
+async addServer(server: NewServer) : Promise<Result<ServerView, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("add_server", { server }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Deletes a server's record (its credentials with it). The linked
+ * account stays in the vault.
+ */
+async removeServer(name: string) : Promise<Result<null, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("remove_server", { name }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Signs in (the first step of enrolment): reuses a kept session or logs
+ * in with the password, with a code too if the server asks and an
+ * account is linked.
+ */
+async serverSignIn(name: string) : Promise<Result<ServerView, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("server_sign_in", { name }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Switches two-factor sign-in on: the profile's enrolment (request the
+ * secret, store the account as pending, verify a fresh code). A refusal
+ * by the server is reported in the answer with the step it stopped at;
+ * `Err` means the flow could not start or its results not be stored.
+ */
+async serverEnrol(name: string) : Promise<Result<EnrolReport, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("server_enrol", { name }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Asks the server whether two-factor sign-in is on.
+ */
+async serverStatus(name: string) : Promise<Result<ServerStatus, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("server_status", { name }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Logs in with a fresh code, or with the next unused backup code (marked
+ * used once the server has seen it).
+ */
+async serverLogin(name: string, backupCode: boolean) : Promise<Result<ServerView, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("server_login", { name, backupCode }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Switches two-factor sign-in off; once the server confirms, the linked
+ * account is tagged `archived` (its seed is kept) and unlinked.
+ */
+async serverDisable(name: string) : Promise<Result<Disabled, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("server_disable", { name }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Compares this computer's clock with the `Date` header of the server at
+ * `url` (a configured server's URL or any other): `https://`, or
+ * `http://` to this computer only.
+ */
+async serverClockCheck(url: string) : Promise<Result<ClockCheck, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("server_clock_check", { url }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -534,6 +655,26 @@ export type BackupCodeView = { id: string; code: string;
  */
 usedAt: number | null }
 /**
+ * What a clock check found.
+ */
+export type ClockCheck = { url: string; 
+/**
+ * The clock offset that makes this computer read the server's time.
+ */
+offsetMs: number; 
+/**
+ * How far the true offset may be from `offset_ms`.
+ */
+uncertaintyMs: number; roundTripMs: number; 
+/**
+ * Unix milliseconds the server's `Date` header named.
+ */
+serverDate: number; 
+/**
+ * The offset setting in force now.
+ */
+currentOffsetMs: number }
+/**
  * The codes of one account right now. HOTP accounts have none until the
  * user asks for the next one.
  */
@@ -558,6 +699,52 @@ code: string;
  * Seconds until the clipboard is cleared (0: never).
  */
 clearAfterSeconds: number }
+/**
+ * Which secret the add form asks for.
+ */
+export type CredentialKind = 
+/**
+ * The account's password (the app signs in itself).
+ */
+"password" | 
+/**
+ * A session token copied from the service.
+ */
+"token" | 
+/**
+ * A session cookie (`name=value; ...` or a bare JWT).
+ */
+"cookie"
+/**
+ * What disabling did.
+ */
+export type Disabled = { server: ServerView; 
+/**
+ * The account tagged `archived` (its seed is kept).
+ */
+archivedAccount: string | null }
+/**
+ * How enrolment went.
+ */
+export type EnrolReport = { server: ServerView; 
+/**
+ * The account stored: confirmed when `failure` is `None`, else kept
+ * as pending (so that no seed is lost) or `None` if the server never
+ * handed out a secret or refused its first code.
+ */
+account: AccountSummary | null; 
+/**
+ * The step that failed (`None`: every step passed).
+ */
+failedAt: EnrolStep | null; 
+/**
+ * Why, with the server's own message where it gave one.
+ */
+failure: IpcError | null }
+/**
+ * The steps of enrolment, as the stepper shows them.
+ */
+export type EnrolStep = "sign_in" | "request_secret" | "store_pending" | "verify" | "done"
 /**
  * An export format the window offers.
  */
@@ -740,9 +927,27 @@ export type IpcErrorCode =
  */
 "password_required" | 
 /**
+ * A server asked to wait (too many attempts, or the account is
+ * locked); `list_servers` says for how long.
+ */
+"rate_limited" | 
+/**
+ * A server refused the request or could not be reached; the message
+ * says why, in the server's words where it gave any.
+ */
+"server" | 
+/**
  * A bug or an unexpected state; the message says what.
  */
 "internal"
+/**
+ * Which credentials are kept for a server (never their values).
+ */
+export type KeptCredentials = { password: boolean; token: boolean; 
+/**
+ * Cookie names.
+ */
+cookies: string[] }
 /**
  * How an account's codes are made.
  */
@@ -773,6 +978,19 @@ period: number;
  */
 counter: number; tags: string[] }
 /**
+ * The add form. `Debug` leaves the secret out.
+ */
+export type NewServer = { name: string; profile: string; url: string; username: string | null; 
+/**
+ * The password, token or cookie the profile asks for (may be empty
+ * when a credential is added later with the CLI).
+ */
+secret: string; 
+/**
+ * Create the user on the server first (`register`).
+ */
+register: boolean }
+/**
  * The global shortcut was pressed: the window is shown and the web view
  * opens the quick search (type, Enter copies).
  */
@@ -785,6 +1003,18 @@ export type PickedFile = { path: string;
  * The file name, for display.
  */
 name: string }
+/**
+ * A profile the add form offers.
+ */
+export type ProfileView = { name: string; description: string; 
+/**
+ * Whether it ships with Tessera (else it is a file in `profiles/`).
+ */
+builtin: boolean; credential: CredentialKind; 
+/**
+ * Whether the app can create the user on the server.
+ */
+canRegister: boolean; canCheckStatus: boolean }
 /**
  * What one scan brought in.
  */
@@ -820,6 +1050,35 @@ exports: MigrationProgress[];
  */
 last: ScanNote | null }
 /**
+ * What the server said about two-factor sign-in.
+ */
+export type ServerStatus = { server: ServerView; enabled: boolean }
+/**
+ * One server as the list shows it.
+ */
+export type ServerView = { name: string; url: string; profile: string; username: string | null; 
+/**
+ * The linked account (`None`: none, or it was deleted).
+ */
+account: AccountSummary | null; twoFactor: TwoFactorState; 
+/**
+ * Unix milliseconds at which the last code sent to this server began.
+ */
+lastCodeAt: number | null; credentials: KeptCredentials; 
+/**
+ * Milliseconds before the server may be asked again (after a 429 or
+ * a lockout).
+ */
+retryInMs: number | null; 
+/**
+ * Whether a flow is running against it now.
+ */
+busy: boolean; 
+/**
+ * While an enrolment runs: the step it is at.
+ */
+enrolStep: EnrolStep | null }
+/**
  * The user's settings.
  */
 export type SettingsView = { 
@@ -843,6 +1102,22 @@ export type ThemeName = "system" | "light" | "dark"
  * The formats the import can be told to read and the export can write.
  */
 export type TransferFormats = { import: ImportFormatOption[]; export: ExportFormatOption[] }
+/**
+ * Whether two-factor sign-in is on, as far as the vault knows.
+ */
+export type TwoFactorState = 
+/**
+ * No account is linked.
+ */
+"off" | 
+/**
+ * An account was stored but the server has not confirmed it.
+ */
+"pending" | 
+/**
+ * The server confirmed the linked account.
+ */
+"on"
 /**
  * The vault was locked by Rust (auto-lock after idle, or the tray menu);
  * the web view drops what it shows and returns to the unlock screen.

@@ -17,6 +17,7 @@
 //! request on its own; archive or drop a local account before the server
 //! has confirmed; import anything from Tauri or the UI.
 
+pub mod clock_check;
 mod discover;
 mod error;
 mod flows;

@@ -12,6 +12,7 @@ pub mod accounts;
 pub mod app;
 pub mod codes;
 pub mod scan;
+pub mod servers;
 pub mod settings;
 pub mod transfer;
 pub mod vault;
@@ -74,6 +75,16 @@ pub fn specta_builder<R: Runtime>() -> Builder<R> {
             scan::add_scanned,
             scan::discard_scan,
             scan::show_account_qr,
+            servers::list_servers,
+            servers::list_server_profiles,
+            servers::add_server,
+            servers::remove_server,
+            servers::server_sign_in,
+            servers::server_enrol,
+            servers::server_status,
+            servers::server_login,
+            servers::server_disable,
+            servers::server_clock_check,
         ])
         .events(collect_events![VaultLocked, OpenPalette])
         .typ::<IpcError>()

@@ -1,0 +1,92 @@
+import { mockIPC } from "@tauri-apps/api/mocks";
+import { render, screen, waitFor } from "@testing-library/svelte";
+import userEvent from "@testing-library/user-event";
+import { describe, expect, it } from "vitest";
+import type { ClockCheck as ClockCheckView, IpcError, ServerView, SettingsView } from "../../ipc/bindings";
+import { describeOffset } from "../servers/servers.svelte";
+import ClockCheck from "./ClockCheck.svelte";
+import { Preferences } from "./preferences.svelte";
+
+const settings: SettingsView = { clockOffsetMs: 0, clipboardClearSeconds: 30, autoLockMinutes: 5, theme: "system" };
+
+const wiki: Partial<ServerView> = { name: "wiki", url: "http://127.0.0.1:8080/syncano/" };
+
+function backend(check: (url: string) => ClockCheckView): { cmd: string; args: Record<string, unknown> }[] {
+  const calls: { cmd: string; args: Record<string, unknown> }[] = [];
+  let saved = settings;
+  mockIPC((cmd, payload) => {
+    const args = (payload ?? {}) as Record<string, unknown>;
+    calls.push({ cmd, args });
+    switch (cmd) {
+      case "list_servers":
+        return [wiki];
+      case "server_clock_check":
+        return check(args.url as string);
+      case "get_settings":
+        return saved;
+      case "save_settings":
+        saved = args.settings as SettingsView;
+        return saved;
+      default: {
+        const error: IpcError = { code: "internal", message: `no ${cmd}` };
+        // eslint-disable-next-line @typescript-eslint/only-throw-error -- Tauri rejects with the serialized IpcError itself
+        throw error;
+      }
+    }
+  });
+  return calls;
+}
+
+describe("ClockCheck", () => {
+  it("describes which way the clock is off", () => {
+    expect(describeOffset(3200)).toBe("3.2 s behind");
+    expect(describeOffset(-450)).toBe("0.5 s ahead of");
+    expect(describeOffset(0)).toBe("in step with");
+  });
+
+  it("checks a configured server's URL and offers the offset as the setting", async () => {
+    const user = userEvent.setup();
+    const calls = backend((url) => ({
+      url,
+      offsetMs: -4200,
+      uncertaintyMs: 520,
+      roundTripMs: 40,
+      serverDate: 1_800_000_000_000,
+      currentOffsetMs: 0,
+    }));
+    const preferences = new Preferences();
+    await preferences.load();
+    render(ClockCheck, { preferences });
+    await user.selectOptions(await screen.findByTestId("clock-check-server"), "wiki");
+    expect(screen.getByTestId("clock-check-url")).toHaveValue(wiki.url);
+    await user.click(screen.getByTestId("clock-check-run"));
+    const result = await screen.findByTestId("clock-check-result");
+    expect(result).toHaveAttribute("data-offset-ms", "-4200");
+    expect(result).toHaveTextContent("4.2 s ahead of the server");
+    expect(calls.find((c) => c.cmd === "server_clock_check")?.args).toEqual({ url: wiki.url });
+    await user.click(screen.getByTestId("clock-check-apply"));
+    await waitFor(() => {
+      expect(calls.some((c) => c.cmd === "save_settings")).toBe(true);
+    });
+    const save = calls.find((c) => c.cmd === "save_settings");
+    expect((save?.args.settings as SettingsView).clockOffsetMs).toBe(-4200);
+    await waitFor(() => {
+      expect(screen.getByTestId("clock-check-apply")).toBeDisabled();
+    });
+    expect(preferences.settings.clockOffsetMs).toBe(-4200);
+  });
+
+  it("shows why a check failed", async () => {
+    const user = userEvent.setup();
+    backend(() => {
+      const error: IpcError = { code: "invalid", message: "refusing plain http:// to example.com: use https://" };
+      // eslint-disable-next-line @typescript-eslint/only-throw-error -- Tauri rejects with the serialized IpcError itself
+      throw error;
+    });
+    render(ClockCheck, { preferences: new Preferences() });
+    await user.type(screen.getByTestId("clock-check-url"), "http://example.com/");
+    await user.click(screen.getByTestId("clock-check-run"));
+    expect(await screen.findByTestId("clock-check-problem")).toHaveTextContent("refusing plain http://");
+    expect(screen.queryByTestId("clock-check-result")).not.toBeInTheDocument();
+  });
+});
