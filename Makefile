@@ -11,7 +11,8 @@ ARGS ?=
 
 .PHONY: setup ui build run run-xvfb dev test lint fmt-check clippy boundary \
         cargo-test bindings-check ui-check e2e screenshot bench-startup clean \
-        deny npm-audit crash-trials crash-trials-quick tamper-sweep tamper-sweep-quick
+        deny npm-audit crash-trials crash-trials-quick tamper-sweep tamper-sweep-quick \
+        fuzz-smoke
 
 setup:
 	.ci/setup
@@ -32,7 +33,7 @@ run-xvfb: build
 dev: setup
 	ui/node_modules/.bin/tauri dev --no-default-features
 
-test: ui fmt-check boundary clippy cargo-test bindings-check ui-check deny npm-audit crash-trials-quick tamper-sweep-quick
+test: ui fmt-check boundary clippy cargo-test bindings-check ui-check deny npm-audit crash-trials-quick tamper-sweep-quick fuzz-smoke
 	@echo "make test: all checks passed"
 
 fmt-check:
@@ -67,6 +68,22 @@ ui-check: setup
 	$(NPM) run check
 	$(NPM) run lint
 	$(NPM) test
+
+# Every fuzz target in fuzz/ briefly, from its seeds (fuzz/seed.sh, made
+# from the shared fixtures) alone, with AddressSanitizer (cargo-fuzz on the
+# stable toolchain: RUSTC_BOOTSTRAP lets it pass its -Z flags). A crash,
+# timeout or leak fails it and leaves the input in fuzz/artifacts/.
+FUZZ_SECONDS ?= 10
+FUZZ_TARGETS := otpauth_uri migration import_sniffed import_format vault_decode qr_scan server_response
+fuzz-smoke: setup
+	fuzz/seed.sh
+	cd fuzz && RUSTC_BOOTSTRAP=1 $(CARGO) fuzz build -O
+	for target in $(FUZZ_TARGETS); do \
+	  found=$$(mktemp -d); \
+	  (cd fuzz && RUSTC_BOOTSTRAP=1 $(CARGO) fuzz run -O $$target $$found seeds/$$target -- \
+	    -max_total_time=$(FUZZ_SECONDS) -timeout=60 -print_final_stats=1) || exit 1; \
+	  rm -rf $$found; \
+	done
 
 screenshot: build
 	.ci/screenshot $(OUT) $(ARGS)

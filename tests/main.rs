@@ -9,6 +9,8 @@ mod cli;
 mod cli_vault;
 /// The real app window through tauri-driver + WebKitWebDriver under a private Xvfb.
 mod e2e;
+/// Inputs the fuzz targets in fuzz/ found crashing or hanging, each now a clear error.
+mod fuzz_regressions;
 /// Secret hygiene: main flows with every log record captured at TRACE, error texts, Debug redaction, lock.
 mod hygiene;
 /// core::otp: published vectors, otpauth:// URIs, codes against an independent implementation.

@@ -33,6 +33,10 @@ use super::error::QrError;
 const MAX_SIDE: u32 = 16_384;
 /// Most bytes the image decoder may allocate.
 const MAX_ALLOC: u64 = 1 << 30;
+/// Most pixels of a picture we decode (an 8K screenshot has 33.2 million):
+/// each pass of the decoder walks every pixel, so a small file declaring
+/// 16,384 × 16,384 pixels would take minutes and gigabytes.
+const MAX_PIXELS: u64 = 40_000_000;
 /// The longer side an SVG is rasterised to, at least (in pixels).
 const SVG_MIN_SIDE: f32 = 1024.0;
 /// The longer side an SVG is rasterised to, at most (in pixels).
@@ -75,15 +79,25 @@ pub fn load_luma(bytes: &[u8]) -> Result<GrayImage, QrError> {
     else {
         return Err(QrError::NotAnImage);
     };
+    let unreadable = |reason: String| QrError::UnreadableImage {
+        format: format!("{format:?}").to_uppercase(),
+        reason,
+    };
+    let (width, height) = ImageReader::with_format(Cursor::new(bytes), format)
+        .into_dimensions()
+        .map_err(|e| unreadable(e.to_string()))?;
+    if u64::from(width) * u64::from(height) > MAX_PIXELS {
+        return Err(unreadable(format!(
+            "{width}×{height} pixels is more than the {} million this reads",
+            MAX_PIXELS / 1_000_000
+        )));
+    }
     let mut limits = Limits::default();
     limits.max_image_width = Some(MAX_SIDE);
     limits.max_image_height = Some(MAX_SIDE);
     limits.max_alloc = Some(MAX_ALLOC);
     reader.limits(limits);
-    let image = reader.decode().map_err(|e| QrError::UnreadableImage {
-        format: format!("{format:?}").to_uppercase(),
-        reason: e.to_string(),
-    })?;
+    let image = reader.decode().map_err(|e| unreadable(e.to_string()))?;
     Ok(to_luma_over_white(&image))
 }
 

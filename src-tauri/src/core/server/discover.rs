@@ -43,7 +43,11 @@ pub enum Source {
 
 /// Finds the secret in `answer` and builds the account named by `issuer`
 /// and `account` (falling back to the URI label's account part).
-pub(crate) fn discover(
+///
+/// # Errors
+/// `Protocol` when the answer is malformed or holds no secret; `Qr` when
+/// its QR image cannot be read; `Otp` when the secret or URI is invalid.
+pub fn discover(
     profile: &Profile,
     op: &Operation,
     answer: &Answer,

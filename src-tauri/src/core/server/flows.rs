@@ -501,7 +501,10 @@ impl ServerClient {
 
     /// Keeps the session token found in a register/login answer. With
     /// `required`, a profile that names token fields must find one.
-    fn take_session(
+    ///
+    /// # Errors
+    /// `Protocol` when the answer is malformed or lacks a required token.
+    pub fn take_session(
         profile: &Profile,
         server: &mut ServerRecord,
         op: OpName,
@@ -537,7 +540,7 @@ impl ServerClient {
     }
 
     /// Maps a non-2xx answer to an error kind.
-    fn refusal(
+    pub fn refusal(
         profile: &Profile,
         server: &ServerRecord,
         answer: &Answer,

@@ -26,7 +26,7 @@ mod profile;
 mod record;
 mod store;
 
-pub use discover::{Label, QrDecoder, Source, qr_decoder};
+pub use discover::{Label, QrDecoder, Source, discover, qr_decoder};
 pub use error::ServerError;
 pub use flows::{
     ARCHIVED_TAG, LoginWith, MIN_REMAINING_MS, PENDING_TAG, Pause, ServerClient, TokioPause,

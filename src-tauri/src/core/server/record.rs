@@ -73,7 +73,7 @@ impl Credentials {
 
     /// Applies one `Set-Cookie` header: stores the cookie, or forgets it
     /// when it is emptied or expired (`Max-Age=0`).
-    pub(crate) fn apply_set_cookie(&mut self, header: &str) {
+    pub fn apply_set_cookie(&mut self, header: &str) {
         let mut parts = header.split(';');
         let Some((name, value)) = parts.next().and_then(|p| p.split_once('=')) else {
             return;

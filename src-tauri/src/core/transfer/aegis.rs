@@ -35,6 +35,11 @@ const FORMAT: Format = Format::Aegis;
 const MAX_DB_VERSION: u64 = 3;
 /// Password slot.
 const SLOT_PASSWORD: u64 = 1;
+/// Most memory scrypt may use for one slot (128·r·N bytes; Aegis itself
+/// uses 32 MiB): a file cannot make the import allocate more.
+const MAX_SCRYPT_BYTES: u128 = 1 << 30;
+/// Most scrypt lanes (p) of one slot (Aegis uses 1).
+const MAX_SCRYPT_P: u32 = 16;
 
 #[derive(Deserialize)]
 struct File {
@@ -264,6 +269,12 @@ fn decrypt(
             return Err(bad(&at("n"), "not a power of two"));
         }
         let log_n = u8::try_from(n.trailing_zeros()).map_err(|_| bad(&at("n"), "too large"))?;
+        if p == 0 || p > MAX_SCRYPT_P || 128 * u128::from(r) * u128::from(n) > MAX_SCRYPT_BYTES {
+            return Err(bad(
+                &at("n"),
+                "scrypt cost too high (at most 1 GiB of memory, p at most 16)",
+            ));
+        }
         let scrypt_params = scrypt::Params::new(log_n, r, p)
             .map_err(|_| bad(&at("n"), "scrypt parameters out of range"))?;
         let mut derived = Zeroizing::new([0u8; 32]);

@@ -21,13 +21,14 @@
 pub mod envelope;
 pub mod kdf;
 pub mod keyring;
+#[doc(hidden)]
+pub mod payload;
 
 mod db;
 mod entry;
 mod error;
 mod lifecycle;
 mod migrations;
-mod payload;
 mod repo;
 mod servers;
 mod slots;

@@ -4,7 +4,8 @@
 //! Owns: the on-disk JSON shape, independent of the serde derives of
 //! `otp` types (which may change for other reasons).
 //!
-//! Must never: be exposed outside the vault, leave plaintext in buffers
+//! Must never: be used outside the vault (it is public for the fuzz
+//! targets in `fuzz/` alone), leave plaintext in buffers
 //! that are not wiped (JSON is written into a buffer sized in advance, so
 //! it never reallocates, and that buffer is `Zeroizing`), or put any field
 //! value into an error.

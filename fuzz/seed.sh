@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# Fills fuzz/seeds/<target>/ with seed inputs made from the shared test
+# fixtures (../shared/fixtures, GPL: read at fuzz time, never committed)
+# and from a few lines of our own; seeds are named by content, so running it
+# again adds nothing twice. `make fuzz-smoke` runs each target from these
+# seeds alone; a longer run keeps what it finds in fuzz/corpus/<target>:
+#   cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run -O TARGET corpus/TARGET seeds/TARGET
+set -euo pipefail
+cd "$(dirname "$0")"
+FIXTURES=${FIXTURES:-../../shared/fixtures}
+
+# put TARGET HEX FILE: the bytes written as HEX (selector bytes the target
+# reads first; may be empty), then FILE's, into seeds/TARGET/<sha1>.
+put() {
+  local dir=seeds/$1 hex=$2 file=$3 tmp i
+  mkdir -p "$dir"
+  tmp=$(mktemp)
+  {
+    for ((i = 0; i < ${#hex}; i += 2)); do printf "\\x${hex:i:2}"; done
+    cat "$file"
+  } >"$tmp"
+  mv "$tmp" "$dir/$(sha1sum <"$tmp" | cut -c1-40)"
+}
+put_text() { # TARGET PREFIX TEXT
+  local tmp
+  tmp=$(mktemp)
+  printf '%s' "$3" >"$tmp"
+  put "$1" "$2" "$tmp"
+  rm -f "$tmp"
+}
+
+# Format::ALL order: otpauth list, Google migration, Aegis, 2FAS, andOTP,
+# andOTP encrypted, Bitwarden JSON, Bitwarden CSV, Ente, FreeOTP+, Proton,
+# Steam, Tessera backup.
+format_of() {
+  case "$1" in
+    plain.txt) echo 00 ;;
+    aegis_*) echo 02 ;;
+    2fas_*) echo 03 ;;
+    andotp_plain.json) echo 04 ;;
+    andotp_encrypted.bin) echo 05 ;;
+    bitwarden.json) echo 06 ;;
+    bitwarden.csv) echo 07 ;;
+    ente_auth.txt) echo 08 ;;
+    freeotp_plus.json) echo 09 ;;
+    proton_authenticator.json) echo 0a ;;
+    steam.json) echo 0b ;;
+    *) echo "" ;;
+  esac
+}
+
+if [ -d "$FIXTURES/aegis-importers" ]; then
+  for file in "$FIXTURES"/aegis-importers/*; do
+    name=$(basename "$file")
+    put import_sniffed "" "$file"
+    format=$(format_of "$name")
+    [ -z "$format" ] || put import_format "$format" "$file"
+  done
+  grep -h '^otpauth://' "$FIXTURES/aegis-importers/plain.txt" | while read -r line; do
+    put_text otpauth_uri "" "$line"
+  done
+fi
+if [ -d "$FIXTURES/google-migration" ]; then
+  for file in "$FIXTURES"/google-migration/*.txt; do
+    put import_sniffed "" "$file"
+    put import_format 01 "$file"
+    grep -h '^otpauth-migration://' "$file" | while read -r line; do
+      put_text migration 00 "$line"
+    done || true
+    grep -h '^# *otpauth://' "$file" | sed 's/^# *//' | while read -r line; do
+      put_text otpauth_uri "" "$line"
+    done || true
+  done
+  # Pictures small enough for quick runs: the small ones as they are, the
+  # export QR scaled down, and a QR in each supported raster format.
+  for file in "$FIXTURES"/google-migration/*.png "$FIXTURES"/google-migration/*.jpeg; do
+    [ "$(stat -c %s "$file")" -gt 65536 ] || put qr_scan "" "$file"
+  done
+  if command -v convert >/dev/null 2>&1; then
+    tmp=$(mktemp -d)
+    convert "$FIXTURES/google-migration/example_export.png" -resize 240x240 -colorspace Gray \
+      -depth 8 "$tmp/export.png" && put qr_scan "" "$tmp/export.png"
+    for ext in gif bmp jpg webp; do
+      convert "$FIXTURES/google-migration/qr_but_without_otp.png" "$tmp/qr.$ext" 2>/dev/null &&
+        put qr_scan "" "$tmp/qr.$ext"
+    done
+    rm -rf "$tmp"
+  fi
+fi
+
+# Our own seeds.
+put_text qr_scan "" '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 21 21"><rect x="0" y="0" width="7" height="7"/><rect x="1" y="1" width="5" height="5" fill="#fff"/><rect x="2" y="2" width="3" height="3"/></svg>'
+put_text otpauth_uri "" 'otpauth://totp/ACME%20Co:john@example.com?secret=HXDMVJECJJWSRB3HWIZR4IFUGFTMXBOZ&issuer=ACME%20Co&algorithm=SHA1&digits=6&period=30'
+put_text otpauth_uri "" 'otpauth://hotp/x?secret=JBSWY3DPEHPK3PXP&counter=7&digits=8&algorithm=SHA512'
+put_text otpauth_uri "" 'otpauth://steam/Steam:me?secret=JBSWY3DPEHPK3PXP&issuer=Steam'
+put_text vault_decode 01 '{"issuer":"ACME","name":"me","secret":"48656c6c6f21deadbeef","algorithm":"SHA1","digits":6,"kind":"totp","period":30,"counter":null,"extra_params":[],"tags":["work"],"favorite":false,"note":"","icon":null}'
+put_text vault_decode 02 '{"code":"1234-5678","used_at":1700000000000}'
+put_text vault_decode 03 'plaintext'
+put_text server_response 00000000 '{"secret":"JBSWY3DPEHPK3PXP","otpauth_url":"otpauth://totp/x?secret=JBSWY3DPEHPK3PXP","qr":"data:image/svg+xml,%3Csvg%3E%3C/svg%3E","token":"a.eyJzdWIiOiIxIn0.c","message":"nope"}'
+put_text server_response 01010002 '[{"ResponseType":"client.store.set","Attributes":{"key":"token","value":"a.eyJzdWIiOjF9.c"}},{"ResponseType":"client.notify","Attributes":{"message":"hi"}}]'
+put_text server_response 02020408 'sid=abc; Path=/; Max-Age=0'
+for target in otpauth_uri migration import_sniffed import_format vault_decode qr_scan server_response; do
+  mkdir -p "seeds/$target"
+  printf '%s: %s seed files\n' "$target" "$(find "seeds/$target" -type f | wc -l)"
+done
