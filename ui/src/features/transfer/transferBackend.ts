@@ -4,6 +4,7 @@
  * to a list, and exports that record what they were asked.
  */
 import { mockIPC } from "@tauri-apps/api/mocks";
+import { account } from "../../test/backend";
 import type {
   AccountSummary,
   ExportRequest,
@@ -94,24 +95,10 @@ export function transferBackend(initial: Partial<TransferFake> = {}): TransferFa
       }
       case "commit_import": {
         if (args.id !== `preview-${String(fake.previews)}`) fail("not_found", "this import preview is gone");
-        const added = ["Deno", "Issuu"].map(
-          (issuer, index): AccountSummary => ({
-            id: `acc-${String(index + 1)}`,
-            issuer,
-            name: index === 0 ? "Mason" : "James",
-            kind: index === 0 ? "totp" : "hotp",
-            algorithm: "sha1",
-            digits: 6,
-            period: 30,
-            counter: null,
-            tags: [],
-            favorite: false,
-            note: "",
-            lastUsedAt: null,
-            backupCodesLeft: 0,
-            backupCodesTotal: 0,
-          }),
-        );
+        const added = [
+          account("acc-1", "Deno", "Mason"),
+          account("acc-2", "Issuu", "James", { kind: "hotp" }),
+        ];
         fake.accounts.push(...added);
         return { imported: 2, ids: added.map((a) => a.id) };
       }
