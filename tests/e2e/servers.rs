@@ -366,7 +366,7 @@ async fn enrolled(state: &AppState, name: &str) -> uuid::Uuid {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn backup_code_logins_are_written_back_and_flows_take_turns() {
+async fn backup_code_logins_are_written_back() {
     let server = ReferenceServer::start(Arc::new(SystemClock)).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let state = unlocked_state(&dir);
@@ -395,27 +395,7 @@ async fn backup_code_logins_are_written_back_and_flows_take_turns() {
     assert!(used[0], "the first unused code went: {used:?}");
     assert!(server.backup_codes(Flavor::Syncano, "bob")[0].1);
 
-    // Two flows on one server at once: whichever starts second is
-    // refused, not run.
-    let (status, login) = tokio::join!(
-        servers::status(&state, "codes".to_owned()),
-        servers::login(&state, "codes".to_owned(), false),
-    );
-    let refused: Vec<_> = [status.as_ref().err(), login.as_ref().err()]
-        .into_iter()
-        .flatten()
-        .collect();
-    assert_eq!(refused.len(), 1, "one ran, one was refused: {refused:?}");
-    assert_eq!(refused[0].code, IpcErrorCode::Invalid);
-    assert!(
-        refused[0].message.contains("already running"),
-        "{}",
-        refused[0].message
-    );
-    if let Ok(status) = status {
-        assert!(status.enabled);
-    }
-    // Once the first is done, the server is free again.
+    // A login with a fresh code after the backup code.
     servers::login(&state, "codes".to_owned(), false)
         .await
         .unwrap();

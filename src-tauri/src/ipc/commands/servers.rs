@@ -1173,6 +1173,14 @@ mod flow_tests {
         let listed = super::list(&state).await.unwrap();
         assert!(listed[0].busy);
         assert_eq!(listed[0].enrol_step, Some(EnrolStep::Verify));
+        // A second flow on the same server is refused while this one runs.
+        let refused = super::status(&state, NAME.to_owned()).await.unwrap_err();
+        assert_eq!(refused.code, crate::ipc::error::IpcErrorCode::Invalid);
+        assert!(
+            refused.message.contains("already running"),
+            "{}",
+            refused.message
+        );
 
         // Locked while the server answers: the confirmation still reaches
         // the file, and the answer says how the flow went.
