@@ -12,7 +12,7 @@ ARGS ?=
 .PHONY: setup ui build run run-xvfb dev test lint fmt-check clippy boundary \
         cargo-test bindings-check ui-check e2e screenshot bench-startup clean \
         deny npm-audit crash-trials crash-trials-quick tamper-sweep tamper-sweep-quick \
-        fuzz-smoke
+        fuzz-smoke check-tools
 
 setup:
 	.ci/setup
@@ -75,7 +75,7 @@ ui-check: setup
 # timeout or leak fails it and leaves the input in fuzz/artifacts/.
 FUZZ_SECONDS ?= 10
 FUZZ_TARGETS := otpauth_uri migration import_sniffed import_format vault_decode qr_scan server_response
-fuzz-smoke: setup
+fuzz-smoke: check-tools
 	fuzz/seed.sh
 	cd fuzz && RUSTC_BOOTSTRAP=1 $(CARGO) fuzz build -O
 	for target in $(FUZZ_TARGETS); do \
@@ -97,7 +97,11 @@ bench-startup: ui
 
 # Supply chain (deny.toml): banned crates, licenses and sources always;
 # RustSec advisories when their database (a git repository) can be fetched.
-deny: setup
+# cargo-fuzz and cargo-deny (compiled from crates.io when missing).
+check-tools: setup
+	.ci/setup --check-tools
+
+deny: check-tools
 	cargo deny --log-level error check --show-stats bans licenses sources
 	@if timeout 20 git ls-remote https://github.com/rustsec/advisory-db HEAD >/dev/null 2>&1; then \
 	  cargo deny check --show-stats advisories; \
