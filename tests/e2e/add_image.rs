@@ -13,6 +13,7 @@ use tessera::core::otp::{Account, Algorithm, OtpKind};
 use tessera::core::qr;
 use tessera::core::secret::SecretBytes;
 
+use super::accounts::{cli_codes, unix_now};
 use super::session::AppSession;
 
 /// The secrets of the three accounts in `example_export.png`, in base32 and
@@ -84,31 +85,6 @@ async fn drop_error(app: &AppSession, name: &str, mime: &str) -> String {
     error
 }
 
-#[allow(
-    clippy::disallowed_methods,
-    reason = "compared with the app, which reads the real clock"
-)]
-fn unix_now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-}
-
-/// The codes the CLI computes for `query` around now (the window a
-/// displayed code may come from).
-fn cli_codes(app: &AppSession, query: &str) -> Vec<String> {
-    let now = unix_now();
-    let mut codes = Vec::new();
-    for when in [now - 30, now] {
-        let out = app.cli(&["code", query, "--at", &when.to_string(), "--json"]);
-        let json: Value = serde_json::from_str(&out).unwrap();
-        codes.push(json["code"].as_str().unwrap().to_owned());
-        codes.push(json["next"].as_str().unwrap().to_owned());
-    }
-    codes
-}
-
 #[tokio::test]
 async fn a_dropped_export_picture_adds_its_accounts_and_shows_as_qr_after_confirming() {
     let app = AppSession::start_unlocked().await;
@@ -163,7 +139,7 @@ async fn add_the_export(app: &AppSession) {
     let shown = app
         .wait_attr("account-code", "data-code", |c| c.len() == 6)
         .await;
-    let expected = cli_codes(app, "Test1");
+    let expected = cli_codes(app, "Test1", unix_now());
     assert!(
         expected.contains(&shown),
         "the window shows {shown}; the CLI computes {expected:?}"

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use fantoccini::Locator;
 use serde_json::Value;
 
+use super::accounts::{cli_codes, unix_now};
 use super::session::{APP_TIMEOUT, AppSession};
 use tessera::core::secret::SecretString;
 use tessera::core::transfer;
@@ -135,30 +136,6 @@ async fn import_fixture(app: &AppSession, wrong_first: bool) {
     type_into(app, "import-password", FIXTURE_PASSWORD).await;
     click(app, "import-password-submit").await;
     app.by_test_id("import-preview").await;
-}
-
-#[allow(
-    clippy::disallowed_methods,
-    reason = "compared with the app, which reads the real clock"
-)]
-fn unix_now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-}
-
-/// The codes the CLI computes for `query` around `at` (a displayed code
-/// may come from the period before or after the CLI's reading).
-fn cli_codes(app: &AppSession, query: &str, at: u64) -> Vec<String> {
-    let mut codes = Vec::new();
-    for when in [at - 30, at] {
-        let out = app.cli(&["code", query, "--at", &when.to_string(), "--json"]);
-        let json: Value = serde_json::from_str(&out).unwrap();
-        codes.push(json["code"].as_str().unwrap().to_owned());
-        codes.push(json["next"].as_str().unwrap().to_owned());
-    }
-    codes
 }
 
 #[tokio::test]
