@@ -246,13 +246,19 @@ fn qr_failure(error: QrError) -> IpcError {
     IpcError::new(code, error.to_string())
 }
 
-/// The unlocked vault of a session (scans wait only while it is unlocked).
-fn unlocked(session: &mut Session) -> Result<&mut Vault, IpcError> {
-    session
-        .vault
+/// The unlocked vault of a session and its pending scan (scans wait only
+/// while the vault is unlocked).
+fn unlocked(session: &mut Session) -> Result<(&mut Vault, &mut PendingScan), IpcError> {
+    let Session {
+        vault,
+        pending_scan,
+        ..
+    } = session;
+    let vault = vault
         .as_mut()
         .filter(|vault| vault.is_unlocked())
-        .ok_or_else(|| IpcError::from(VaultError::Locked))
+        .ok_or_else(|| IpcError::from(VaultError::Locked))?;
+    Ok((vault, pending_scan))
 }
 
 fn ensure_unlocked(state: &AppState) -> Result<(), IpcError> {
@@ -262,15 +268,7 @@ fn ensure_unlocked(state: &AppState) -> Result<(), IpcError> {
 /// Puts a scan's contents into the session and returns the new view.
 fn take_in(state: &AppState, contents: Vec<QrContent>) -> Result<ScanView, IpcError> {
     let mut session = state.session()?;
-    let Session {
-        vault,
-        pending_scan,
-        ..
-    } = &mut *session;
-    let vault = vault
-        .as_mut()
-        .filter(|vault| vault.is_unlocked())
-        .ok_or_else(|| IpcError::from(VaultError::Locked))?;
+    let (vault, pending_scan) = unlocked(&mut session)?;
     let note = pending_scan.take_in(contents).map_err(qr_failure)?;
     Ok(pending_scan.view(vault.entries()?, Some(note)))
 }
@@ -450,15 +448,7 @@ pub async fn add_scanned(
         .map(|id| parse_id(id))
         .collect::<Result<_, _>>()?;
     let mut session = state.session()?;
-    let Session {
-        vault,
-        pending_scan,
-        ..
-    } = &mut *session;
-    let vault = vault
-        .as_mut()
-        .filter(|vault| vault.is_unlocked())
-        .ok_or_else(|| IpcError::from(VaultError::Locked))?;
+    let (vault, pending_scan) = unlocked(&mut session)?;
     let accounts = pending_scan.selected(&ids)?;
     let items = accounts.into_iter().map(|account| {
         let details = Details {
@@ -491,7 +481,7 @@ pub async fn discard_scan(state: State<'_, AppState>) -> Result<ScanView, IpcErr
 pub async fn show_account_qr(state: State<'_, AppState>, id: String) -> Result<String, IpcError> {
     let id = parse_id(&id)?;
     let mut session = state.session()?;
-    let vault = unlocked(&mut session)?;
+    let (vault, _) = unlocked(&mut session)?;
     qr::account_svg(&vault.get(id)?.account).map_err(qr_failure)
 }
 
