@@ -1,5 +1,5 @@
 import { emit } from "@tauri-apps/api/event";
-import { render, screen, waitFor } from "@testing-library/svelte";
+import { render, screen, waitFor, within } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
 import { account, codeFor, fakeBackend } from "../test/backend";
@@ -182,6 +182,23 @@ describe("desktop integration", () => {
       expect(screen.queryByTestId("quick-palette")).toBeNull();
     });
     expect(backend.calls.filter((c) => c.cmd === "copy_code")).toEqual([]);
+  });
+
+  it("keeps Tab in the quick palette and says when nothing matches", async () => {
+    const user = userEvent.setup();
+    fakeBackend({ accounts: [account("a", "GitHub", "alice")] });
+    render(App);
+    await screen.findByTestId("app-shell");
+    await user.keyboard("{Control>}k{/Control}");
+    const query = await screen.findByTestId("palette-query");
+    await waitFor(() => {
+      expect(query).toHaveFocus();
+    });
+    await user.tab();
+    expect(query).toHaveFocus();
+    await user.type(query, "zzz");
+    expect(within(screen.getByTestId("quick-palette")).getByRole("status")).toHaveTextContent("No account matches “zzz”.");
+    expect(screen.queryByRole("listbox", { name: "Matching accounts" })).not.toBeInTheDocument();
   });
 
   it("returns to the unlock screen when Rust locks the vault", async () => {

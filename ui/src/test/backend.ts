@@ -6,9 +6,12 @@
 import { mockIPC } from "@tauri-apps/api/mocks";
 import type {
   AccountSummary,
+  BackupCodeView,
   CodeView,
   IpcError,
+  ProfileView,
   ScanView,
+  ServerView,
   SettingsView,
   VaultState,
   VaultStatus,
@@ -25,6 +28,10 @@ export interface FakeBackend {
   scan: ScanView;
   /** The views the next scan_* commands answer, in order; none left: "no QR code found". */
   scanQueue: ScanView[];
+  /** Backup codes per account id (list_backup_codes); none listed: no codes. */
+  backupCodes: Record<string, BackupCodeView[]>;
+  servers: ServerView[];
+  profiles: ProfileView[];
 }
 
 export function account(id: string, issuer: string, name: string, extra: Partial<AccountSummary> = {}): AccountSummary {
@@ -63,6 +70,9 @@ export function fakeBackend(initial: Partial<FakeBackend> = {}): FakeBackend {
     calls: [],
     scan: { found: [], exports: [], last: null },
     scanQueue: [],
+    backupCodes: {},
+    servers: [],
+    profiles: [],
     ...initial,
   };
   const status = (): VaultStatus => ({ state: backend.state, keyringEnabled: false, vaultPath: "/tmp/test.tessera" });
@@ -160,6 +170,12 @@ export function fakeBackend(initial: Partial<FakeBackend> = {}): FakeBackend {
           backend.scan = { ...backend.scan, found: [], last: null };
           return added;
         }
+        case "list_backup_codes":
+          return backend.backupCodes[args.id as string] ?? [];
+        case "list_servers":
+          return backend.servers;
+        case "list_server_profiles":
+          return backend.profiles;
         case "show_account_qr":
           return '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 29 29"><path d="M0 0h7v7H0z"/></svg>';
         default:

@@ -232,6 +232,47 @@ describe("ServersScreen", () => {
     expect(screen.getByTestId("server-note")).toHaveTextContent("archived");
   });
 
+  it("opens the confirmation on Cancel, keeps Tab inside it and gives focus back when it closes", async () => {
+    const user = userEvent.setup();
+    backend({ list_servers: () => [server({ account: linked, twoFactor: "on" })], list_server_profiles: () => profiles });
+    render(ServersScreen);
+    const remove = await screen.findByTestId("server-remove");
+    remove.focus();
+    await user.keyboard("{Enter}");
+    const no = screen.getByTestId("confirm-no");
+    expect(no).toHaveFocus();
+    await user.tab();
+    expect(screen.getByTestId("confirm-yes")).toHaveFocus();
+    await user.tab();
+    expect(no).toHaveFocus();
+    await user.tab({ shift: true });
+    expect(screen.getByTestId("confirm-yes")).toHaveFocus();
+    await user.keyboard("{Escape}");
+    expect(screen.queryByTestId("confirm-dialog")).not.toBeInTheDocument();
+    expect(remove).toHaveFocus();
+  });
+
+  it("says in words what each enrolment step's mark shows", async () => {
+    const user = userEvent.setup();
+    backend({
+      list_servers: () => [server()],
+      list_server_profiles: () => profiles,
+      server_sign_in: () => server(),
+      server_enrol: (): EnrolReport => ({
+        server: server({ account: linked, twoFactor: "pending" }),
+        account: linked,
+        failedAt: "verify",
+        failure: { code: "server", message: "the server refused the code" },
+      }),
+    });
+    render(ServersScreen);
+    await user.click(await screen.findByTestId("server-enrol"));
+    await screen.findByTestId("enrol-close");
+    expect(screen.getByTestId("enrol-step-sign_in")).toHaveTextContent("Sign in: done");
+    expect(screen.getByTestId("enrol-step-verify")).toHaveTextContent("Verify code: failed");
+    expect(screen.getByTestId("enrol-step-done")).toHaveTextContent("Done: not started");
+  });
+
   it("shows the countdown on the card and disables the buttons until it ends", async () => {
     vi.useFakeTimers({ toFake: ["setInterval", "clearInterval", "Date"] });
     const user = userEvent.setup();

@@ -111,6 +111,8 @@ describe("TransferScreen", () => {
     await user.type(screen.getByTestId("export-confirm"), "two");
     expect(submit).toBeDisabled();
     expect(submit).toHaveAttribute("title", "The two passwords differ.");
+    expect(screen.getByTestId("export-blocker")).toHaveTextContent("The two passwords differ.");
+    expect(submit).toHaveAccessibleDescription("The two passwords differ.");
     await user.clear(screen.getByTestId("export-confirm"));
     await user.type(screen.getByTestId("export-confirm"), "one");
     submit.dataset.path = "/tmp/chosen.json";
