@@ -8,6 +8,10 @@ const COMMANDS: &[&str] = include!("command_names.in");
 
 #[cfg(feature = "desktop")]
 fn main() {
+    // tauri-build names only tauri.conf.json, so cargo would otherwise
+    // keep a stale permission set after a capability file changes.
+    println!("cargo:rerun-if-changed=src-tauri/capabilities");
+    println!("cargo:rerun-if-changed=src-tauri/command_names.in");
     let attributes = tauri_build::Attributes::new()
         .capabilities_path_pattern("./src-tauri/capabilities/**/*")
         .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS));

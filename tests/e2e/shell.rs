@@ -70,3 +70,49 @@ async fn about_shows_what_app_info_returns_over_ipc() {
     );
     app.close().await;
 }
+
+/// The web view runs JavaScript without the JIT (`desktop::WEBKIT_ENVIRONMENT`),
+/// so neither the app nor the web engine's processes hold memory that is
+/// both writable and executable (with the JIT, the JavaScript engine maps a
+/// writable and executable pool in the app and in the web process).
+#[tokio::test]
+async fn no_process_of_the_app_has_writable_executable_memory() {
+    let app = AppSession::start_unlocked().await;
+    app.by_test_id("screen-accounts").await;
+    let marker = format!("TESSERA_VAULT={}", app.vault_path.display());
+    let mut names = Vec::new();
+    let mut writable_executable = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let dir = entry.path();
+        let Ok(environ) = std::fs::read(dir.join("environ")) else {
+            continue;
+        };
+        let ours = environ
+            .split(|byte| *byte == 0)
+            .any(|variable| variable == marker.as_bytes());
+        if !ours {
+            continue;
+        }
+        let name = std::fs::read_to_string(dir.join("comm")).unwrap_or_default();
+        let Ok(maps) = std::fs::read_to_string(dir.join("maps")) else {
+            continue;
+        };
+        for line in maps.lines() {
+            let perms = line.split_whitespace().nth(1).unwrap_or_default();
+            if perms.contains('w') && perms.contains('x') {
+                writable_executable.push(format!("{}: {line}", name.trim()));
+            }
+        }
+        names.push(name.trim().to_owned());
+    }
+    assert!(
+        names.iter().any(|name| name.starts_with("WebKitWebProc"))
+            && names.iter().any(|name| name == "tessera"),
+        "found the app and its web process: {names:?}"
+    );
+    assert!(
+        writable_executable.is_empty(),
+        "writable and executable mappings: {writable_executable:#?}"
+    );
+    app.close().await;
+}

@@ -322,3 +322,13 @@ impl From<&SettingsView> for Settings {
         }
     }
 }
+
+/// The first screen the web view painted (`report_first_screen`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub enum FirstScreen {
+    /// The accounts list with its live codes.
+    LiveCodes,
+    /// The unlock, first-run or "cannot open the vault" screen.
+    Gate,
+}

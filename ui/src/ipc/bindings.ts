@@ -13,14 +13,17 @@ async appInfo() : Promise<AppInfo> {
     return await TAURI_INVOKE("app_info");
 },
 /**
- * Called by the web view once, when the first live code has been painted.
- * With `TESSERA_STARTUP_PROBE=1` the first call prints
+ * Called by the web view when it has painted a screen the user can act
+ * on: the first live codes, or the unlock / first-run / unavailable gate.
+ * 
+ * The first call (of either kind) registers the global shortcut, which is
+ * kept out of start-up (see [`tray::register_shortcut_reporting`]). With
+ * `TESSERA_STARTUP_PROBE=1` the first `LiveCodes` call prints
  * `tessera-startup-probe first-code-unix-ms=<wall clock ms>` on standard
- * output, for the benchmark script to subtract its own launch time from;
- * otherwise it does nothing.
+ * output, for the benchmark script to subtract its own launch time from.
  */
-async reportFirstCode() : Promise<void> {
-    await TAURI_INVOKE("report_first_code");
+async reportFirstScreen(screen: FirstScreen) : Promise<void> {
+    await TAURI_INVOKE("report_first_screen", { screen });
 },
 /**
  * Whether a vault exists and is unlocked. Opening a damaged or newer
@@ -792,6 +795,18 @@ export type ExportResult = { written: number; files: string[]; leftOut: LeftOutV
  * Display data the format cannot carry (e.g. "tags of 3 accounts").
  */
 notWritten: string[]; plaintext: boolean }
+/**
+ * The first screen the web view painted (`report_first_screen`).
+ */
+export type FirstScreen = 
+/**
+ * The accounts list with its live codes.
+ */
+"liveCodes" | 
+/**
+ * The unlock, first-run or "cannot open the vault" screen.
+ */
+"gate"
 /**
  * One account a scan found, as the confirmation list shows it: no secret.
  */

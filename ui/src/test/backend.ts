@@ -142,7 +142,7 @@ export function fakeBackend(initial: Partial<FakeBackend> = {}): FakeBackend {
           backend.accounts = rest;
           return backend.accounts;
         }
-        case "report_first_code":
+        case "report_first_screen":
           return null;
         case "scan_image":
         case "scan_image_file":

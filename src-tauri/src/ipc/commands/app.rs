@@ -2,11 +2,15 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use tauri::State;
+use tauri::{AppHandle, Runtime, State};
 
 use crate::core::clock::{Clock, SystemClock};
 
-use crate::ipc::{dto::AppInfo, state::AppState};
+use crate::ipc::{
+    dto::{AppInfo, FirstScreen},
+    state::AppState,
+    tray,
+};
 
 /// The app's name, version and vault location.
 #[tauri::command]
@@ -24,21 +28,33 @@ pub fn app_info(state: State<'_, AppState>) -> AppInfo {
 /// (`make bench-startup`).
 pub const STARTUP_PROBE_ENV: &str = "TESSERA_STARTUP_PROBE";
 
-/// Called by the web view once, when the first live code has been painted.
-/// With `TESSERA_STARTUP_PROBE=1` the first call prints
+/// Called by the web view when it has painted a screen the user can act
+/// on: the first live codes, or the unlock / first-run / unavailable gate.
+///
+/// The first call (of either kind) registers the global shortcut, which is
+/// kept out of start-up (see [`tray::register_shortcut_reporting`]). With
+/// `TESSERA_STARTUP_PROBE=1` the first `LiveCodes` call prints
 /// `tessera-startup-probe first-code-unix-ms=<wall clock ms>` on standard
-/// output, for the benchmark script to subtract its own launch time from;
-/// otherwise it does nothing.
+/// output, for the benchmark script to subtract its own launch time from.
 #[tauri::command]
 #[specta::specta]
-pub fn report_first_code() {
-    static REPORTED: AtomicBool = AtomicBool::new(false);
-    if std::env::var_os(STARTUP_PROBE_ENV).is_some_and(|value| value == "1")
-        && !REPORTED.swap(true, Ordering::SeqCst)
+pub fn report_first_screen<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    screen: FirstScreen,
+) {
+    static PROBED: AtomicBool = AtomicBool::new(false);
+    if screen == FirstScreen::LiveCodes
+        && std::env::var_os(STARTUP_PROBE_ENV).is_some_and(|value| value == "1")
+        && !PROBED.swap(true, Ordering::SeqCst)
     {
         let now = SystemClock.now().unix_millis();
         println!("tessera-startup-probe first-code-unix-ms={now}");
         // The benchmark reads this line from a pipe.
         let _ = std::io::Write::flush(&mut std::io::stdout());
+    }
+    if !state.shortcut_registered.swap(true, Ordering::SeqCst) {
+        // Registering waits on the main thread; this command must not.
+        std::thread::spawn(move || tray::register_shortcut_reporting(&app));
     }
 }

@@ -35,7 +35,7 @@ pub fn specta_builder<R: Runtime>() -> Builder<R> {
     Builder::<R>::new()
         .commands(collect_commands![
             app::app_info,
-            app::report_first_code,
+            app::report_first_screen::<tauri::Wry>,
             vault::vault_status,
             vault::create_vault,
             vault::unlock_with_password,
