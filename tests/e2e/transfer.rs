@@ -12,6 +12,7 @@ use serde_json::Value;
 
 use super::accounts::{cli_codes, unix_now};
 use super::session::{APP_TIMEOUT, AppSession};
+use crate::support::cli::PASSWORD;
 use tessera::core::secret::SecretString;
 use tessera::core::transfer;
 
@@ -259,6 +260,7 @@ async fn export_encrypted_and_read_back(app: &AppSession, dir: &Path) {
         .unwrap();
     type_into(app, "export-password", EXPORT_PASSWORD).await;
     type_into(app, "export-confirm", EXPORT_PASSWORD).await;
+    type_into(app, "export-vault-password", PASSWORD).await;
     set_export_path(app, &encrypted).await;
     click(app, "export-submit").await;
     wait_text(app, "toast", "Exported 7 accounts").await;
@@ -299,6 +301,11 @@ async fn export_plaintext(app: &AppSession, dir: &Path) {
     );
     click(app, "export-plaintext-ack").await;
     set_export_path(app, &plain).await;
+    type_into(app, "export-vault-password", "not the vault password").await;
+    click(app, "export-submit").await;
+    wait_text(app, "export-problem", "password").await;
+    assert!(!plain.exists(), "a wrong vault password writes nothing");
+    type_into(app, "export-vault-password", PASSWORD).await;
     click(app, "export-submit").await;
     wait_text(app, "export-result", "uris.txt").await;
     let uris = std::fs::read_to_string(&plain).unwrap();

@@ -773,6 +773,11 @@ export type ExportRequest = {
  */
 format: string; 
 /**
+ * The vault's password, asked again for every export: whoever can
+ * drive the window cannot copy the secrets out without it.
+ */
+vaultPassword: string; 
+/**
  * The password of an encrypted export (not the vault's).
  */
 password: string | null; 

@@ -170,6 +170,9 @@ pub struct ImportResult {
 pub struct ExportRequest {
     /// An id from [`TransferFormats::export`].
     pub format: String,
+    /// The vault's password, asked again for every export: whoever can
+    /// drive the window cannot copy the secrets out without it.
+    pub vault_password: String,
     /// The password of an encrypted export (not the vault's).
     pub password: Option<String>,
     /// The user ticked "I understand this file holds my secrets in plain
@@ -185,6 +188,7 @@ impl std::fmt::Debug for ExportRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ExportRequest")
             .field("format", &self.format)
+            .field("vault_password", &"<redacted>")
             .field("password", &self.password.as_ref().map(|_| "<redacted>"))
             .field("acknowledge_plaintext", &self.acknowledge_plaintext)
             .field("path", &self.path)
@@ -538,6 +542,12 @@ pub fn export_to(
     dest: &Path,
 ) -> Result<ExportResult, IpcError> {
     let format = export_format(request)?;
+    if request.vault_password.is_empty() {
+        return Err(IpcError::invalid(
+            "type the vault's password to export its accounts",
+        ));
+    }
+    let vault_password = SecretString::new(request.vault_password.clone());
     let password = request
         .password
         .clone()
@@ -554,6 +564,7 @@ pub fn export_to(
         ..ExportOptions::default()
     };
     let summary = state.with_vault(|vault, _| {
+        vault.verify_password(&vault_password)?;
         vault.refresh()?;
         export::write_file(vault, format, dest, &options).map_err(export_error)
     })?;
@@ -668,6 +679,7 @@ mod tests {
     use crate::ipc::state::vault_clock;
 
     const AEGIS_PASSWORD: &str = "test";
+    const VAULT_PASSWORD: &str = "pw";
     /// The base32 secrets of the seven fixture accounts.
     const SECRETS: [&str; 7] = [
         "4SJHB4GSD43FZBAI7C2HLRJGPQ",
@@ -689,10 +701,20 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("transfer.tessera");
         let kdf = KdfParams::new(8 * 1024, 2, 1).unwrap();
-        drop(Vault::create(&path, &SecretString::from("pw"), kdf, vault_clock()).unwrap());
+        drop(
+            Vault::create(
+                &path,
+                &SecretString::from(VAULT_PASSWORD),
+                kdf,
+                vault_clock(),
+            )
+            .unwrap(),
+        );
         let state = AppState::with_settings(path, None, Settings::default());
         state
-            .with_vault(|vault, _| Ok(vault.unlock_with_password(&SecretString::from("pw"))?))
+            .with_vault(|vault, _| {
+                Ok(vault.unlock_with_password(&SecretString::from(VAULT_PASSWORD))?)
+            })
             .unwrap();
         (dir, state)
     }
@@ -879,6 +901,7 @@ mod tests {
     fn request(format: &str, acknowledge: bool, password: Option<&str>) -> ExportRequest {
         ExportRequest {
             format: format.to_owned(),
+            vault_password: VAULT_PASSWORD.to_owned(),
             password: password.map(str::to_owned),
             acknowledge_plaintext: acknowledge,
             path: None,
@@ -914,6 +937,31 @@ mod tests {
         let error = export_to(&state, &request("otpauth", true, None), &dest).unwrap_err();
         assert_eq!(error.code, IpcErrorCode::AlreadyExists);
         assert_eq!(std::fs::read_to_string(&dest).unwrap(), text);
+    }
+
+    #[test]
+    fn an_export_needs_the_vault_password() {
+        let (dir, state) = filled_state();
+        let dest = dir.path().join("out.json");
+        for (typed, code) in [
+            ("", IpcErrorCode::Invalid),
+            ("not the vault password", IpcErrorCode::WrongPassword),
+        ] {
+            let request = ExportRequest {
+                vault_password: typed.to_owned(),
+                ..request("aegis-encrypted", false, Some("export pw"))
+            };
+            let error = export_to(&state, &request, &dest).unwrap_err();
+            assert_eq!(error.code, code, "{error:?}");
+            assert!(!dest.exists());
+        }
+        let result = export_to(
+            &state,
+            &request("aegis-encrypted", false, Some("export pw")),
+            &dest,
+        )
+        .unwrap();
+        assert_eq!(result.written, 7);
     }
 
     #[test]

@@ -92,11 +92,15 @@ describe("TransferScreen", () => {
     const submit = screen.getByTestId("export-submit");
     expect(submit).toBeDisabled();
     await user.click(screen.getByTestId("export-plaintext-ack"));
+    expect(submit).toBeDisabled();
+    expect(screen.getByTestId("export-blocker")).toHaveTextContent("Type your vault password to export.");
+    await user.type(screen.getByLabelText("Vault password"), "vault pw");
     expect(submit).toBeEnabled();
     await user.click(submit);
     expect(await screen.findByTestId("toast")).toHaveTextContent("Exported 2 accounts to /home/ada/export.out.");
     expect(screen.getByTestId("export-result")).toHaveTextContent("/home/ada/export.out");
-    expect(fake.exported).toEqual([{ format: "otpauth", password: null, acknowledgePlaintext: true, path: null }]);
+    expect(fake.exported).toEqual([{ format: "otpauth", vaultPassword: "vault pw", password: null, acknowledgePlaintext: true, path: null }]);
+    expect(screen.getByLabelText("Vault password")).toHaveValue("");
   });
 
   it("asks for a repeated password for an encrypted export and reports what was left out", async () => {
@@ -115,12 +119,13 @@ describe("TransferScreen", () => {
     expect(submit).toHaveAccessibleDescription("The two passwords differ.");
     await user.clear(screen.getByTestId("export-confirm"));
     await user.type(screen.getByTestId("export-confirm"), "one");
+    await user.type(screen.getByLabelText("Vault password"), "vault pw");
     submit.dataset.path = "/tmp/chosen.json";
     await user.click(submit);
     const toast = await screen.findByTestId("toast");
     expect(toast).toHaveTextContent("Left out: Issuu:James (HOTP is not supported).");
     expect(toast).toHaveTextContent("Not written: tags of 1 account.");
-    expect(fake.exported[0]).toEqual({ format: "aegis-encrypted", password: "one", acknowledgePlaintext: false, path: "/tmp/chosen.json" });
+    expect(fake.exported[0]).toEqual({ format: "aegis-encrypted", vaultPassword: "vault pw", password: "one", acknowledgePlaintext: false, path: "/tmp/chosen.json" });
     expect(screen.getByTestId("export-password")).toHaveValue("");
   });
 });

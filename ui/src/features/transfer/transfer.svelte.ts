@@ -177,7 +177,7 @@ export class ImportFlow {
 /** Checks the export form; the reason it cannot be sent, or `undefined`. */
 export function exportBlocker(
   option: ExportFormatOption | undefined,
-  form: { password: string; confirm: string; acknowledged: boolean },
+  form: { password: string; confirm: string; acknowledged: boolean; vaultPassword: string },
 ): string | undefined {
   if (option === undefined) return "Choose a format.";
   if (option.needsPassword) {
@@ -185,6 +185,7 @@ export function exportBlocker(
     if (form.password !== form.confirm) return "The two passwords differ.";
   }
   if (option.plaintext && !form.acknowledged) return "Tick the box to confirm you understand the file is not encrypted.";
+  if (form.vaultPassword === "") return "Type your vault password to export.";
   return undefined;
 }
 
@@ -206,6 +207,8 @@ export class ExportFlow {
   format = $state("tessera");
   password = $state("");
   confirm = $state("");
+  /** Asked again for every export; cleared after each attempt. */
+  vaultPassword = $state("");
   acknowledged = $state(false);
   busy = $state(false);
   problem = $state("");
@@ -228,6 +231,7 @@ export class ExportFlow {
       const result = await unwrap(
         commands.exportAccounts({
           format: option.id,
+          vaultPassword: this.vaultPassword,
           password: option.needsPassword ? this.password : null,
           acknowledgePlaintext: option.plaintext && this.acknowledged,
           path,
@@ -240,9 +244,11 @@ export class ExportFlow {
       }
       return result ?? undefined;
     } catch (error) {
-      this.problem = asFailure(error).message;
+      const failure = asFailure(error);
+      this.problem = failure.code === "wrong_password" ? "That is not the vault's password." : failure.message;
       return undefined;
     } finally {
+      this.vaultPassword = "";
       this.busy = false;
     }
   }

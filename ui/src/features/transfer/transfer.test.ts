@@ -135,7 +135,7 @@ describe("ImportFlow", () => {
 });
 
 describe("exportBlocker", () => {
-  const form = { password: "", confirm: "", acknowledged: false };
+  const form = { password: "", confirm: "", acknowledged: false, vaultPassword: "vault pw" };
 
   it("needs a matching password for encrypted formats", () => {
     expect(exportBlocker(aegisEncrypted, form)).toMatch(/password/);
@@ -148,6 +148,14 @@ describe("exportBlocker", () => {
     expect(exportBlocker(otpauth, { ...form, acknowledged: true })).toBeUndefined();
     expect(exportBlocker(tessera, form)).toBeUndefined();
     expect(exportBlocker(undefined, form)).toMatch(/format/);
+  });
+
+  it("needs the vault password for every format", () => {
+    for (const option of [tessera, aegisEncrypted, otpauth]) {
+      const ready = { ...form, password: "a", confirm: "a", acknowledged: true };
+      expect(exportBlocker(option, ready)).toBeUndefined();
+      expect(exportBlocker(option, { ...ready, vaultPassword: "" })).toMatch(/vault password/);
+    }
   });
 });
 
@@ -174,20 +182,37 @@ describe("ExportFlow", () => {
     const fake = transferBackend();
     const flow = new ExportFlow();
     flow.password = flow.confirm = "export pw";
+    flow.vaultPassword = "vault pw";
     const result = await flow.run(aegisEncrypted, "/tmp/out.json");
     expect(result?.written).toBe(2);
-    expect(fake.exported).toEqual([{ format: "aegis-encrypted", password: "export pw", acknowledgePlaintext: false, path: "/tmp/out.json" }]);
+    expect(fake.exported).toEqual([
+      { format: "aegis-encrypted", vaultPassword: "vault pw", password: "export pw", acknowledgePlaintext: false, path: "/tmp/out.json" },
+    ]);
     expect(flow.password).toBe("");
     expect(flow.confirm).toBe("");
+    expect(flow.vaultPassword).toBe("");
 
     flow.password = "stale";
+    flow.vaultPassword = "vault pw";
     await flow.run(tessera);
-    expect(fake.exported[1]).toEqual({ format: "tessera", password: null, acknowledgePlaintext: false, path: null });
+    expect(fake.exported[1]).toEqual({ format: "tessera", vaultPassword: "vault pw", password: null, acknowledgePlaintext: false, path: null });
+  });
+
+  it("says a wrong vault password in words and clears it", async () => {
+    const fake = transferBackend();
+    const flow = new ExportFlow();
+    flow.vaultPassword = "guess";
+    expect(await flow.run(tessera)).toBeUndefined();
+    expect(flow.problem).toBe("That is not the vault's password.");
+    expect(flow.vaultPassword).toBe("");
+    expect(flow.result).toBeUndefined();
+    expect(fake.exported).toHaveLength(1);
   });
 
   it("refuses a plaintext export without the acknowledgement, without calling Rust", async () => {
     const fake = transferBackend();
     const flow = new ExportFlow();
+    flow.vaultPassword = "vault pw";
     expect(await flow.run(otpauth)).toBeUndefined();
     expect(flow.problem).toMatch(/not encrypted/);
     expect(fake.exported).toEqual([]);
@@ -200,6 +225,7 @@ describe("ExportFlow", () => {
   it("says so when the file exists", async () => {
     transferBackend();
     const flow = new ExportFlow();
+    flow.vaultPassword = "vault pw";
     expect(await flow.run(tessera, "/tmp/exists.tessera")).toBeUndefined();
     expect(flow.problem).toMatch(/never overwrite/);
   });

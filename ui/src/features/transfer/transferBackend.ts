@@ -109,6 +109,7 @@ export function transferBackend(initial: Partial<TransferFake> = {}): TransferFa
       case "export_accounts": {
         const request = args.request as ExportRequest;
         fake.exported.push(request);
+        if (request.vaultPassword !== "vault pw") fail("wrong_password", "wrong password");
         if (request.format === "otpauth" && !request.acknowledgePlaintext) fail("invalid", "plain text needs the acknowledgement");
         const path = request.path ?? "/home/ada/export.out";
         if (path.includes("exists")) fail("already_exists", `${path} already exists; exports never overwrite a file`);
