@@ -6,7 +6,6 @@ SHELL := /bin/bash
 CARGO ?= cargo
 NPM := npm --prefix ui
 BIN := target/debug/tessera
-OUT ?= tessera.png
 ARGS ?=
 
 .PHONY: setup ui build run run-xvfb dev test lint fmt-check clippy boundary \
@@ -85,8 +84,24 @@ fuzz-smoke: check-tools
 	  rm -rf $$found; \
 	done
 
+# `make screenshot`: the README's pictures of every main screen, light and
+# dark, taken through the real window by the end-to-end tests that drive
+# each screen, copied to docs/screenshots/. `make screenshot OUT=shot.png`:
+# one picture of the window as it opens (ARGS go to the app).
+SCREENSHOTS := unlock accounts-light accounts-dark detail-light detail-dark \
+        add-light add-dark transfer-light transfer-dark \
+        settings-light settings-dark add-image-confirm transfer-preview servers-enrolled
 screenshot: build
+ifdef OUT
 	.ci/screenshot $(OUT) $(ARGS)
+else
+	rm -rf target/e2e-screenshots
+	.ci/keyring-session $(CARGO) test --test main -- e2e::screens:: \
+	  e2e::add_image::a_dropped_export_picture e2e::transfer::an_encrypted_aegis_export \
+	  e2e::servers::a_server_is_added_enrolled
+	for name in $(SCREENSHOTS); do cp target/e2e-screenshots/$$name.png docs/screenshots/ || exit 1; done
+	@echo "screenshot: wrote $(words $(SCREENSHOTS)) pictures to docs/screenshots/"
+endif
 
 # Start-up time to the first live code and memory, against KeePassXC
 # (installed here if missing); release build, under Xvfb, keyring unlock.

@@ -1,5 +1,6 @@
 //! Every main screen, light and dark, written to `target/e2e-screenshots/`
-//! for people to look at; also checks the theme setting reaches the page.
+//! for people to look at (`make screenshot` copies them to
+//! `docs/screenshots/`); also checks the theme setting reaches the page.
 
 use super::session::AppSession;
 
@@ -30,6 +31,9 @@ async fn main_screens_in_light_and_dark() {
         app.screenshot(&format!("settings-{theme}.png")).await;
         app.by_test_id("nav-add").await.click().await.unwrap();
         app.screenshot(&format!("add-{theme}.png")).await;
+        app.by_test_id("nav-transfer").await.click().await.unwrap();
+        app.by_test_id("screen-transfer").await;
+        app.screenshot(&format!("transfer-{theme}.png")).await;
         app.by_test_id("nav-accounts").await.click().await.unwrap();
         app.wait_attr("account-code", "data-code", |c| !c.is_empty())
             .await;
