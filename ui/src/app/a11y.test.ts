@@ -9,10 +9,10 @@ import { fireEvent, render, screen, waitFor } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
 import axe from "axe-core";
 import { describe, expect, it } from "vitest";
-import type { ProfileView, ScanView, ServerView } from "../ipc/bindings";
+import type { ProfileView, ScanView } from "../ipc/bindings";
 import TransferTestHarness from "../features/transfer/TransferTestHarness.svelte";
 import { transferBackend } from "../features/transfer/transferBackend";
-import { account, fakeBackend, type FakeBackend } from "../test/backend";
+import { account, fakeBackend, serverView, type FakeBackend } from "../test/backend";
 import App from "./App.svelte";
 
 /**
@@ -58,23 +58,6 @@ const PROFILES: ProfileView[] = [
   { name: "syncano", description: "Syncano socket", builtin: true, credential: "password", canRegister: true, canCheckStatus: true },
 ];
 
-function server(name: string, extra: Partial<ServerView> = {}): ServerView {
-  return {
-    name,
-    url: `https://${name}.example.com/api/`,
-    profile: "syncano",
-    username: "alice",
-    account: null,
-    twoFactor: "off",
-    lastCodeAt: null,
-    credentials: { password: true, token: false, cookies: [] },
-    retryInMs: null,
-    busy: false,
-    enrolStep: null,
-    ...extra,
-  };
-}
-
 /** The app, unlocked, with a few accounts of every kind. */
 async function renderApp(initial: Partial<FakeBackend> = {}): Promise<{ container: HTMLElement; backend: FakeBackend }> {
   const backend = fakeBackend({
@@ -86,7 +69,7 @@ async function renderApp(initial: Partial<FakeBackend> = {}): Promise<{ containe
         { id: "c3", code: "5555-6666", usedAt: 1_700_000_000_000 },
       ],
     },
-    servers: [server("wiki", { account: account("wiki", "wiki", "alice"), twoFactor: "on" }), server("forum")],
+    servers: [serverView({ account: account("wiki", "wiki", "alice"), twoFactor: "on" }), serverView({ name: "forum", url: "https://forum.example.com/api/" })],
     profiles: PROFILES,
     ...initial,
   });

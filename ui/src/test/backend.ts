@@ -54,6 +54,24 @@ export function account(id: string, issuer: string, name: string, extra: Partial
   };
 }
 
+/** A server record as `list_servers` answers it: "wiki", 2FA off. */
+export function serverView(extra: Partial<ServerView> = {}): ServerView {
+  return {
+    name: "wiki",
+    url: "http://127.0.0.1:8080/syncano/",
+    profile: "syncano",
+    username: "alice",
+    account: null,
+    twoFactor: "off",
+    lastCodeAt: null,
+    credentials: { password: true, token: false, cookies: [] },
+    retryInMs: null,
+    busy: false,
+    enrolStep: null,
+    ...extra,
+  };
+}
+
 /** A code derived from the id so each account shows a different one. */
 export function codeFor(id: string): string {
   let n = 0;

@@ -3,7 +3,7 @@ import { render, screen, waitFor, within } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { AccountSummary, EnrolReport, IpcError, ProfileView, ServerView } from "../../ipc/bindings";
-import { account } from "../../test/backend";
+import { account, serverView } from "../../test/backend";
 import ServersScreen from "./ServersScreen.svelte";
 import { EnrolStepper, ServerBook, formatWait } from "./servers.svelte";
 
@@ -13,23 +13,6 @@ const profiles: ProfileView[] = [
   { name: "syncano", description: "Syncano socket", builtin: true, credential: "password", canRegister: true, canCheckStatus: true },
   { name: "nest-jwt", description: "Nest cookie", builtin: true, credential: "cookie", canRegister: false, canCheckStatus: false },
 ];
-
-function server(extra: Partial<ServerView> = {}): ServerView {
-  return {
-    name: "wiki",
-    url: "http://127.0.0.1:8080/syncano/",
-    profile: "syncano",
-    username: "alice",
-    account: null,
-    twoFactor: "off",
-    lastCodeAt: null,
-    credentials: { password: true, token: false, cookies: [] },
-    retryInMs: null,
-    busy: false,
-    enrolStep: null,
-    ...extra,
-  };
-}
 
 const linked: AccountSummary = account("acc-1", "wiki", "alice");
 
@@ -65,9 +48,9 @@ afterEach(() => {
 describe("EnrolStepper", () => {
   it("walks every step in order and ends with the confirmed account", async () => {
     const calls = backend({
-      server_sign_in: () => server(),
+      server_sign_in: () => serverView(),
       server_enrol: (): EnrolReport => ({
-        server: server({ account: linked, twoFactor: "on" }),
+        server: serverView({ account: linked, twoFactor: "on" }),
         account: linked,
         failedAt: null,
         failure: null,
@@ -90,12 +73,12 @@ describe("EnrolStepper", () => {
   it("follows a running enrolment to the verify step before the answer comes", async () => {
     let answer: ((report: EnrolReport) => void) | undefined;
     backend({
-      server_sign_in: () => server(),
+      server_sign_in: () => serverView(),
       server_enrol: () =>
         new Promise<EnrolReport>((resolve) => {
           answer = resolve;
         }),
-      list_servers: () => [server({ busy: true, enrolStep: "verify" })],
+      list_servers: () => [serverView({ busy: true, enrolStep: "verify" })],
     });
     const stepper = new EnrolStepper("wiki", () => undefined);
     const running = stepper.run();
@@ -103,16 +86,16 @@ describe("EnrolStepper", () => {
       expect(stepper.steps.map((s) => s.state)).toEqual(["done", "done", "done", "active", "waiting"]);
     });
     expect(stepper.steps[3]?.message).toContain("fresh code");
-    answer?.({ server: server({ account: linked, twoFactor: "on" }), account: linked, failedAt: null, failure: null });
+    answer?.({ server: serverView({ account: linked, twoFactor: "on" }), account: linked, failedAt: null, failure: null });
     expect(await running).toBe(true);
     expect(stepper.steps.map((s) => s.state)).toEqual(["done", "done", "done", "done", "done"]);
   });
 
   it("stops at the step the server refused, shows its message, and keeps later steps waiting", async () => {
     backend({
-      server_sign_in: () => server(),
+      server_sign_in: () => serverView(),
       server_enrol: (): EnrolReport => ({
-        server: server({ account: { ...linked, tags: ["pending"] }, twoFactor: "pending" }),
+        server: serverView({ account: { ...linked, tags: ["pending"] }, twoFactor: "pending" }),
         account: { ...linked, tags: ["pending"] },
         failedAt: "verify",
         failure: { code: "server", message: "the server refused the code: Invalid token" },
@@ -144,7 +127,7 @@ describe("ServerBook waits", () => {
     vi.useFakeTimers({ toFake: ["setInterval", "clearInterval", "Date"] });
     const calls = backend({
       server_login: () => reject("rate_limited", "too many attempts: try again in 5 s (Too Many Attempts.)"),
-      list_servers: () => [server({ account: linked, twoFactor: "on", retryInMs: 5000 })],
+      list_servers: () => [serverView({ account: linked, twoFactor: "on", retryInMs: 5000 })],
     });
     const book = new ServerBook();
     expect(await book.login("wiki", false)).toBe(false);
@@ -179,7 +162,7 @@ describe("ServersScreen", () => {
       list_server_profiles: () => profiles,
       add_server: (args) => {
         const form = args.server as { name: string };
-        const added = server({ name: form.name });
+        const added = serverView({ name: form.name });
         servers = [added];
         return added;
       },
@@ -211,9 +194,9 @@ describe("ServersScreen", () => {
   it("asks before turning 2FA off and does nothing on cancel", async () => {
     const user = userEvent.setup();
     const calls = backend({
-      list_servers: () => [server({ account: linked, twoFactor: "on" })],
+      list_servers: () => [serverView({ account: linked, twoFactor: "on" })],
       list_server_profiles: () => profiles,
-      server_disable: () => ({ server: server({ twoFactor: "off" }), archivedAccount: "acc-1" }),
+      server_disable: () => ({ server: serverView({ twoFactor: "off" }), archivedAccount: "acc-1" }),
     });
     render(ServersScreen);
     await user.click(await screen.findByTestId("server-disable"));
@@ -234,7 +217,7 @@ describe("ServersScreen", () => {
 
   it("opens the confirmation on Cancel, keeps Tab inside it and gives focus back when it closes", async () => {
     const user = userEvent.setup();
-    backend({ list_servers: () => [server({ account: linked, twoFactor: "on" })], list_server_profiles: () => profiles });
+    backend({ list_servers: () => [serverView({ account: linked, twoFactor: "on" })], list_server_profiles: () => profiles });
     render(ServersScreen);
     const remove = await screen.findByTestId("server-remove");
     remove.focus();
@@ -255,11 +238,11 @@ describe("ServersScreen", () => {
   it("says in words what each enrolment step's mark shows", async () => {
     const user = userEvent.setup();
     backend({
-      list_servers: () => [server()],
+      list_servers: () => [serverView()],
       list_server_profiles: () => profiles,
-      server_sign_in: () => server(),
+      server_sign_in: () => serverView(),
       server_enrol: (): EnrolReport => ({
-        server: server({ account: linked, twoFactor: "pending" }),
+        server: serverView({ account: linked, twoFactor: "pending" }),
         account: linked,
         failedAt: "verify",
         failure: { code: "server", message: "the server refused the code" },
@@ -278,7 +261,7 @@ describe("ServersScreen", () => {
     const user = userEvent.setup();
     let retryInMs: number | null = null;
     backend({
-      list_servers: () => [server({ account: linked, twoFactor: "on", retryInMs })],
+      list_servers: () => [serverView({ account: linked, twoFactor: "on", retryInMs })],
       list_server_profiles: () => profiles,
       server_status: () => {
         retryInMs = 2000;
