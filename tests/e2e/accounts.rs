@@ -1,5 +1,7 @@
 //! Accounts through the window: add by URI, the code shown matches the
-//! CLI's for the same vault, copy puts it on the X clipboard, search filters.
+//! CLI's for the same vault, copy puts it on the X clipboard and the
+//! clipboard is cleared after the timeout if it still holds the code,
+//! search filters.
 
 use std::time::Duration;
 
@@ -167,4 +169,53 @@ async fn wait_rows(app: &AppSession, rows: usize) {
         "expected {rows} rows, found {}",
         app.count("account-row").await
     );
+}
+
+/// Copies the first row's code and waits for the toast.
+async fn copy_first_code(app: &AppSession) -> String {
+    app.by_test_id("account-row").await.click().await.unwrap();
+    for _ in 0..100 {
+        let copied = app.clipboard();
+        if !copied.trim().is_empty() {
+            return copied.trim().to_owned();
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("nothing was copied");
+}
+
+#[tokio::test]
+async fn a_copied_code_is_cleared_after_the_timeout_only_if_still_ours() {
+    let app = AppSession::start_with_vault().await;
+    app.cli(&["add", GITHUB]);
+    app.unlock(crate::support::cli::PASSWORD).await;
+    app.by_test_id("nav-settings").await.click().await.unwrap();
+    app.by_test_id("clipboard-timeout")
+        .await
+        .select_by_value("10")
+        .await
+        .unwrap();
+    // Saved through Rust, then shown.
+    app.wait_attr("clipboard-timeout", "data-seconds", |seconds| {
+        seconds == "10"
+    })
+    .await;
+    app.by_test_id("nav-accounts").await.click().await.unwrap();
+    app.wait_attr("account-code", "data-code", |c| !c.is_empty())
+        .await;
+
+    // Still ours after the timeout: cleared.
+    let code = copy_first_code(&app).await;
+    assert_eq!(code.len(), 6, "{code:?}");
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    assert_eq!(app.clipboard().trim(), code, "kept until the timeout");
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    assert_eq!(app.clipboard(), "", "cleared after 10 s");
+
+    // Replaced by the user meanwhile: left alone.
+    copy_first_code(&app).await;
+    app.set_clipboard("text/plain", b"something the user copied");
+    tokio::time::sleep(Duration::from_secs(12)).await;
+    assert_eq!(app.clipboard(), "something the user copied");
+    app.close().await;
 }

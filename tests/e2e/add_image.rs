@@ -419,23 +419,6 @@ async fn press_ctrl_v(app: &AppSession) {
     app.client.perform_actions(keys).await.unwrap();
 }
 
-/// Puts `bytes` on the app display's clipboard as `mime` (xclip serves it
-/// from the background until the display goes).
-fn copy_to_clipboard(app: &AppSession, mime: &str, bytes: &[u8]) {
-    let file = tempfile::NamedTempFile::new().unwrap();
-    std::fs::write(file.path(), bytes).unwrap();
-    let status = std::process::Command::new("xclip")
-        .args(["-selection", "clipboard", "-t", mime, "-i"])
-        .arg(file.path())
-        .env("DISPLAY", &app.display)
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .status()
-        .expect("xclip is installed (`make setup` installs it)");
-    assert!(status.success());
-}
-
 #[tokio::test]
 async fn the_screen_and_the_clipboard_are_scanned() {
     let app = AppSession::start_unlocked().await;
@@ -463,20 +446,20 @@ async fn the_screen_and_the_clipboard_are_scanned() {
 
     // A copied picture, pasted with Ctrl+V: Rust reads it from the clipboard.
     let png = qr::encode_png(&uri_for("ClipCo", "KRSXG5CTMVRXEZLU")).unwrap();
-    copy_to_clipboard(&app, "image/png", &png);
+    app.set_clipboard("image/png", &png);
     press_ctrl_v(&app).await;
     wait_count(&app, "scan-found", 1).await;
     assert!(app.content_of("scan-found-list").await.contains("ClipCo"));
 
     // Copied otpauth:// text, pasted the same way; both wait together.
     let text = uri_for("TextCo", "GEZDGNBVGY3TQOJQ");
-    copy_to_clipboard(&app, "UTF8_STRING", text.as_bytes());
+    app.set_clipboard("UTF8_STRING", text.as_bytes());
     press_ctrl_v(&app).await;
     wait_count(&app, "scan-found", 2).await;
     assert!(app.content_of("scan-found-list").await.contains("TextCo"));
 
     // An empty-handed paste says what the clipboard lacks.
-    copy_to_clipboard(&app, "UTF8_STRING", b"just some words");
+    app.set_clipboard("UTF8_STRING", b"just some words");
     app.by_test_id("scan-paste").await.click().await.unwrap();
     let error = app.content_of("scan-error").await;
     assert!(error.contains("neither an image nor"), "{error}");

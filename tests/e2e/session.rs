@@ -247,6 +247,24 @@ impl AppSession {
         String::from_utf8_lossy(&output.stdout).into_owned()
     }
 
+    /// Puts `bytes` on the app display's clipboard as `mime` (xclip serves
+    /// it from the background until another client takes the selection or
+    /// the display goes).
+    pub fn set_clipboard(&self, mime: &str, bytes: &[u8]) {
+        let file = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(file.path(), bytes).unwrap();
+        let status = Command::new("xclip")
+            .args(["-selection", "clipboard", "-t", mime, "-i"])
+            .arg(file.path())
+            .env("DISPLAY", &self.display)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .expect("xclip is installed (`make setup` installs it)");
+        assert!(status.success());
+    }
+
     /// Writes a PNG of the web view as `target/e2e-screenshots/NAME`, for
     /// people to look at what the tests saw.
     pub async fn screenshot(&self, name: &str) {
