@@ -751,65 +751,6 @@ impl Drop for VirtualScreen {
     }
 }
 
-/// Makes `picture` the root window's background (what `xsetroot` and
-/// `display -window root` do); the returned connection keeps it alive.
-fn show_on_root(display: &str, picture: &GrayImage) -> x11rb::rust_connection::RustConnection {
-    use x11rb::connection::Connection as _;
-    use x11rb::protocol::xproto::{
-        ChangeWindowAttributesAux, ConnectionExt as _, CreateGCAux, ImageFormat as XImageFormat,
-    };
-    let (connection, screen_number) = x11rb::connect(Some(display)).unwrap();
-    let screen = connection.setup().roots[screen_number].clone();
-    let (w, h) = (
-        u16::try_from(picture.width()).unwrap(),
-        u16::try_from(picture.height()).unwrap(),
-    );
-    let pixmap = connection.generate_id().unwrap();
-    connection
-        .create_pixmap(screen.root_depth, pixmap, screen.root, w, h)
-        .unwrap();
-    let gc = connection.generate_id().unwrap();
-    connection
-        .create_gc(gc, pixmap, &CreateGCAux::new())
-        .unwrap();
-    // 32 bits per pixel, BGRX, a few rows per request.
-    let rows_per_request = 32;
-    for (chunk_index, rows) in picture
-        .as_raw()
-        .chunks(picture.width() as usize * rows_per_request)
-        .enumerate()
-    {
-        let data: Vec<u8> = rows.iter().flat_map(|&v| [v, v, v, 0]).collect();
-        let height = u16::try_from(rows.len() / picture.width() as usize).unwrap();
-        let y = i16::try_from(chunk_index * rows_per_request).unwrap();
-        connection
-            .put_image(
-                XImageFormat::Z_PIXMAP,
-                pixmap,
-                gc,
-                w,
-                height,
-                0,
-                y,
-                0,
-                screen.root_depth,
-                &data,
-            )
-            .unwrap();
-    }
-    connection
-        .change_window_attributes(
-            screen.root,
-            &ChangeWindowAttributesAux::new().background_pixmap(pixmap),
-        )
-        .unwrap();
-    connection
-        .clear_area(false, screen.root, 0, 0, 0, 0)
-        .unwrap();
-    connection.get_input_focus().unwrap().reply().unwrap();
-    connection
-}
-
 #[test]
 fn qr_screen_capture_reads_codes_on_a_virtual_x11_screen() {
     let Some(screen) = VirtualScreen::start(1280, 800) else {
@@ -825,7 +766,7 @@ fn qr_screen_capture_reads_codes_on_a_virtual_x11_screen() {
         800,
         300,
     );
-    let _shown = show_on_root(&screen.display, &desktop);
+    let _shown = crate::support::display::show_on_root(&screen.display, &desktop);
     let shots = qr::capture_display(Some(&screen.display)).unwrap();
     assert_eq!(shots.len(), 1);
     assert_eq!(shots[0].dimensions(), (1280, 800));

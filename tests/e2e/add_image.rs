@@ -350,61 +350,6 @@ fn uri_for(issuer: &str, secret: &str) -> String {
     format!("otpauth://totp/{issuer}:me?secret={secret}&issuer={issuer}")
 }
 
-/// Makes `picture` the root window's background on `display` (what
-/// `xsetroot` does); the returned connection keeps it alive.
-fn show_on_root(
-    display: &str,
-    picture: &image::GrayImage,
-) -> x11rb::rust_connection::RustConnection {
-    use x11rb::connection::Connection as _;
-    use x11rb::protocol::xproto::{
-        ChangeWindowAttributesAux, ConnectionExt as _, CreateGCAux, ImageFormat,
-    };
-    let (connection, screen_number) = x11rb::connect(Some(display)).unwrap();
-    let screen = connection.setup().roots[screen_number].clone();
-    let (w, h) = (
-        u16::try_from(picture.width()).unwrap(),
-        u16::try_from(picture.height()).unwrap(),
-    );
-    let pixmap = connection.generate_id().unwrap();
-    connection
-        .create_pixmap(screen.root_depth, pixmap, screen.root, w, h)
-        .unwrap();
-    let gc = connection.generate_id().unwrap();
-    connection
-        .create_gc(gc, pixmap, &CreateGCAux::new())
-        .unwrap();
-    let width = picture.width() as usize;
-    for (index, rows) in picture.as_raw().chunks(width * 32).enumerate() {
-        let data: Vec<u8> = rows.iter().flat_map(|&v| [v, v, v, 0]).collect();
-        connection
-            .put_image(
-                ImageFormat::Z_PIXMAP,
-                pixmap,
-                gc,
-                w,
-                u16::try_from(rows.len() / width).unwrap(),
-                0,
-                i16::try_from(index * 32).unwrap(),
-                0,
-                screen.root_depth,
-                &data,
-            )
-            .unwrap();
-    }
-    connection
-        .change_window_attributes(
-            screen.root,
-            &ChangeWindowAttributesAux::new().background_pixmap(pixmap),
-        )
-        .unwrap();
-    connection
-        .clear_area(false, screen.root, 0, 0, 0, 0)
-        .unwrap();
-    connection.get_input_focus().unwrap().reply().unwrap();
-    connection
-}
-
 /// Ctrl+V through `WebDriver`'s key actions, with nothing editable focused.
 async fn press_ctrl_v(app: &AppSession) {
     use fantoccini::actions::{InputSource, KeyAction, KeyActions};
@@ -431,7 +376,7 @@ async fn the_screen_and_the_clipboard_are_scanned() {
     let mut desktop = image::GrayImage::from_pixel(1280, 800, image::Luma([235]));
     let (x, y) = ((1280 - code.width()) / 2, (800 - code.height()) / 2);
     image::imageops::replace(&mut desktop, &code, x.into(), y.into());
-    let _shown = show_on_root(&app.display, &desktop);
+    let _shown = crate::support::display::show_on_root(&app.display, &desktop);
     app.by_test_id("scan-screen").await.click().await.unwrap();
     wait_count(&app, "scan-found", 1).await;
     assert!(app.content_of("scan-found-list").await.contains("ScreenCo"));

@@ -64,3 +64,59 @@ impl Drop for VirtualDisplay {
         let _ = self.child.wait();
     }
 }
+
+/// Makes `picture` the root window's background on `display` (what
+/// `xsetroot` and `display -window root` do), for screen-capture tests;
+/// the returned connection keeps it alive.
+pub fn show_on_root(
+    display: &str,
+    picture: &image::GrayImage,
+) -> x11rb::rust_connection::RustConnection {
+    use x11rb::connection::Connection as _;
+    use x11rb::protocol::xproto::{
+        ChangeWindowAttributesAux, ConnectionExt as _, CreateGCAux, ImageFormat,
+    };
+    let (connection, screen_number) = x11rb::connect(Some(display)).unwrap();
+    let screen = connection.setup().roots[screen_number].clone();
+    let (w, h) = (
+        u16::try_from(picture.width()).unwrap(),
+        u16::try_from(picture.height()).unwrap(),
+    );
+    let pixmap = connection.generate_id().unwrap();
+    connection
+        .create_pixmap(screen.root_depth, pixmap, screen.root, w, h)
+        .unwrap();
+    let gc = connection.generate_id().unwrap();
+    connection
+        .create_gc(gc, pixmap, &CreateGCAux::new())
+        .unwrap();
+    let width = picture.width() as usize;
+    for (index, rows) in picture.as_raw().chunks(width * 32).enumerate() {
+        let data: Vec<u8> = rows.iter().flat_map(|&v| [v, v, v, 0]).collect();
+        connection
+            .put_image(
+                ImageFormat::Z_PIXMAP,
+                pixmap,
+                gc,
+                w,
+                u16::try_from(rows.len() / width).unwrap(),
+                0,
+                i16::try_from(index * 32).unwrap(),
+                0,
+                screen.root_depth,
+                &data,
+            )
+            .unwrap();
+    }
+    connection
+        .change_window_attributes(
+            screen.root,
+            &ChangeWindowAttributesAux::new().background_pixmap(pixmap),
+        )
+        .unwrap();
+    connection
+        .clear_area(false, screen.root, 0, 0, 0, 0)
+        .unwrap();
+    connection.get_input_focus().unwrap().reply().unwrap();
+    connection
+}
