@@ -955,13 +955,8 @@ mod tests {
             assert_eq!(error.code, code, "{error:?}");
             assert!(!dest.exists());
         }
-        let result = export_to(
-            &state,
-            &request("aegis-encrypted", false, Some("export pw")),
-            &dest,
-        )
-        .unwrap();
-        assert_eq!(result.written, 7);
+        // With the right one (what `request` sends) the same export is
+        // written: the next test.
     }
 
     #[test]
