@@ -12,6 +12,10 @@ use crate::ipc::{self, state::AppState};
 /// How often the idle timer looks at the last activity.
 const IDLE_CHECK: Duration = Duration::from_secs(5);
 
+/// How often the unlocked vault looks for commits of other processes (one
+/// `PRAGMA data_version` query when nothing changed).
+const REFRESH_CHECK: Duration = Duration::from_millis(1500);
+
 /// Registers Tessera's commands, state and plugins on a Tauri builder.
 ///
 /// Generic over the runtime so tests can pass `tauri::test::mock_builder()`.
@@ -38,6 +42,7 @@ pub fn build_app<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<R>
             let handle = app.handle().clone();
             std::thread::spawn(move || handle.state::<AppState>().unlock_at_start());
             start_idle_timer(app.handle().clone());
+            start_refresh_watch(app.handle().clone());
             if let Err(error) = ipc::tray::install(app) {
                 // The app works without a tray (desktops without one exist).
                 eprintln!("tessera: no tray icon: {error}");
@@ -68,6 +73,20 @@ fn start_idle_timer<R: Runtime>(app: tauri::AppHandle<R>) {
             if app.state::<AppState>().lock_if_idle(Instant::now()) {
                 // Nothing to do if the window is gone.
                 let _ = ipc::events::VaultLocked.emit(&app);
+            }
+        }
+    });
+}
+
+/// Re-reads the unlocked vault when another process (the CLI beside the
+/// window) committed to it, and tells the web view (`entries-changed`).
+fn start_refresh_watch<R: Runtime>(app: tauri::AppHandle<R>) {
+    std::thread::spawn(move || {
+        loop {
+            std::thread::sleep(REFRESH_CHECK);
+            if app.state::<AppState>().refresh_vault() {
+                // Nothing to do if the window is gone.
+                let _ = ipc::events::EntriesChanged.emit(&app);
             }
         }
     });

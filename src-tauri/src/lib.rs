@@ -14,13 +14,23 @@ use std::process::ExitCode;
 
 #[cfg(feature = "desktop")]
 mod desktop;
+#[cfg(feature = "desktop")]
+pub mod file_dialog;
 
 #[cfg(feature = "desktop")]
 pub use desktop::{build_app, run_gui};
 #[cfg(feature = "desktop")]
 pub use ipc::state::AppState;
 
-/// Parses the command line and runs the CLI or the GUI.
+/// Parses the command line and runs the CLI or the GUI (or, started by the
+/// GUI with [`file_dialog::CHILD_ARG`], shows one file dialog).
 pub fn main_entry() -> ExitCode {
+    #[cfg(feature = "desktop")]
+    if std::env::args_os()
+        .nth(1)
+        .is_some_and(|arg| arg == file_dialog::CHILD_ARG)
+    {
+        return file_dialog::run_child();
+    }
     cli::main_entry()
 }

@@ -37,7 +37,7 @@ pub(super) fn unix_now() -> u64 {
         .as_secs()
 }
 
-async fn add_by_uri(app: &AppSession, uri: &str) {
+pub(super) async fn add_by_uri(app: &AppSession, uri: &str) {
     app.by_test_id("nav-add").await.click().await.unwrap();
     app.by_test_id("add-uri")
         .await
@@ -158,7 +158,7 @@ async fn search_filters_as_you_type() {
     app.close().await;
 }
 
-async fn wait_rows(app: &AppSession, rows: usize) {
+pub(super) async fn wait_rows(app: &AppSession, rows: usize) {
     for _ in 0..100 {
         if app.count("account-row").await == rows {
             return;

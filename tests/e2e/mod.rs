@@ -10,6 +10,7 @@ mod scale;
 mod screens;
 mod servers;
 mod session;
+mod shared_vault;
 mod shell;
 mod transfer;
 mod vault;

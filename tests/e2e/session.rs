@@ -28,8 +28,8 @@ pub struct AppSession {
     /// The app's config directory (its settings), shared with CLI runs.
     pub config_home: PathBuf,
     driver: Child,
-    _display: VirtualDisplay,
-    _dir: tempfile::TempDir,
+    x_server: VirtualDisplay,
+    dir: tempfile::TempDir,
     _turn: tokio::sync::MutexGuard<'static, ()>,
 }
 
@@ -86,53 +86,35 @@ impl AppSession {
             );
         }
         let display = VirtualDisplay::start();
-        let port = free_port();
-        let native_port = free_port();
-        let driver = Command::new(tauri_driver())
-            .args([
-                "--port",
-                &port.to_string(),
-                "--native-port",
-                &native_port.to_string(),
-            ])
-            .env("DISPLAY", &display.name)
-            .env_remove("WAYLAND_DISPLAY")
-            .env("TESSERA_VAULT", &vault_path)
-            .env("XDG_DATA_HOME", dir.path().join("data"))
-            .env("XDG_CONFIG_HOME", &config_home)
-            .env("XDG_CACHE_HOME", dir.path().join("cache"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("tauri-driver is installed (`make setup` runs `cargo install tauri-driver`)");
-        wait_for_port(port);
-        let capabilities = json!({
-            "browserName": "wry",
-            "tauri:options": { "application": tessera_bin() },
-        });
-        let serde_json::Value::Object(capabilities) = capabilities else {
-            unreachable!("a JSON object literal")
-        };
-        let client = tokio::time::timeout(
-            APP_TIMEOUT,
-            ClientBuilder::rustls()
-                .expect("rustls client")
-                .capabilities(capabilities)
-                .connect(&format!("http://127.0.0.1:{port}")),
-        )
-        .await
-        .expect("WebDriver session within the timeout")
-        .expect("WebDriver session");
+        let (driver, client) = connect(&display, dir.path(), &vault_path, &config_home).await;
         Self {
             client,
             vault_path,
             display: display.name.clone(),
             config_home,
             driver,
-            _display: display,
-            _dir: dir,
+            x_server: display,
+            dir,
             _turn: turn,
         }
+    }
+
+    /// Closes the app and opens it again on the same vault, display and
+    /// settings (locked, as after a restart).
+    pub async fn restart(mut self) -> Self {
+        let _ = self.client.clone().close().await;
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+        let (driver, client) = connect(
+            &self.x_server,
+            self.dir.path(),
+            &self.vault_path,
+            &self.config_home,
+        )
+        .await;
+        self.driver = driver;
+        self.client = client;
+        self
     }
 
     /// Waits for the element with `data-testid` = `id` and returns it.
@@ -344,6 +326,56 @@ impl Drop for AppSession {
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
+}
+
+/// Starts tauri-driver and, through it, the app on `vault_path`, in the
+/// folder `dir` (the vault's: so a file dialog shows the vault's folder, as
+/// it does for a user whose vault lives where they keep their files).
+async fn connect(
+    display: &VirtualDisplay,
+    dir: &Path,
+    vault_path: &Path,
+    config_home: &Path,
+) -> (Child, Client) {
+    let port = free_port();
+    let native_port = free_port();
+    let driver = Command::new(tauri_driver())
+        .args([
+            "--port",
+            &port.to_string(),
+            "--native-port",
+            &native_port.to_string(),
+        ])
+        .current_dir(dir)
+        .env("DISPLAY", &display.name)
+        .env_remove("WAYLAND_DISPLAY")
+        .env("TESSERA_VAULT", vault_path)
+        .env("XDG_DATA_HOME", dir.join("data"))
+        .env("XDG_CONFIG_HOME", config_home)
+        .env("XDG_CACHE_HOME", dir.join("cache"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("tauri-driver is installed (`make setup` runs `cargo install tauri-driver`)");
+    wait_for_port(port);
+    let capabilities = json!({
+        "browserName": "wry",
+        "tauri:options": { "application": tessera_bin() },
+    });
+    let serde_json::Value::Object(capabilities) = capabilities else {
+        unreachable!("a JSON object literal")
+    };
+    let client = tokio::time::timeout(
+        APP_TIMEOUT,
+        ClientBuilder::rustls()
+            .expect("rustls client")
+            .capabilities(capabilities)
+            .connect(&format!("http://127.0.0.1:{port}")),
+    )
+    .await
+    .expect("WebDriver session within the timeout")
+    .expect("WebDriver session");
+    (driver, client)
 }
 
 /// What exists before the app starts.

@@ -12,4 +12,5 @@ pub mod secret;
 pub mod server;
 pub mod settings;
 pub mod transfer;
+pub mod user_file;
 pub mod vault;

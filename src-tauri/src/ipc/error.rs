@@ -8,6 +8,7 @@ use specta::Type;
 use crate::core::otp::OtpError;
 use crate::core::server::ServerError;
 use crate::core::settings::SettingsError;
+use crate::core::user_file::UserFileError;
 use crate::core::vault::VaultError;
 
 /// What went wrong, as a stable code the UI can branch on. Add a code only
@@ -99,6 +100,16 @@ impl From<VaultError> for IpcError {
             VaultError::AlreadyExists { .. } => IpcErrorCode::AlreadyExists,
             VaultError::Io { .. } | VaultError::Database(_) => IpcErrorCode::Io,
             _ => IpcErrorCode::Internal,
+        };
+        Self::new(code, error.to_string())
+    }
+}
+
+impl From<UserFileError> for IpcError {
+    fn from(error: UserFileError) -> Self {
+        let code = match &error {
+            UserFileError::Io { .. } => IpcErrorCode::Io,
+            _ => IpcErrorCode::Invalid,
         };
         Self::new(code, error.to_string())
     }

@@ -1,6 +1,6 @@
 //! Events sent from Rust to the web view, typed through tauri-specta.
-//! More (`entries-changed`, `import-progress`, `server-flow-progress`)
-//! are registered as their features land.
+//! More (`import-progress`, `server-flow-progress`) are registered as their
+//! features land.
 
 use serde::{Deserialize, Serialize};
 use specta::Type;
@@ -10,6 +10,12 @@ use tauri_specta::Event;
 /// opens the quick search (type, Enter copies).
 #[derive(Debug, Clone, Serialize, Deserialize, Type, Event)]
 pub struct OpenPalette;
+
+/// Another process (the CLI, a second handle) committed changes to the
+/// vault, and the unlocked vault has picked them up: the web view lists
+/// the accounts again.
+#[derive(Debug, Clone, Serialize, Deserialize, Type, Event)]
+pub struct EntriesChanged;
 
 /// The vault was locked by Rust (auto-lock after idle, or the tray menu);
 /// the web view drops what it shows and returns to the unlock screen.

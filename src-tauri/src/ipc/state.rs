@@ -140,6 +140,20 @@ impl AppState {
         });
     }
 
+    /// Picks up what other processes committed to the unlocked vault.
+    /// Returns whether anything changed. Does nothing (false) while a
+    /// command holds the session, or when the vault is locked or fails to
+    /// re-read (the next command meets and reports that failure).
+    pub fn refresh_vault(&self) -> bool {
+        let Ok(mut session) = self.session.try_lock() else {
+            return false;
+        };
+        match session.vault.as_mut() {
+            Some(vault) if vault.is_unlocked() => vault.refresh().unwrap_or(false),
+            _ => false,
+        }
+    }
+
     /// Records user input now (resets the auto-lock timer).
     pub fn note_activity(&self) -> Result<(), IpcError> {
         self.session()?.last_activity = Instant::now();

@@ -600,9 +600,11 @@ async serverClockCheck(url: string) : Promise<Result<ClockCheck, IpcError>> {
 
 
 export const events = __makeEvents__<{
+entriesChanged: EntriesChanged,
 openPalette: OpenPalette,
 vaultLocked: VaultLocked
 }>({
+entriesChanged: "entries-changed",
 openPalette: "open-palette",
 vaultLocked: "vault-locked"
 })
@@ -748,6 +750,12 @@ failure: IpcError | null }
  * The steps of enrolment, as the stepper shows them.
  */
 export type EnrolStep = "sign_in" | "request_secret" | "store_pending" | "verify" | "done"
+/**
+ * Another process (the CLI, a second handle) committed changes to the
+ * vault, and the unlocked vault has picked them up: the web view lists
+ * the accounts again.
+ */
+export type EntriesChanged = null
 /**
  * An export format the window offers.
  */

@@ -72,3 +72,31 @@ function describe(error: unknown): string {
   }
   return "No answer from Tessera's core.";
 }
+
+/** An event of the generated `events` (only `listen` is needed here). */
+interface Listenable {
+  listen: (handler: () => void) => Promise<() => void>;
+}
+
+/**
+ * Listens to a Rust event until the returned function is called: the shape
+ * `onMount` wants for its clean-up. A failure to listen (the page runs
+ * outside Tessera) is ignored; unlistening after the runtime went (tests,
+ * the window closing) is too.
+ */
+export function listenWhileMounted(event: Listenable, handler: () => void): () => void {
+  let stop: (() => void) | undefined;
+  let gone = false;
+  event
+    .listen(handler)
+    .then((unlisten) => {
+      if (gone) unlisten();
+      else stop = unlisten;
+    })
+    .catch(() => undefined);
+  return () => {
+    gone = true;
+    const done: unknown = stop?.();
+    if (done instanceof Promise) done.catch(() => undefined);
+  };
+}

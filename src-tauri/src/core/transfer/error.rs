@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use thiserror::Error;
 
 use super::Format;
+use crate::core::user_file::UserFileError;
 use crate::core::vault::VaultError;
 
 /// Why a file could not be imported as a whole. Problems with single
@@ -50,6 +51,10 @@ pub enum ImportError {
         #[source]
         source: std::io::Error,
     },
+    /// The file named for import cannot be read (missing, too large, or a
+    /// vault this process has open).
+    #[error(transparent)]
+    File(#[from] UserFileError),
     /// The vault refused the commit (nothing was written), or a Tessera
     /// backup could not be opened.
     #[error(transparent)]

@@ -24,6 +24,7 @@ use super::error::{Result, VaultError};
 use super::kdf::KdfParams;
 use super::keyring::KeyStore;
 use super::migrations;
+use super::open_files;
 use super::repo::load_entries;
 use super::servers::{ServerEntry, load_servers};
 use super::slots::{Header, Slot, SlotParams, map_seal};
@@ -88,6 +89,7 @@ impl Vault {
             });
         }
         restrict_to_owner(path);
+        let registration = open_files::Registration::new(path);
         let conn = db::connect(path, false)?;
         db::check_identity(&conn, path)?;
         let header = db::read_header(&conn)?;
@@ -98,6 +100,7 @@ impl Vault {
         Ok(Self {
             path: path.to_owned(),
             conn,
+            _registration: registration,
             clock,
             header,
             slots,

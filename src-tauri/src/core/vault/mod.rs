@@ -29,6 +29,7 @@ mod entry;
 mod error;
 mod lifecycle;
 mod migrations;
+pub(crate) mod open_files;
 mod repo;
 mod servers;
 mod slots;
@@ -62,6 +63,8 @@ use slots::{Header, Slot};
 pub struct Vault {
     path: PathBuf,
     conn: Connection,
+    /// Keeps the file in [`open_files`] while `conn` is open (dropped after it).
+    _registration: open_files::Registration,
     clock: Arc<dyn Clock>,
     header: Header,
     slots: Vec<Slot>,

@@ -20,8 +20,9 @@ pub mod vault;
 use tauri::Runtime;
 use tauri_specta::{Builder, collect_commands, collect_events};
 
+use crate::file_dialog::FileDialog;
 use crate::ipc::error::IpcError;
-use crate::ipc::events::{OpenPalette, VaultLocked};
+use crate::ipc::events::{EntriesChanged, OpenPalette, VaultLocked};
 
 /// Where the generated TypeScript bindings live, relative to the crate root.
 pub const BINDINGS_PATH: &str = "ui/src/ipc/bindings.ts";
@@ -29,6 +30,15 @@ pub const BINDINGS_PATH: &str = "ui/src/ipc/bindings.ts";
 /// Every command's name (`build.rs` grants each an `allow-<command>`
 /// permission from the same file).
 pub const COMMAND_NAMES: &[&str] = include!("../../../command_names.in");
+
+/// Shows `dialog` (in a child process: see [`crate::file_dialog`]) without
+/// holding up the async runtime; the chosen path, `None` if cancelled.
+pub async fn choose_file(dialog: FileDialog) -> Result<Option<std::path::PathBuf>, IpcError> {
+    tauri::async_runtime::spawn_blocking(move || dialog.show())
+        .await
+        .map_err(|_| IpcError::internal("the file dialog stopped unexpectedly"))?
+        .map_err(|error| IpcError::internal(error.to_string()))
+}
 
 /// The typed command set, shared by the app and the bindings export.
 pub fn specta_builder<R: Runtime>() -> Builder<R> {
@@ -59,15 +69,15 @@ pub fn specta_builder<R: Runtime>() -> Builder<R> {
             settings::save_settings,
             settings::change_password,
             settings::set_keyring_unlock,
-            settings::backup_now::<tauri::Wry>,
+            settings::backup_now,
             transfer::transfer_formats,
-            transfer::pick_import_file::<tauri::Wry>,
+            transfer::pick_import_file,
             transfer::preview_import,
             transfer::commit_import,
             transfer::discard_import,
-            transfer::export_accounts::<tauri::Wry>,
+            transfer::export_accounts,
             scan::scan_image,
-            scan::scan_image_file::<tauri::Wry>,
+            scan::scan_image_file,
             scan::scan_screen::<tauri::Wry>,
             scan::scan_clipboard,
             scan::scan_text,
@@ -86,7 +96,7 @@ pub fn specta_builder<R: Runtime>() -> Builder<R> {
             servers::server_disable,
             servers::server_clock_check,
         ])
-        .events(collect_events![VaultLocked, OpenPalette])
+        .events(collect_events![VaultLocked, OpenPalette, EntriesChanged])
         .typ::<IpcError>()
 }
 

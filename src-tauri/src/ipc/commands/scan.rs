@@ -13,7 +13,6 @@
 //! [`show_account_qr`] is the one explicit reveal: its SVG holds the secret.
 
 use tauri::{AppHandle, Manager, Runtime, State};
-use tauri_plugin_dialog::DialogExt;
 use uuid::Uuid;
 use zeroize::Zeroizing;
 
@@ -23,7 +22,9 @@ use specta::Type;
 use crate::core::otp::{Account, OtpKind};
 use crate::core::qr::{self, BatchAssembly, BatchProgress, QrContent, QrError};
 use crate::core::secret::SecretString;
+use crate::core::user_file;
 use crate::core::vault::{Details, Entry, Vault, VaultError};
+use crate::file_dialog::FileDialog;
 use crate::ipc::dto::{AccountSummary, AlgorithmName, KindName};
 use crate::ipc::error::{IpcError, IpcErrorCode};
 use crate::ipc::state::{AppState, Session};
@@ -33,6 +34,12 @@ use super::accounts::parse_id;
 /// The largest picture accepted, in bytes (a screenshot of a 4K screen as
 /// an uncompressed BMP is about 33 MB).
 pub const MAX_PICTURE_BYTES: usize = 40 * 1024 * 1024;
+
+/// [`MAX_PICTURE_BYTES`] for a picture read from a file.
+const PICTURE_LIMIT: user_file::Limit = user_file::Limit {
+    bytes: MAX_PICTURE_BYTES as u64,
+    what: "that is too large for a picture of a QR code",
+};
 
 /// How long the window stays hidden before the screen is captured.
 const WINDOW_HIDE_SETTLE: std::time::Duration = std::time::Duration::from_millis(400);
@@ -310,29 +317,16 @@ pub async fn scan_image(state: State<'_, AppState>, bytes: Vec<u8>) -> Result<Sc
 /// the user cancelled.
 #[tauri::command]
 #[specta::specta]
-pub async fn scan_image_file<R: Runtime>(
-    app: AppHandle<R>,
-    state: State<'_, AppState>,
-) -> Result<Option<ScanView>, IpcError> {
+pub async fn scan_image_file(state: State<'_, AppState>) -> Result<Option<ScanView>, IpcError> {
     ensure_unlocked(&state)?;
-    let picked = app
-        .dialog()
-        .file()
-        .set_title("Open a picture of a QR code")
-        .add_filter(
-            "Pictures",
-            &["png", "jpg", "jpeg", "gif", "webp", "bmp", "svg"],
-        )
-        .blocking_pick_file();
-    let Some(picked) = picked else {
+    let dialog = FileDialog::open("Open a picture of a QR code").filter(
+        "Pictures",
+        &["png", "jpg", "jpeg", "gif", "webp", "bmp", "svg", "svgz"],
+    );
+    let Some(path) = super::choose_file(dialog).await? else {
         return Ok(None);
     };
-    let path = picked
-        .into_path()
-        .map_err(|e| IpcError::invalid(format!("not a local file: {e}")))?;
-    let length = std::fs::metadata(&path)?.len();
-    check_size(usize::try_from(length).unwrap_or(usize::MAX))?;
-    let bytes = Zeroizing::new(std::fs::read(&path)?);
+    let bytes = user_file::read(&path, PICTURE_LIMIT)?;
     let contents = blocking(move || qr::scan(&bytes)).await?;
     take_in(&state, contents).map(Some)
 }

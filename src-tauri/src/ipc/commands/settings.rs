@@ -2,12 +2,12 @@
 //! clipboard timeout, theme, clock offset, password, keyring unlock, and
 //! backups.
 
-use tauri::{AppHandle, Runtime, State};
-use tauri_plugin_dialog::DialogExt;
+use tauri::State;
 
 use crate::core::secret::SecretString;
 use crate::core::settings::Settings;
 use crate::core::vault::{KdfParams, OsKeyring};
+use crate::file_dialog::FileDialog;
 use crate::ipc::dto::{SettingsView, VaultStatus};
 use crate::ipc::error::IpcError;
 use crate::ipc::state::AppState;
@@ -92,23 +92,12 @@ pub async fn set_keyring_unlock(
 /// password) to a file the user picks. `None` if they cancelled.
 #[tauri::command]
 #[specta::specta]
-pub async fn backup_now<R: Runtime>(
-    app: AppHandle<R>,
-    state: State<'_, AppState>,
-) -> Result<Option<String>, IpcError> {
-    let picked = app
-        .dialog()
-        .file()
-        .set_title("Save a backup of the vault")
-        .set_file_name("tessera-backup.tessera")
-        .add_filter("Tessera vault", &["tessera"])
-        .blocking_save_file();
-    let Some(picked) = picked else {
+pub async fn backup_now(state: State<'_, AppState>) -> Result<Option<String>, IpcError> {
+    let dialog = FileDialog::save("Save a backup of the vault", "tessera-backup.tessera")
+        .filter("Tessera vault", &["tessera"]);
+    let Some(path) = super::choose_file(dialog).await? else {
         return Ok(None);
     };
-    let path = picked
-        .into_path()
-        .map_err(|e| IpcError::invalid(format!("not a local file: {e}")))?;
     state.with_vault(|vault, _| Ok(vault.snapshot(&path)?))?;
     Ok(Some(path.display().to_string()))
 }

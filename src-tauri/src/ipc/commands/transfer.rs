@@ -14,8 +14,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use specta::Type;
-use tauri::{AppHandle, Runtime, State};
-use tauri_plugin_dialog::DialogExt;
+use tauri::State;
 use uuid::Uuid;
 use zeroize::Zeroizing;
 
@@ -26,6 +25,8 @@ use crate::core::transfer::{
     self, ExportError, ExportFormat, Format, ImportError, InvalidItem, Parsed, Preview,
     PreviewEntry, Status,
 };
+use crate::core::user_file::{self, UserFileError};
+use crate::file_dialog::FileDialog;
 use crate::ipc::dto::KindName;
 use crate::ipc::error::{IpcError, IpcErrorCode};
 use crate::ipc::state::AppState;
@@ -229,20 +230,11 @@ pub async fn transfer_formats() -> TransferFormats {
 /// user cancelled.
 #[tauri::command]
 #[specta::specta]
-pub async fn pick_import_file<R: Runtime>(
-    app: AppHandle<R>,
-) -> Result<Option<PickedFile>, IpcError> {
-    let picked = app
-        .dialog()
-        .file()
-        .set_title("Import accounts from a file")
-        .blocking_pick_file();
-    let Some(picked) = picked else {
+pub async fn pick_import_file() -> Result<Option<PickedFile>, IpcError> {
+    let dialog = FileDialog::open("Import accounts from a file");
+    let Some(path) = super::choose_file(dialog).await? else {
         return Ok(None);
     };
-    let path = picked
-        .into_path()
-        .map_err(|e| IpcError::invalid(format!("not a local file: {e}")))?;
     Ok(Some(PickedFile {
         name: file_name(&path),
         path: path.display().to_string(),
@@ -291,8 +283,7 @@ pub async fn discard_import(state: State<'_, AppState>) -> Result<(), IpcError> 
 /// dialog unless the request names a path; `None` if the user cancelled.
 #[tauri::command]
 #[specta::specta]
-pub async fn export_accounts<R: Runtime>(
-    app: AppHandle<R>,
+pub async fn export_accounts(
     state: State<'_, AppState>,
     request: ExportRequest,
 ) -> Result<Option<ExportResult>, IpcError> {
@@ -301,19 +292,11 @@ pub async fn export_accounts<R: Runtime>(
         PathBuf::from(path)
     } else {
         let (name, label, extensions) = save_suggestion(format);
-        let picked = app
-            .dialog()
-            .file()
-            .set_title("Export accounts")
-            .set_file_name(name)
-            .add_filter(label, extensions)
-            .blocking_save_file();
-        let Some(picked) = picked else {
+        let dialog = FileDialog::save("Export accounts", name).filter(label, extensions);
+        let Some(path) = super::choose_file(dialog).await? else {
             return Ok(None);
         };
-        picked
-            .into_path()
-            .map_err(|e| IpcError::invalid(format!("not a local file: {e}")))?
+        path
     };
     export_to(&state, &request, &dest).map(Some)
 }
@@ -406,19 +389,8 @@ fn read_source(source: ImportSource) -> Result<(String, Zeroizing<Vec<u8>>), Ipc
     match source {
         ImportSource::Path { path } => {
             let path = PathBuf::from(path);
-            let name = file_name(&path);
-            let io = |e: std::io::Error| {
-                IpcError::new(
-                    IpcErrorCode::Io,
-                    format!("cannot read {}: {e}", path.display()),
-                )
-            };
-            let size = std::fs::metadata(&path).map_err(io)?.len();
-            if usize::try_from(size).map_or(true, |size| size > MAX_IMPORT_BYTES) {
-                return Err(too_big(&name));
-            }
-            let bytes = Zeroizing::new(std::fs::read(&path).map_err(io)?);
-            Ok((name, bytes))
+            let bytes = user_file::read(&path, transfer::IMPORT_LIMIT)?;
+            Ok((file_name(&path), bytes))
         }
         ImportSource::Bytes { name, bytes } => {
             let bytes = Zeroizing::new(bytes);
@@ -601,7 +573,7 @@ fn import_error(error: ImportError) -> IpcError {
     let code = match error {
         ImportError::PasswordRequired { .. } => IpcErrorCode::PasswordRequired,
         ImportError::WrongPassword { .. } => IpcErrorCode::WrongPassword,
-        ImportError::Io { .. } => IpcErrorCode::Io,
+        ImportError::Io { .. } | ImportError::File(UserFileError::Io { .. }) => IpcErrorCode::Io,
         ImportError::Vault(vault) => IpcError::from(vault).code,
         _ => IpcErrorCode::Invalid,
     };

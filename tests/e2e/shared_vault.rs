@@ -1,0 +1,157 @@
+//! The window and the CLI on one vault file: what either commits the other
+//! sees, across the window's native file dialogs (which list the vault's own
+//! folder) and a restart of the app.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use super::accounts::{add_by_uri, wait_rows};
+use super::session::{APP_TIMEOUT, AppSession};
+use crate::support::cli::PASSWORD;
+
+const ALPHA: &str = "otpauth://totp/Alpha:cli-first?secret=JBSWY3DPEHPK3PXP&issuer=Alpha";
+const BRAVO: &str = "otpauth://totp/Bravo:window-after-backup?secret=KRSXG5CTMVRXEZLU&issuer=Bravo";
+const CHARLIE: &str =
+    "otpauth://totp/Charlie:cli-after-import?secret=GEZDGNBVGY3TQOJQ&issuer=Charlie";
+const DELTA: &str = "otpauth://totp/Delta:window-last?secret=MFRGGZDFMZTWQ2LK&issuer=Delta";
+
+/// `xdotool` on the app's display.
+fn xdotool(display: &str, args: &[&str]) -> String {
+    let output = Command::new("xdotool")
+        .args(args)
+        .env("DISPLAY", display)
+        .output()
+        .expect("xdotool is installed (`make setup` installs it)");
+    assert!(
+        output.status.success(),
+        "xdotool {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// Waits for the native file dialog titled `title`, lets it list its
+/// folder, then saves to `path` (typed into its name field) or, with
+/// `None`, cancels it. Runs on its own thread, since the click that opens
+/// the dialog may not return before the dialog closes.
+fn answer_dialog(
+    display: String,
+    title: &'static str,
+    path: Option<PathBuf>,
+) -> std::thread::JoinHandle<()> {
+    std::thread::spawn(move || {
+        let deadline = Instant::now() + APP_TIMEOUT;
+        let window = loop {
+            let found = Command::new("xdotool")
+                .args(["search", "--name", title])
+                .env("DISPLAY", &display)
+                .output()
+                .expect("xdotool is installed");
+            if let Some(id) = String::from_utf8_lossy(&found.stdout).lines().next() {
+                break id.to_owned();
+            }
+            assert!(Instant::now() < deadline, "no dialog titled {title:?}");
+            std::thread::sleep(Duration::from_millis(200));
+        };
+        // The dialog lists the folder (and its file types) in the background.
+        std::thread::sleep(Duration::from_secs(2));
+        xdotool(&display, &["windowfocus", "--sync", &window]);
+        match path {
+            Some(path) => {
+                xdotool(&display, &["key", "--clearmodifiers", "ctrl+a"]);
+                xdotool(
+                    &display,
+                    &["type", "--delay", "5", &path.display().to_string()],
+                );
+                xdotool(&display, &["key", "Return"]);
+            }
+            None => {
+                xdotool(&display, &["key", "Escape"]);
+            }
+        }
+    })
+}
+
+async fn wait_for_file(path: &Path) {
+    let deadline = Instant::now() + APP_TIMEOUT;
+    while !path.exists() {
+        assert!(
+            Instant::now() < deadline,
+            "{} was never written",
+            path.display()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn assert_cli_lists(app: &AppSession, issuers: &[&str]) {
+    let listed = app.cli(&["list"]);
+    for issuer in issuers {
+        assert!(
+            listed.contains(issuer),
+            "the CLI does not list {issuer}:\n{listed}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_window_and_the_cli_share_one_vault_across_file_dialogs_and_a_restart() {
+    let app = AppSession::start_unlocked().await;
+    let folder = app.vault_path.parent().unwrap().to_owned();
+
+    // The CLI adds an account: the open window lists it without being asked.
+    app.cli(&["add", ALPHA]);
+    wait_rows(&app, 1).await;
+
+    // Back up now, through the save dialog, which shows the vault's folder.
+    let backup = folder.join("backups").join("saved.tessera");
+    std::fs::create_dir(backup.parent().unwrap()).unwrap();
+    app.by_test_id("nav-settings").await.click().await.unwrap();
+    let dialog = answer_dialog(
+        app.display.clone(),
+        "Save a backup of the vault",
+        Some(backup.clone()),
+    );
+    app.by_test_id("backup-now").await.click().await.unwrap();
+    dialog.join().unwrap();
+    wait_for_file(&backup).await;
+
+    // The CLI reads and closes the vault: were the window's locks lost, it
+    // would take itself for the last user and delete the write-ahead log.
+    assert_cli_lists(&app, &["Alpha"]);
+    add_by_uri(&app, BRAVO).await;
+    assert_cli_lists(&app, &["Alpha", "Bravo"]);
+
+    // The import dialog, cancelled; then the CLI writes and the window writes.
+    app.by_test_id("nav-transfer").await.click().await.unwrap();
+    let dialog = answer_dialog(app.display.clone(), "Import accounts from a file", None);
+    app.by_test_id("import-pick").await.click().await.unwrap();
+    dialog.join().unwrap();
+    app.cli(&["add", CHARLIE]);
+    add_by_uri(&app, DELTA).await;
+    wait_rows(&app, 4).await;
+    assert_cli_lists(&app, &["Alpha", "Bravo", "Charlie", "Delta"]);
+
+    // A restart of the window finds all four, and so does the backup's
+    // owner: the backup holds the accounts committed before it was made.
+    let app = app.restart().await;
+    app.unlock(PASSWORD).await;
+    app.by_test_id("app-shell").await;
+    wait_rows(&app, 4).await;
+    assert_cli_lists(&app, &["Alpha", "Bravo", "Charlie", "Delta"]);
+    let in_backup = Command::new(crate::support::tessera_bin())
+        .args(["--vault"])
+        .arg(&backup)
+        .arg("list")
+        .env("TESSERA_PASSWORD", PASSWORD)
+        .output()
+        .unwrap();
+    assert!(
+        in_backup.status.success(),
+        "{}",
+        String::from_utf8_lossy(&in_backup.stderr)
+    );
+    assert!(String::from_utf8_lossy(&in_backup.stdout).contains("Alpha"));
+    app.close().await;
+}
