@@ -19,6 +19,8 @@ mod otp;
 mod qr;
 /// core::server against the reference 2FA server over loopback: every profile's lifecycle, refusals, lockout, 429, replay, garbage, timeouts, redirects.
 mod server;
+/// One vault file, a long-lived handle in this process and the CLI binary beside it, after every window operation.
+mod shared_vault;
 /// Shared helpers: temporary vault locations, the built binary, free ports.
 mod support;
 /// The web view's reach: capabilities derived from command_names.in, the CSP, withGlobalTauri.
