@@ -8,7 +8,8 @@ use std::process::{Command, Stdio};
 
 use tessera::core::clock::{FixedClock, OffsetClock, Timestamp};
 use tessera::core::otp::{
-    Account, Algorithm, OtpError, OtpKind, code_at, format_uri, generate, generate_now, parse_uri,
+    Account, Algorithm, OtpError, OtpKind, ParseNote, code_at, decode_base32_secret, format_uri,
+    generate, generate_now, parse_uri, parse_uri_with_notes,
 };
 use tessera::core::secret::SecretBytes;
 
@@ -117,13 +118,24 @@ fn steam_vectors() {
 /// An independent implementation (Python's base32, HMAC and hash modules):
 /// one request per line `BASE32 ALGORITHM DIGITS KIND VALUE PERIOD`, where
 /// VALUE is the counter (hotp) or the Unix time in seconds (totp/steam).
+/// With the argument `dropped-bits` the secret is decoded by a few lines
+/// written here instead of `base64.b32decode` (which refuses lengths that
+/// are not whole bytes): 5 bits a character, as many whole bytes as there
+/// are, the rest dropped, as 2FAS and Ente Auth decode.
 const REFERENCE_PY: &str = r#"
 import base64, hashlib, hmac, sys
 STEAM = "23456789BCDFGHJKMNPQRTVWXY"
+ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+def dropped_bits(text):
+    bits = "".join(format(ALPHABET.index(c), "05b") for c in text.rstrip("="))
+    return bytes(int(bits[i:i + 8], 2) for i in range(0, len(bits) - 7, 8))
 for line in sys.stdin:
     secret, algorithm, digits, kind, value, period = line.split()
     secret = secret.upper()
-    key = base64.b32decode(secret + "=" * (-len(secret) % 8))
+    if sys.argv[1:] == ["dropped-bits"]:
+        key = dropped_bits(secret)
+    else:
+        key = base64.b32decode(secret + "=" * (-len(secret) % 8))
     counter = int(value) if kind == "hotp" else int(value) // int(period)
     mac = hmac.new(key, counter.to_bytes(8, "big"), getattr(hashlib, algorithm.lower())).digest()
     offset = mac[-1] & 0x0F
@@ -139,8 +151,14 @@ for line in sys.stdin:
 "#;
 
 fn python_codes(requests: &str) -> Vec<String> {
+    python_codes_decoding(requests, "b32decode")
+}
+
+/// [`python_codes`] with the secret decoded by `decoder`: `b32decode`
+/// (Python's own) or `dropped-bits` (see [`REFERENCE_PY`]).
+fn python_codes_decoding(requests: &str, decoder: &str) -> Vec<String> {
     let mut child = Command::new("python3")
-        .args(["-c", REFERENCE_PY])
+        .args(["-c", REFERENCE_PY, decoder])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
@@ -639,13 +657,23 @@ fn parse_error_cases() -> Vec<(String, OtpError)> {
             OtpError::InvalidBase32Character { position: 15 },
         ),
         (
-            "otpauth://totp/a?secret=JBSWY3DPE".to_owned(),
-            OtpError::InvalidBase32Length { length: 9 },
+            "otpauth://totp/a?secret=J".to_owned(),
+            OtpError::InvalidBase32Length { length: 1 },
+        ),
+        (
+            "otpauth://totp/a?secret=JB%3DSW".to_owned(),
+            OtpError::Base32AfterPadding { position: 3 },
         ),
         (
             format!("otpauth://totp/a?secret={SECRET}&algorithm=MD5"),
-            OtpError::UnknownAlgorithm {
+            OtpError::UnsupportedAlgorithm {
                 found: "MD5".into(),
+            },
+        ),
+        (
+            format!("otpauth://totp/a?secret={SECRET}&algorithm=SHA-999"),
+            OtpError::UnknownAlgorithm {
+                found: "SHA-999".into(),
             },
         ),
         (
@@ -664,6 +692,7 @@ fn parse_error_cases() -> Vec<(String, OtpError)> {
                 digits: 5,
                 min: 6,
                 max: 10,
+                kind: "TOTP",
             },
         ),
         (
@@ -672,6 +701,7 @@ fn parse_error_cases() -> Vec<(String, OtpError)> {
                 digits: 11,
                 min: 6,
                 max: 10,
+                kind: "HOTP",
             },
         ),
         (
@@ -686,6 +716,7 @@ fn parse_error_cases() -> Vec<(String, OtpError)> {
                 digits: 6,
                 min: 5,
                 max: 5,
+                kind: "Steam",
             },
         ),
         (
@@ -705,10 +736,6 @@ fn parse_error_cases() -> Vec<(String, OtpError)> {
             },
         ),
         (
-            format!("otpauth://hotp/a?secret={SECRET}"),
-            OtpError::MissingCounter,
-        ),
-        (
             format!("otpauth://hotp/a?secret={SECRET}&counter=-1"),
             OtpError::InvalidCounter { found: "-1".into() },
         ),
@@ -719,13 +746,13 @@ fn parse_error_cases() -> Vec<(String, OtpError)> {
             },
         ),
         (
-            format!("otpauth://totp/a?secret={SECRET}&secret={SECRET}"),
+            format!("otpauth://totp/a?secret={SECRET}&secret=JBSWY3DPEHPK3PXQ"),
             OtpError::DuplicateParameter {
                 name: "secret".into(),
             },
         ),
         (
-            format!("otpauth://totp/a?secret={SECRET}&Digits=6&digits=6"),
+            format!("otpauth://totp/a?secret={SECRET}&Digits=6&digits=8"),
             OtpError::DuplicateParameter {
                 name: "digits".into(),
             },
@@ -776,7 +803,7 @@ fn error_messages_name_the_problem() {
     let message = |uri: &str| parse_uri(uri).unwrap_err().to_string();
     assert_eq!(
         message("otpauth://totp/a?secret=AB1"),
-        "the secret is not valid base32: unexpected character at position 2"
+        "the secret is not valid base32: character 3 is not a letter A–Z or a digit 2–7"
     );
     assert_eq!(
         message("otpauth://totp/a"),
@@ -784,11 +811,7 @@ fn error_messages_name_the_problem() {
     );
     assert_eq!(
         message("otpauth://totp/a?secret=AB&digits=12"),
-        "12 digits is out of range: this kind of code has 6 to 10"
-    );
-    assert_eq!(
-        message("otpauth://hotp/a?secret=AB"),
-        "an hotp URI needs a counter parameter"
+        "12 digits is out of range: TOTP codes have 6 to 10 digits"
     );
     assert_eq!(
         message("otpauth://totp/a?secret=AB&algorithm=sha3"),
@@ -797,4 +820,380 @@ fn error_messages_name_the_problem() {
     // Long user-supplied values are cut short.
     let long = "x".repeat(200);
     assert!(message(&format!("otpauth://totp/a?secret=AB&algorithm={long}")).len() < 120);
+}
+
+// ------------------------------------------------ non-canonical secrets
+
+/// Secrets whose base32 length is not whole bytes (typed by hand into 2FAS
+/// or Ente Auth, which show codes for them): decoded with the trailing bits
+/// dropped, with a note naming how many, and every code equal to the
+/// Python reference that decodes the same way.
+#[test]
+fn non_canonical_secrets_match_python_dropping_the_same_bits() {
+    let secrets = [
+        // 17 and 19 characters, as in the real exports.
+        ("JBSWY3DPEHPK3PXPA", 5),
+        ("JBSWY3DPEHPK3PXPJBS", 7),
+        ("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQZ", 5),
+        ("MFRGGZDFMZTWQ2LKNNWG23TPOBYXE43U", 0),
+        ("MFRGGZDFMZTWQ2LKNNWG23TPOBYXE4", 6),
+        ("mfrggzdfmztwq2lkp", 5),
+        ("MZXW6YR", 3),
+    ];
+    let mut requests = String::new();
+    let mut ours = Vec::new();
+    for (secret, dropped_bits) in secrets {
+        let uri = format!("otpauth://totp/x?secret={secret}&digits=8");
+        let (account, notes) = parse_uri_with_notes(&uri).unwrap();
+        let expected = (dropped_bits > 0)
+            .then_some(ParseNote::NonCanonicalSecret { dropped_bits })
+            .into_iter()
+            .collect::<Vec<_>>();
+        assert_eq!(notes, expected, "{secret}");
+        assert_eq!(account.secret.len(), secret.len() * 5 / 8, "{secret}");
+        // The add form decodes by the same rule.
+        assert_eq!(decode_base32_secret(secret).unwrap(), account.secret);
+        for t in [59u64, 1_111_111_109, 1_700_000_000, 20_000_000_000] {
+            ours.push(current(&account, t));
+            writeln!(requests, "{secret} SHA1 8 totp {t} 30").unwrap();
+        }
+        let hotp = parse_uri(&format!("otpauth://hotp/x?secret={secret}&counter=7")).unwrap();
+        ours.push(code_at(&hotp, 7).unwrap());
+        writeln!(requests, "{secret} SHA1 6 hotp 7 0").unwrap();
+    }
+    assert_eq!(ours, python_codes_decoding(&requests, "dropped-bits"));
+    let note = ParseNote::NonCanonicalSecret { dropped_bits: 5 };
+    assert_eq!(
+        note.to_string(),
+        "the secret was non-canonical base32 (5 trailing bits dropped)"
+    );
+    assert_eq!(
+        ParseNote::NonCanonicalSecret { dropped_bits: 1 }.to_string(),
+        "the secret was non-canonical base32 (1 trailing bit dropped)"
+    );
+}
+
+// ------------------------------------------------------- URI policy rows
+// One test per row of the table in docs/uri-policy.md.
+
+/// Row "HOTP without counter": counter 0, and a note saying so.
+#[test]
+fn policy_hotp_without_counter_starts_at_zero() {
+    let (account, notes) =
+        parse_uri_with_notes("otpauth://hotp/bar?secret=AAAQEAYEAUDAOCAJBIFQYDIOB4").unwrap();
+    assert_eq!(account.kind, OtpKind::Hotp { counter: 0 });
+    assert_eq!(account.name, "bar");
+    assert_eq!(notes, vec![ParseNote::CounterAssumed]);
+    // RFC 4226's key at counter 0: the first code of the appendix.
+    let rfc = parse_uri("otpauth://hotp/x?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ").unwrap();
+    assert_eq!(
+        generate(&rfc, Timestamp::UNIX_EPOCH).unwrap().current,
+        "755224"
+    );
+    let (_, explicit) = parse_uri_with_notes("otpauth://hotp/x?secret=GEZDGNBV&counter=0").unwrap();
+    assert!(explicit.is_empty());
+}
+
+/// Row "label issuer vs issuer=": the parameter wins; spaces after the
+/// separator go, also after an empty prefix and an encoded colon.
+#[test]
+fn policy_issuer_parameter_wins_and_empty_prefix_spaces_go() {
+    for label in [
+        ":%20%20Username",
+        "%3A%20%20Username",
+        "%3a%20%20Username",
+        ":  Username",
+    ] {
+        let bare = parse_uri(&format!("otpauth://totp/{label}?secret={SECRET}")).unwrap();
+        assert_eq!(
+            (bare.issuer.as_str(), bare.name.as_str()),
+            ("", "Username"),
+            "{label}"
+        );
+        let with = parse_uri(&format!(
+            "otpauth://totp/{label}?secret={SECRET}&issuer=ACME"
+        ))
+        .unwrap();
+        assert_eq!(
+            (with.issuer.as_str(), with.name.as_str()),
+            ("ACME", "Username"),
+            "{label}"
+        );
+    }
+    let differ = parse_uri(&format!(
+        "otpauth://totp/Old:%20alice?secret={SECRET}&issuer=New"
+    ))
+    .unwrap();
+    assert_eq!(
+        (differ.issuer.as_str(), differ.name.as_str()),
+        ("New", "alice")
+    );
+    // Without a colon the label is the name as it is, spaces included.
+    let spaced = parse_uri(&format!("otpauth://totp/%20%20alice?secret={SECRET}")).unwrap();
+    assert_eq!(spaced.name, "  alice");
+}
+
+/// Row "repeated parameters": the same value again is accepted, a
+/// different one refused naming the parameter (never the value).
+#[test]
+fn policy_repeated_parameters() {
+    let same = parse_uri(&format!(
+        "otpauth://totp/a?secret={SECRET}&issuer=ACME&secret={SECRET}&Issuer=ACME&digits=8&DIGITS=8"
+    ))
+    .unwrap();
+    assert_eq!((same.issuer.as_str(), same.digits), ("ACME", 8));
+    assert!(same.extra_params.is_empty());
+    for (uri, name) in [
+        (
+            format!("otpauth://totp/a?secret={SECRET}&secret=GEZDGNBV"),
+            "secret",
+        ),
+        (
+            format!("otpauth://totp/a?secret={SECRET}&period=30&period=60"),
+            "period",
+        ),
+        (
+            format!("otpauth://totp/a?secret={SECRET}&issuer=A&issuer=B"),
+            "issuer",
+        ),
+    ] {
+        let error = parse_uri(&uri).unwrap_err();
+        assert_eq!(error, OtpError::DuplicateParameter { name: name.into() });
+        assert_eq!(
+            error.to_string(),
+            format!("the parameter `{name}` appears more than once with different values")
+        );
+    }
+}
+
+/// Row "SHA224, SHA384, SHA3-*, MD5": refused, the message lists what
+/// Tessera supports.
+#[test]
+fn policy_other_hash_functions_are_refused_naming_the_supported() {
+    for name in [
+        "SHA224",
+        "sha384",
+        "SHA3-256",
+        "SHA3-512",
+        "sha3_224",
+        "MD5",
+        "SHA-512/256",
+    ] {
+        let error = parse_uri(&format!(
+            "otpauth://totp/a?secret={SECRET}&algorithm={name}"
+        ))
+        .unwrap_err();
+        assert_eq!(
+            error,
+            OtpError::UnsupportedAlgorithm { found: name.into() },
+            "{name}"
+        );
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "the algorithm {name} is not supported: Tessera computes codes with SHA1, SHA256 or SHA512"
+            )
+        );
+    }
+    for (name, algorithm) in [
+        ("sha-256", Algorithm::Sha256),
+        ("SHA512", Algorithm::Sha512),
+    ] {
+        let account = parse_uri(&format!(
+            "otpauth://totp/a?secret={SECRET}&algorithm={name}"
+        ))
+        .unwrap();
+        assert_eq!(account.algorithm, algorithm);
+    }
+}
+
+/// Row "`encoder=steam` with `digits`": 5 (or none) is Steam; any other
+/// number is refused, since Steam codes have five characters.
+#[test]
+fn policy_steam_encoder_with_digits() {
+    for digits in ["", "&digits=5"] {
+        let account = parse_uri(&format!(
+            "otpauth://totp/Steam:bob?secret={SECRET}&encoder=steam{digits}"
+        ))
+        .unwrap();
+        assert_eq!(
+            (account.kind, account.digits),
+            (OtpKind::Steam { period: 30 }, 5)
+        );
+    }
+    for kind in ["totp", "steam"] {
+        let error = parse_uri(&format!(
+            "otpauth://{kind}/Steam:bob?secret={SECRET}&encoder=steam&digits=6"
+        ))
+        .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "6 digits is out of range: Steam codes have 5 digits",
+            "{kind}"
+        );
+    }
+}
+
+/// Row "Steam from `issuer=Steam`": inferred, with a note, unless digits
+/// or the algorithm say it is an ordinary TOTP account.
+#[test]
+fn policy_steam_from_the_issuer() {
+    for uri in [
+        format!("otpauth://totp/Steam:bob?secret={SECRET}&issuer=Steam"),
+        format!("otpauth://totp/Steam:bob?secret={SECRET}"),
+        format!("otpauth://totp/bob?secret={SECRET}&issuer=steam&digits=5&algorithm=SHA1"),
+    ] {
+        let (account, notes) = parse_uri_with_notes(&uri).unwrap();
+        assert_eq!(
+            (account.kind, account.digits),
+            (OtpKind::Steam { period: 30 }, 5),
+            "{uri}"
+        );
+        assert_eq!(notes, vec![ParseNote::SteamFromIssuer], "{uri}");
+        assert_eq!(current(&account, 1_616_374_841).len(), 5);
+    }
+    for uri in [
+        format!("otpauth://totp/Steam:bob?secret={SECRET}&issuer=Steam&digits=6"),
+        format!("otpauth://totp/Steam:bob?secret={SECRET}&algorithm=SHA256"),
+        format!("otpauth://totp/Steamworks:bob?secret={SECRET}"),
+        format!("otpauth://totp/Steam:bob?secret={SECRET}&issuer=Valve"),
+    ] {
+        let (account, notes) = parse_uri_with_notes(&uri).unwrap();
+        assert!(matches!(account.kind, OtpKind::Totp { .. }), "{uri}");
+        assert!(notes.is_empty(), "{uri}");
+    }
+}
+
+/// Row "period": 1 s to 2^32 − 1 s, codes exact at both ends (against
+/// Python); 0 and anything past u32 refused with the range in the message.
+#[test]
+fn policy_period_bounds() {
+    let mut requests = String::new();
+    let mut ours = Vec::new();
+    for period in [1u32, 86_400, u32::MAX] {
+        let account =
+            parse_uri(&format!("otpauth://totp/a?secret={SECRET}&period={period}")).unwrap();
+        assert_eq!(account.kind, OtpKind::Totp { period });
+        for t in [59u64, 20_000_000_000] {
+            ours.push(current(&account, t));
+            writeln!(requests, "{SECRET} SHA1 6 totp {t} {period}").unwrap();
+        }
+    }
+    assert_eq!(ours, python_codes(&requests));
+    for period in ["0", "4294967296", "-30", "1.5"] {
+        let message = parse_uri(&format!("otpauth://totp/a?secret={SECRET}&period={period}"))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            message,
+            format!(
+                "period must be a whole number of seconds from 1 to 4294967295, not `{period}`"
+            )
+        );
+    }
+}
+
+/// Row "digits": 6–10 for TOTP and HOTP, 5 for Steam; messages count in
+/// words ("1 digit", "5 digits", no "5 to 5").
+#[test]
+fn policy_digits_bounds() {
+    for digits in 6..=10u8 {
+        let account =
+            parse_uri(&format!("otpauth://totp/a?secret={SECRET}&digits={digits}")).unwrap();
+        assert_eq!(current(&account, 59).len(), usize::from(digits));
+    }
+    let message = |uri: String| parse_uri(&uri).unwrap_err().to_string();
+    assert_eq!(
+        message(format!("otpauth://totp/a?secret={SECRET}&digits=1")),
+        "1 digit is out of range: TOTP codes have 6 to 10 digits"
+    );
+    assert_eq!(
+        message(format!("otpauth://hotp/a?secret={SECRET}&digits=11")),
+        "11 digits is out of range: HOTP codes have 6 to 10 digits"
+    );
+    assert_eq!(
+        message(format!("otpauth://steam/a?secret={SECRET}&digits=8")),
+        "8 digits is out of range: Steam codes have 5 digits"
+    );
+}
+
+/// Positions in messages count from 1, and counts have the right number.
+#[test]
+fn messages_count_from_one_in_words() {
+    let message = |uri: &str| parse_uri(uri).unwrap_err().to_string();
+    assert_eq!(
+        message("otpauth://totp/a?secret=0BSWY3DP"),
+        "the secret is not valid base32: character 1 is not a letter A–Z or a digit 2–7"
+    );
+    assert_eq!(
+        message("otpauth://totp/a?secret=MY%3DMY"),
+        "the secret is not valid base32: character 4 comes after the `=` padding"
+    );
+    assert_eq!(
+        message("otpauth://totp/a?secret=M"),
+        "the secret is not valid base32: 1 character cannot encode a whole byte"
+    );
+}
+
+// ------------------------------------------------ exact label round trip
+
+/// A small deterministic generator (xorshift), so that the name property
+/// test covers many combinations without a dependency.
+struct Xorshift(u64);
+
+impl Xorshift {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        usize::try_from(self.0 % u64::try_from(n).unwrap()).unwrap()
+    }
+}
+
+/// Property: for names and issuers built from tricky pieces (leading and
+/// trailing spaces, colons, `%`, `+`, `&`, `=`, `#`, unicode), formatting
+/// and parsing gives the account back exactly, with one exception the
+/// label cannot express: a name that starts with a space and also contains
+/// a colon comes back without its leading spaces.
+#[test]
+fn tricky_names_round_trip_exactly() {
+    const PIECES: [&str; 16] = [
+        " ", "  ", ":", "%", "%3A", "+", "&", "=", "#", "?", "/", "alice", "@", "é", "東京", "\t",
+    ];
+    let mut rng = Xorshift(0x5EED_1234_ABCD_0001);
+    let word = |rng: &mut Xorshift| {
+        let len = rng.below(5);
+        (0..len)
+            .map(|_| PIECES[rng.below(PIECES.len())])
+            .collect::<String>()
+    };
+    let mut lossy = 0;
+    for _ in 0..3000 {
+        let issuer = word(&mut rng);
+        let name = word(&mut rng);
+        let account = Account::new(
+            issuer.clone(),
+            name.clone(),
+            SecretBytes::from(RFC_SHA1_KEY),
+            Algorithm::Sha1,
+            6,
+            OtpKind::Totp { period: 30 },
+        )
+        .unwrap();
+        let uri = format_uri(&account);
+        let back = parse_uri(&uri).unwrap_or_else(|e| panic!("{uri}: {e}"));
+        assert_eq!(back.issuer, issuer, "{uri}");
+        if name.starts_with(' ') && name.contains(':') {
+            lossy += 1;
+            assert_eq!(back.name, name.trim_start_matches(' '), "{uri}");
+        } else {
+            assert_eq!(back.name, name, "{uri}");
+        }
+        // Formatting what was read changes nothing.
+        assert_eq!(
+            format_uri(&back),
+            format_uri(&parse_uri(&format_uri(&back)).unwrap())
+        );
+    }
+    assert!(lossy < 300, "{lossy}");
 }

@@ -1251,3 +1251,123 @@ fn google_qr_pictures_scan_back_into_the_accounts() {
         );
     }
 }
+
+// ---- one base32 rule for secrets, and the notes of how entries were read ----
+
+/// One entry of `format` holding the secret `secret`, issuer `issuer` and
+/// account name `bob`, as that app writes it.
+fn file_with_secret(format: Format, issuer: &str, secret: &str) -> String {
+    match format {
+        Format::TwoFas => format!(
+            r#"{{"schemaVersion":4,"services":[{{"name":"{issuer}","secret":"{secret}","otp":{{"account":"bob","issuer":"{issuer}","digits":6,"period":30,"algorithm":"SHA1","tokenType":"TOTP"}}}}]}}"#
+        ),
+        Format::Aegis => format!(
+            r#"{{"version":1,"header":{{"slots":null,"params":null}},"db":{{"version":3,"entries":[{{"type":"totp","name":"bob","issuer":"{issuer}","info":{{"secret":"{secret}","algo":"SHA1","digits":6,"period":30}}}}],"groups":[]}}}}"#
+        ),
+        Format::AndOtp => format!(
+            r#"[{{"secret":"{secret}","issuer":"{issuer}","label":"bob","digits":6,"type":"TOTP","algorithm":"SHA1","period":30}}]"#
+        ),
+        Format::BitwardenCsv => format!("name,login_username,login_totp\n{issuer},bob,{secret}\n"),
+        Format::Proton => format!(
+            r#"{{"version":1,"entries":[{{"content":{{"uri":"otpauth://totp/{issuer}:bob?secret={secret}","name":"bob"}}}}]}}"#
+        ),
+        Format::Ente => format!(
+            "otpauth://totp/{issuer}:bob?secret={secret}&issuer={issuer}&codeDisplay=%7B%7D\n"
+        ),
+        Format::OtpauthList => format!("otpauth://totp/{issuer}:bob?secret={secret}\n"),
+        other => panic!("no template for {other}"),
+    }
+}
+
+const FORMATS_WITH_BASE32: [Format; 7] = [
+    Format::TwoFas,
+    Format::Aegis,
+    Format::AndOtp,
+    Format::BitwardenCsv,
+    Format::Proton,
+    Format::Ente,
+    Format::OtpauthList,
+];
+
+/// Secrets typed by hand into 2FAS or Ente Auth (17 or 19 base32
+/// characters) are read by every importer, decoded as the URI parser and
+/// the add form decode them, and the loss report (kept by the preview)
+/// names the entry and the bits dropped.
+#[test]
+fn non_canonical_secrets_are_read_and_reported_by_every_importer() {
+    for (secret, bits) in [("JBSWY3DPEHPK3PXPA", 5), ("JBSWY3DPEHPK3PXPJBS", 7)] {
+        let expected = tessera::core::otp::decode_base32_secret(secret).unwrap();
+        for format in FORMATS_WITH_BASE32 {
+            let text = file_with_secret(format, "Acme", secret);
+            let parsed = transfer::import(text.as_bytes(), Some(format), None).unwrap();
+            let invalid: Vec<_> = parsed.invalid().collect();
+            assert!(invalid.is_empty(), "{format}: {invalid:?}");
+            let items: Vec<_> = parsed.items().collect();
+            assert_eq!(items.len(), 1, "{format}");
+            assert_eq!(items[0].account.secret, expected, "{format}");
+            let note = format!(
+                "entry 1 (Acme:bob): the secret was non-canonical base32 ({bits} trailing bits dropped)"
+            );
+            assert!(
+                losses(&parsed).contains(&note),
+                "{format}: {}",
+                losses(&parsed)
+            );
+            let preview = Preview::new(parsed, &[]);
+            assert_eq!(preview.count("new"), 1);
+            assert!(preview.losses.iter().any(|l| l.message == note), "{format}");
+        }
+    }
+}
+
+/// Every importer and the URI parser give the same answer for the same
+/// secret: `=` only at the end, non-zero padding bits accepted (with a
+/// note), a character after `=` refused with the same reason.
+#[test]
+fn importers_and_uris_decode_secrets_by_one_rule() {
+    for secret in [
+        "JBSWY3DPEHPK3PXP====",
+        "jbsw-y3dp ehpk-3pxp",
+        "MZXW6YR",
+        "JB=SWY3DP",
+    ] {
+        let uri =
+            tessera::core::otp::parse_uri(&format!("otpauth://totp/Acme:bob?secret={secret}"))
+                .map(|a| a.secret)
+                .map_err(|e| e.to_string());
+        for format in FORMATS_WITH_BASE32 {
+            let text = file_with_secret(format, "Acme", secret);
+            let parsed = transfer::import(text.as_bytes(), Some(format), None).unwrap();
+            let read = match parsed.entries.into_iter().next().unwrap() {
+                Ok(item) => Ok(item.account.secret),
+                Err(invalid) => Err(invalid.reason),
+            };
+            assert_eq!(read, uri, "{format} {secret}");
+        }
+    }
+}
+
+/// An `otpauth://hotp` line without `counter` is read with counter 0 and
+/// the loss report says so; a bad algorithm in an importer's own field
+/// names the algorithms Tessera supports.
+#[test]
+fn import_notes_and_reasons_name_what_was_assumed() {
+    let list = "otpauth://totp/A:a?secret=JBSWY3DPEHPK3PXP\n\
+                otpauth://hotp/bar?secret=AAAQEAYEAUDAOCAJBIFQYDIOB4\n";
+    let parsed = transfer::import(list.as_bytes(), None, None).unwrap();
+    let items: Vec<_> = parsed.items().collect();
+    assert_eq!(items[1].account.kind, OtpKind::Hotp { counter: 0 });
+    assert_eq!(
+        losses(&parsed),
+        "entry 2 (bar): the hotp URI has no counter parameter: counter 0 was taken"
+    );
+
+    let aegis = file_with_secret(Format::Aegis, "Acme", "JBSWY3DPEHPK3PXP")
+        .replace(r#""algo":"SHA1""#, r#""algo":"SHA384""#);
+    let parsed = transfer::import(aegis.as_bytes(), Some(Format::Aegis), None).unwrap();
+    let invalid: Vec<_> = parsed.invalid().collect();
+    assert_eq!(
+        invalid[0].reason,
+        "the algorithm SHA384 is not supported: Tessera computes codes with SHA1, SHA256 or SHA512"
+    );
+}

@@ -56,17 +56,22 @@ impl FromStr for Algorithm {
     type Err = OtpError;
 
     /// `SHA1`, `SHA256`, `SHA512`, in any case, with or without a hyphen
-    /// (`sha-256`).
+    /// or underscore (`sha-256`). Hash functions that other authenticators
+    /// accept but Tessera does not compute (MD5, SHA224, SHA384, SHA3-*,
+    /// SHA512/224, SHA512/256) are `UnsupportedAlgorithm`; anything else is
+    /// `UnknownAlgorithm`. Both messages list the supported ones.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let name: String = s
             .chars()
-            .filter(|c| *c != '-')
+            .filter(|c| !matches!(c, '-' | '_' | '/'))
             .map(|c| c.to_ascii_uppercase())
             .collect();
         match name.as_str() {
             "SHA1" => Ok(Self::Sha1),
             "SHA256" => Ok(Self::Sha256),
             "SHA512" => Ok(Self::Sha512),
+            "MD5" | "SHA224" | "SHA384" | "SHA3224" | "SHA3256" | "SHA3384" | "SHA3512"
+            | "SHA512224" | "SHA512256" => Err(OtpError::UnsupportedAlgorithm { found: shown(s) }),
             _ => Err(OtpError::UnknownAlgorithm { found: shown(s) }),
         }
     }
@@ -115,6 +120,15 @@ impl OtpKind {
         match self {
             Self::Steam { .. } => STEAM_DIGITS,
             Self::Totp { .. } | Self::Hotp { .. } => DEFAULT_DIGITS,
+        }
+    }
+
+    /// How messages name codes of this kind: `TOTP`, `HOTP`, `Steam`.
+    pub const fn title(self) -> &'static str {
+        match self {
+            Self::Totp { .. } => "TOTP",
+            Self::Hotp { .. } => "HOTP",
+            Self::Steam { .. } => "Steam",
         }
     }
 
@@ -186,6 +200,7 @@ impl Account {
                 digits: u32::from(self.digits),
                 min,
                 max,
+                kind: self.kind.title(),
             });
         }
         if self.kind.period() == Some(0) {
@@ -282,7 +297,8 @@ mod tests {
             OtpError::DigitsOutOfRange {
                 digits: 11,
                 min: 6,
-                max: 10
+                max: 10,
+                kind: "HOTP"
             }
         );
         assert_eq!(
@@ -290,8 +306,17 @@ mod tests {
             OtpError::DigitsOutOfRange {
                 digits: 6,
                 min: 5,
-                max: 5
+                max: 5,
+                kind: "Steam"
             }
+        );
+        assert_eq!(
+            err(6, OtpKind::Steam { period: 30 }, Algorithm::Sha1, secret()).to_string(),
+            "6 digits is out of range: Steam codes have 5 digits"
+        );
+        assert_eq!(
+            err(1, OtpKind::Totp { period: 30 }, Algorithm::Sha1, secret()).to_string(),
+            "1 digit is out of range: TOTP codes have 6 to 10 digits"
         );
         assert_eq!(
             err(6, OtpKind::Totp { period: 0 }, Algorithm::Sha1, secret()),
@@ -367,8 +392,14 @@ mod tests {
         assert_eq!("sha-256".parse::<Algorithm>().unwrap(), Algorithm::Sha256);
         assert_eq!(
             "MD5".parse::<Algorithm>().unwrap_err(),
-            OtpError::UnknownAlgorithm {
+            OtpError::UnsupportedAlgorithm {
                 found: "MD5".into()
+            }
+        );
+        assert_eq!(
+            "WHIRLPOOL".parse::<Algorithm>().unwrap_err(),
+            OtpError::UnknownAlgorithm {
+                found: "WHIRLPOOL".into()
             }
         );
     }

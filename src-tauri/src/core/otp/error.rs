@@ -6,9 +6,14 @@
 //! character position); the value of the `secret` parameter is never copied
 //! into an error.
 
+use std::fmt;
+
 use thiserror::Error;
 
 use super::account::Algorithm;
+
+/// The hash functions Tessera computes codes with, for messages.
+const SUPPORTED_ALGORITHMS: &str = "SHA1, SHA256 or SHA512";
 
 /// What was wrong, precisely enough for a user to fix it.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -29,33 +34,61 @@ pub enum OtpError {
     /// A secret that decodes to zero bytes.
     #[error("the secret is empty")]
     EmptySecret,
-    /// A character outside the base32 alphabet (position counted in
-    /// characters of the secret, from 0, ignoring spaces and hyphens).
-    #[error("the secret is not valid base32: unexpected character at position {position}")]
+    /// A character outside the base32 alphabet. `position` counts the
+    /// characters of the secret from 0, not counting spaces and hyphens;
+    /// the message counts from 1.
+    #[error(
+        "the secret is not valid base32: character {} is not a letter A–Z or a digit 2–7",
+        position + 1
+    )]
     InvalidBase32Character { position: usize },
-    /// A number of base32 characters that cannot encode whole bytes.
-    #[error("the secret is not valid base32: {length} characters cannot encode whole bytes")]
+    /// A base32 character after the `=` padding (counted as in
+    /// `InvalidBase32Character`).
+    #[error(
+        "the secret is not valid base32: character {} comes after the `=` padding",
+        position + 1
+    )]
+    Base32AfterPadding { position: usize },
+    /// Too few base32 characters for one byte (one character is 5 bits).
+    #[error(
+        "the secret is not valid base32: {} cannot encode a whole byte",
+        counted(*length, "character", "characters")
+    )]
     InvalidBase32Length { length: usize },
-    /// `algorithm=` other than SHA1, SHA256, SHA512.
-    #[error("unknown algorithm `{found}`: expected SHA1, SHA256 or SHA512")]
+    /// `algorithm=` that names no hash function Tessera knows.
+    #[error("unknown algorithm `{found}`: expected {SUPPORTED_ALGORITHMS}")]
     UnknownAlgorithm { found: String },
+    /// A hash function other authenticators accept (SHA224, SHA384,
+    /// SHA3-*, MD5) that Tessera does not compute codes with.
+    #[error(
+        "the algorithm {found} is not supported: Tessera computes codes with {SUPPORTED_ALGORITHMS}"
+    )]
+    UnsupportedAlgorithm { found: String },
     /// `digits=` that is not a number.
     #[error("digits must be a whole number, not `{found}`")]
     InvalidDigits { found: String },
-    /// A number of digits this kind of code cannot have.
-    #[error("{digits} digits is out of range: this kind of code has {min} to {max}")]
-    DigitsOutOfRange { digits: u32, min: u8, max: u8 },
-    /// `period=` that is not a whole number of seconds above zero.
-    #[error("period must be a whole number of seconds above zero, not `{found}`")]
+    /// A number of digits this kind of code cannot have. `kind` names the
+    /// codes for the message (`TOTP and HOTP`, `Steam`).
+    #[error(
+        "{} is out of range: {kind} codes have {}",
+        counted(*digits, "digit", "digits"),
+        range(*min, *max, "digit", "digits")
+    )]
+    DigitsOutOfRange {
+        digits: u32,
+        min: u8,
+        max: u8,
+        kind: &'static str,
+    },
+    /// `period=` that is not a whole number of seconds from 1 to 2^32 − 1.
+    #[error("period must be a whole number of seconds from 1 to 4294967295, not `{found}`")]
     InvalidPeriod { found: String },
-    /// An `hotp` URI without `counter=`.
-    #[error("an hotp URI needs a counter parameter")]
-    MissingCounter,
     /// `counter=` that is not a number from 0 to 2^64 − 1.
     #[error("counter must be a whole number from 0 to 18446744073709551615, not `{found}`")]
     InvalidCounter { found: String },
-    /// A known parameter given twice (which value to believe is ambiguous).
-    #[error("the parameter `{name}` appears more than once")]
+    /// A known parameter given twice with different values (which one to
+    /// believe is ambiguous; the same value twice is accepted).
+    #[error("the parameter `{name}` appears more than once with different values")]
     DuplicateParameter { name: String },
     /// A `%` not followed by two hex digits, or bytes that are not UTF-8.
     #[error("bad percent-encoding in the {part}")]
@@ -66,6 +99,39 @@ pub enum OtpError {
     /// An HOTP counter at 2^64 − 1 has no next code.
     #[error("the HOTP counter is at its maximum and has no next code")]
     CounterExhausted,
+}
+
+/// `1 entry`, `3 entries`: a count with its noun in the right number.
+pub(crate) fn counted<T: fmt::Display + PartialEq + From<u8> + Copy>(
+    count: T,
+    one: &str,
+    many: &str,
+) -> String {
+    let noun = if count == T::from(1) { one } else { many };
+    format!("{count} {noun}")
+}
+
+/// `one` for a count of 1, otherwise `many`.
+pub(crate) fn plural<'a, T: PartialEq + From<u8> + Copy>(
+    count: T,
+    one: &'a str,
+    many: &'a str,
+) -> &'a str {
+    if count == T::from(1) { one } else { many }
+}
+
+/// `6 to 10 digits`, or `5 digits` when the range holds one value.
+pub(crate) fn range<T: fmt::Display + PartialEq + From<u8> + Copy>(
+    min: T,
+    max: T,
+    one: &str,
+    many: &str,
+) -> String {
+    if min == max {
+        counted(min, one, many)
+    } else {
+        format!("{min} to {max} {many}")
+    }
 }
 
 /// Copies a user-supplied, non-secret value into an error, cut to a length

@@ -31,7 +31,8 @@ use thiserror::Error;
 use zeroize::Zeroize;
 
 use super::account::{Account, Algorithm, DEFAULT_PERIOD, OtpKind};
-use super::error::OtpError;
+use super::error::{OtpError, counted};
+use super::uri::split_label;
 use crate::core::secret::SecretBytes;
 
 /// The start of every migration URI (compared case-insensitively).
@@ -77,9 +78,9 @@ pub enum MigrationError {
     /// A `%` not followed by two hex digits in `data`.
     #[error("bad percent-encoding in the data parameter")]
     InvalidPercentEncoding,
-    /// `data` is not base64 (position counted in characters of `data`
-    /// after percent-decoding, from 0).
-    #[error("the data parameter is not valid base64 (at character {position})")]
+    /// `data` is not base64 (`position` counted in characters of `data`
+    /// after percent-decoding, from 0; the message counts from 1).
+    #[error("the data parameter is not valid base64 (at character {})", position + 1)]
     InvalidBase64 { position: usize },
     /// `data` is base64, but not a `MigrationPayload`.
     #[error("the data parameter is not a Google Authenticator payload: {reason}")]
@@ -212,10 +213,11 @@ pub fn format_migration_uris_with_id(accounts: &[Account], batch_id: i32) -> Vec
 pub fn check_migration_compatible(account: &Account) -> Result<(), MigrationError> {
     let what = match account.kind {
         OtpKind::Steam { .. } => Some("Steam accounts".to_owned()),
-        OtpKind::Totp { period } if period != DEFAULT_PERIOD => {
-            Some(format!("a period of {period} seconds"))
-        }
-        _ if !matches!(account.digits, 6 | 8) => Some(format!("{} digits", account.digits)),
+        OtpKind::Totp { period } if period != DEFAULT_PERIOD => Some(format!(
+            "a period of {}",
+            counted(period, "second", "seconds")
+        )),
+        _ if !matches!(account.digits, 6 | 8) => Some(counted(account.digits, "digit", "digits")),
         _ => None,
     };
     match what {
@@ -318,7 +320,7 @@ fn to_account(number: usize, params: &OtpParameters) -> Result<Account, Migratio
             });
         }
     };
-    let (issuer, name) = split_name(&params.name, &params.issuer);
+    let (issuer, name) = split_label(&params.name, Some(&params.issuer));
     let account = Account {
         issuer,
         name,
@@ -338,9 +340,10 @@ fn to_account(number: usize, params: &OtpParameters) -> Result<Account, Migratio
 }
 
 fn from_account(account: &Account) -> OtpParameters {
-    // A name with a colon or a leading space gets an empty prefix, so that
-    // `split_name` gives it back unchanged.
-    let name = if account.name.contains(':') || account.name.starts_with(' ') {
+    // A name with a colon gets an empty prefix, so that `split_label` takes
+    // the right colon for the separator; a leading space survives only
+    // where there is no separator (see `uri::format_label`).
+    let name = if account.name.contains(':') {
         format!(":{}", account.name)
     } else {
         account.name.clone()
@@ -367,16 +370,6 @@ fn from_account(account: &Account) -> OtpParameters {
 /// Splits `Issuer:name` the way `otpauth://` labels are split: a non-empty
 /// `issuer` field wins over the prefix; an empty prefix (`:name`) keeps the
 /// rest verbatim.
-fn split_name(name: &str, issuer: &str) -> (String, String) {
-    let (prefix, rest) = match name.split_once(':') {
-        Some(("", rest)) => ("", rest),
-        Some((prefix, rest)) => (prefix, rest.trim_start_matches(' ')),
-        None => ("", name),
-    };
-    let issuer = if issuer.is_empty() { prefix } else { issuer };
-    (issuer.to_owned(), rest.to_owned())
-}
-
 fn random_batch_id() -> i32 {
     let mut bytes = [0_u8; 4];
     // Without randomness the id is only less unique; 0 is still a valid id.
@@ -527,6 +520,10 @@ mod tests {
         assert_eq!(
             err("otpauth-migration://offline?data=ab*c"),
             MigrationError::InvalidBase64 { position: 2 }
+        );
+        assert_eq!(
+            err("otpauth-migration://offline?data=ab*c").to_string(),
+            "the data parameter is not valid base64 (at character 3)"
         );
         assert!(matches!(
             err("otpauth-migration://offline?data=XXXX"),
@@ -679,6 +676,16 @@ mod tests {
                 Err(MigrationError::NotRepresentable { .. })
             ));
         }
+        let one_second = Account {
+            kind: OtpKind::Totp { period: 1 },
+            ..fine.clone()
+        };
+        assert_eq!(
+            super::check_migration_compatible(&one_second)
+                .unwrap_err()
+                .to_string(),
+            "Google Authenticator exports cannot carry a period of 1 second"
+        );
         let uris = format_migration_uris_with_id(&[steam, seven, period, fine.clone()], 1);
         assert_eq!(uris.len(), 1);
         assert_eq!(parse_migration_uri(&uris[0]).unwrap().accounts, vec![fine]);

@@ -15,6 +15,7 @@ mod base32;
 mod error;
 mod generate;
 pub mod migration;
+mod note;
 mod percent;
 mod uri;
 
@@ -22,9 +23,13 @@ pub use account::{
     Account, Algorithm, DEFAULT_DIGITS, DEFAULT_PERIOD, MAX_DIGITS, MIN_DIGITS, OtpKind,
     STEAM_DIGITS,
 };
-/// Base32 secrets as services show them (for forms that take one typed in).
-pub use base32::decode as decode_base32_secret;
+/// Base32 secrets as services show them (for forms that take one typed in),
+/// by the one rule in `base32.rs`; the `_noted` form also says whether the
+/// secret was non-canonical.
+pub use base32::{decode as decode_base32_secret, decode_noted as decode_base32_secret_noted};
 pub use error::OtpError;
+pub(crate) use error::{counted, plural};
 pub use generate::{Code, code_at, generate, generate_now};
 pub use migration::{MigrationBatch, MigrationError, format_migration_uris, parse_migration_uri};
-pub use uri::{format_uri, parse_uri};
+pub use note::ParseNote;
+pub use uri::{format_uri, parse_uri, parse_uri_with_notes};

@@ -4,19 +4,44 @@
 //! What is accepted (Google's Key-Uri-Format, plus what real exporters do):
 //! - scheme and type in any case; types `totp`, `hotp`, `steam`, and
 //!   `totp` with `encoder=steam` (Aegis, andOTP, `KeePassXC`) as Steam;
-//! - the label `Issuer:Account` (the colon literal or `%3A`, spaces after
-//!   it dropped) or just `Account`; empty labels too;
-//! - `issuer=`: when both the parameter and a label prefix are present
-//!   and disagree, **the parameter wins** and the prefix is dropped from the
-//!   name (the parameter is the one Google's spec calls authoritative, and
-//!   the prefix is for older readers); an empty `issuer=` counts as absent;
+//! - the label `Issuer:Account` (the colon literal, `%3A` or `%3a`) or just
+//!   `Account`; empty labels too. Spaces after the colon are dropped, also
+//!   after an empty prefix (`:%20%20alice` is `alice`), as every other
+//!   reader does; spaces at the start of a label without a colon are kept;
 //! - percent-encoding with UTF-8; `+` is a space in parameters and a plus in
 //!   the label (see `percent.rs` for why);
-//! - `secret` in base32, any case, padding and spaces optional;
-//! - `algorithm` SHA1/SHA256/SHA512, `digits` 6–10 (Steam: 5), `period`,
-//!   `counter` (required for HOTP);
+//! - `secret` in base32 by the one rule of `base32.rs` (any case, padding
+//!   and spaces optional, lengths that are not whole bytes decoded with the
+//!   trailing bits dropped and a [`ParseNote`]);
 //! - parameters we do not use are kept, in order, in
 //!   [`Account::extra_params`] and written back by [`format_uri`].
+//!
+//! Where authenticators disagree, Tessera's policy (the table in
+//! `docs/uri-policy.md` gives the reasons, `tests/otp.rs` a test per row):
+//! - **label issuer vs `issuer=`**: the parameter wins and the prefix is
+//!   dropped from the name (Google's spec calls the parameter
+//!   authoritative; the prefix is for older readers); an empty `issuer=`
+//!   counts as absent;
+//! - **repeated parameters**: the same value twice is accepted; different
+//!   values are refused (`DuplicateParameter`), because taking either one
+//!   could store a wrong secret or period without a word. Unknown
+//!   parameters may repeat and are all kept;
+//! - **algorithms**: SHA1, SHA256, SHA512 (any case, `SHA-256`); SHA224,
+//!   SHA384, SHA3-* and MD5 are refused with a message listing the three;
+//! - **`digits`**: 6–10 for TOTP and HOTP (RFC 4226's minimum is 6);
+//!   exactly 5 for Steam, whether Steam comes from the type, from
+//!   `encoder=steam` or from the issuer: `encoder=steam&digits=6` is
+//!   refused, since Steam Guard codes have five characters by definition;
+//! - **Steam from `issuer=Steam`**: a `totp` URI whose issuer (parameter,
+//!   else label prefix) is `Steam` in any case, with `digits` absent or 5
+//!   and the algorithm absent or SHA1, is Steam Guard (as Aegis,
+//!   Authenticator Pro and steamguard-cli's QR codes have it), with a
+//!   [`ParseNote`]; explicit 6–10 digits or another algorithm keep it TOTP;
+//! - **`period`**: any whole number of seconds from 1 to 2^32 − 1; RFC 6238
+//!   sets no bound and codes are exact for every period, so refusing a
+//!   long or short one would only lose an account;
+//! - **HOTP without `counter`**: counter 0, with a [`ParseNote`] (Google
+//!   Authenticator, `FreeOTP`, Authenticator Pro do the same).
 //!
 //! A fragment (`#`) is not treated specially: sloppy generators put a bare
 //! `#` in issuer names, and no authenticator URI uses fragments.
@@ -28,6 +53,7 @@ use zeroize::Zeroize;
 use super::account::{Account, Algorithm, DEFAULT_PERIOD, OtpKind};
 use super::base32;
 use super::error::{OtpError, shown};
+use super::note::ParseNote;
 use super::percent::{self, Part};
 use crate::core::secret::SecretBytes;
 
@@ -42,16 +68,25 @@ const KNOWN: [&str; 7] = [
     "encoder",
 ];
 
-/// Parses an `otpauth://` URI into a validated [`Account`].
+/// Parses an `otpauth://` URI into a validated [`Account`]
+/// ([`parse_uri_with_notes`] without the notes).
 ///
 /// # Errors
 /// One [`OtpError`] naming the first problem found: `NotAUri`,
 /// `WrongScheme`, `UnknownType`, `InvalidPercentEncoding`,
 /// `DuplicateParameter`, `MissingSecret`, `InvalidBase32Character`,
-/// `InvalidBase32Length`, `EmptySecret`, `UnknownAlgorithm`,
-/// `InvalidDigits`, `DigitsOutOfRange`, `InvalidPeriod`, `MissingCounter`,
-/// `InvalidCounter`, `SteamNeedsSha1`.
+/// `Base32AfterPadding`, `InvalidBase32Length`, `EmptySecret`,
+/// `UnknownAlgorithm`, `UnsupportedAlgorithm`, `InvalidDigits`,
+/// `DigitsOutOfRange`, `InvalidPeriod`, `InvalidCounter`, `SteamNeedsSha1`.
 pub fn parse_uri(text: &str) -> Result<Account, OtpError> {
+    parse_uri_with_notes(text).map(|(account, _)| account)
+}
+
+/// Parses an `otpauth://` URI into a validated [`Account`], with a
+/// [`ParseNote`] for each thing it assumed or dropped (a non-canonical
+/// secret, a missing HOTP counter, Steam inferred from the issuer), in that
+/// order. Errors as [`parse_uri`].
+pub fn parse_uri_with_notes(text: &str) -> Result<(Account, Vec<ParseNote>), OtpError> {
     let text = text.trim();
     let (scheme, rest) = text.split_once(':').ok_or(OtpError::NotAUri)?;
     if !is_scheme(scheme) {
@@ -73,25 +108,35 @@ pub fn parse_uri(text: &str) -> Result<Account, OtpError> {
     }
     let label = percent::decode(raw_label, Part::Label)?;
     let mut params = Params::parse(query, &kind_name)?;
+    let mut notes = Vec::new();
 
-    let secret = params.secret()?;
+    let secret = params.secret(&mut notes)?;
+    let (issuer, name) = split_label(&label, params.get(ISSUER));
+    let steam = match kind_name.as_str() {
+        "steam" => true,
+        "totp" if params.get(ENCODER).is_some() => true,
+        "totp" if params.looks_like_steam(&issuer) => {
+            notes.push(ParseNote::SteamFromIssuer);
+            true
+        }
+        _ => false,
+    };
     let kind = match kind_name.as_str() {
         "hotp" => OtpKind::Hotp {
-            counter: params.counter()?,
+            counter: params.counter(&mut notes)?,
         },
-        "totp" if !params.steam_encoder => OtpKind::Totp {
+        _ if steam => OtpKind::Steam {
             period: params.period()?,
         },
-        _ => OtpKind::Steam {
+        _ => OtpKind::Totp {
             period: params.period()?,
         },
     };
-    let algorithm = match &params.algorithm {
+    let algorithm = match params.get(ALGORITHM) {
         Some(name) => name.parse::<Algorithm>()?,
         None => Algorithm::Sha1,
     };
     let digits = params.digits(kind)?;
-    let (issuer, name) = split_label(&label, params.issuer.as_deref());
 
     let account = Account {
         issuer,
@@ -103,7 +148,7 @@ pub fn parse_uri(text: &str) -> Result<Account, OtpError> {
         extra_params: std::mem::take(&mut params.extra),
     };
     account.validate()?;
-    Ok(account)
+    Ok((account, notes))
 }
 
 /// Writes `account` as an `otpauth://` URI that [`parse_uri`] reads back
@@ -173,27 +218,35 @@ fn is_reserved(name: &str, value: &str, kind: OtpKind) -> bool {
     }
 }
 
-/// The label: `Issuer:Name` when that reads back unambiguously, otherwise
-/// `:Name` (an empty prefix, so a colon or leading space in the name
-/// survives) or just `Name`. The issuer parameter carries the issuer in
-/// every case.
+/// The label as written: `Issuer:Name` when that reads back
+/// unambiguously, otherwise `:Name` (an empty prefix, so that a colon in
+/// the name is not taken for the separator) or just `Name` (a name that
+/// starts with spaces and has no colon: without a separator nothing trims
+/// them). The issuer parameter carries the issuer in every case. A name
+/// that both starts with spaces and contains a colon needs a separator,
+/// after which spaces are trimmed: it comes back without its leading
+/// spaces (the one label this format cannot carry exactly).
 fn format_label(issuer: &str, name: &str) -> String {
-    let tricky_name = name.contains(':') || name.starts_with(' ');
-    if !issuer.is_empty() && !issuer.contains(':') && !name.starts_with(' ') {
+    let leading_space = name.starts_with(' ');
+    let colon = name.contains(':');
+    if leading_space && !colon {
+        percent::encode(name)
+    } else if !issuer.is_empty() && !issuer.contains(':') {
         format!("{}:{}", percent::encode(issuer), percent::encode(name))
-    } else if tricky_name || issuer.contains(':') {
+    } else if colon {
         format!(":{}", percent::encode(name))
     } else {
         percent::encode(name)
     }
 }
 
-/// Splits a decoded label into (issuer, name); a non-empty `issuer=`
-/// parameter wins over the label prefix.
-fn split_label(label: &str, issuer_param: Option<&str>) -> (String, String) {
+/// Splits a decoded label into (issuer, name) at its first colon, dropping
+/// the spaces after the colon (also after an empty prefix, `:  name`); a
+/// non-empty `issuer=` parameter wins over the label prefix. Google
+/// Authenticator export names are split the same way.
+pub(super) fn split_label(label: &str, issuer_param: Option<&str>) -> (String, String) {
     let issuer_param = issuer_param.filter(|issuer| !issuer.is_empty());
     let (prefix, name) = match label.split_once(':') {
-        Some(("", name)) => ("", name),
         Some((prefix, name)) => (prefix, name.trim_start_matches(' ')),
         None => ("", label),
     };
@@ -201,30 +254,32 @@ fn split_label(label: &str, issuer_param: Option<&str>) -> (String, String) {
     (issuer.to_owned(), name.to_owned())
 }
 
+const SECRET: usize = 0;
+const ISSUER: usize = 1;
+const ALGORITHM: usize = 2;
+const DIGITS: usize = 3;
+const PERIOD: usize = 4;
+const COUNTER: usize = 5;
+const ENCODER: usize = 6;
+
 /// The query, sorted into what we interpret and what we keep.
 #[derive(Default)]
 struct Params {
-    /// Percent-decoded, not yet base32-decoded; wiped on drop.
-    secret: Option<String>,
-    issuer: Option<String>,
-    algorithm: Option<String>,
-    digits: Option<String>,
-    period: Option<String>,
-    counter: Option<String>,
-    steam_encoder: bool,
+    /// The percent-decoded values of [`KNOWN`], by index (the secret not
+    /// yet base32-decoded); wiped on drop.
+    known: [Option<String>; KNOWN.len()],
     extra: Vec<(String, String)>,
 }
 
 impl Drop for Params {
     fn drop(&mut self) {
-        self.secret.zeroize();
+        self.known.zeroize();
     }
 }
 
 impl Params {
     fn parse(query: &str, kind_name: &str) -> Result<Self, OtpError> {
         let mut params = Self::default();
-        let mut seen = [false; KNOWN.len()];
         for pair in query.split('&').filter(|pair| !pair.is_empty()) {
             let (raw_name, raw_value) = pair.split_once('=').unwrap_or((pair, ""));
             let name = percent::decode(raw_name, Part::Parameter(raw_name))?;
@@ -238,39 +293,52 @@ impl Params {
                     _ => true,
                 }
             });
-            let value = percent::decode(raw_value, Part::Parameter(&name))?;
+            let mut value = percent::decode(raw_value, Part::Parameter(&name))?;
             let Some(index) = known else {
                 params.extra.push((name, value));
                 continue;
             };
-            if std::mem::replace(&mut seen[index], true) {
-                return Err(OtpError::DuplicateParameter {
-                    name: KNOWN[index].to_owned(),
-                });
-            }
-            match KNOWN[index] {
-                "secret" => params.secret = Some(value),
-                "issuer" => params.issuer = Some(value),
-                "algorithm" => params.algorithm = Some(value),
-                "digits" => params.digits = Some(value),
-                "period" => params.period = Some(value),
-                "counter" => params.counter = Some(value),
-                _ => params.steam_encoder = true,
+            match &params.known[index] {
+                None => params.known[index] = Some(value),
+                // The same value twice says nothing new.
+                Some(first) if *first == value => value.zeroize(),
+                Some(_) => {
+                    value.zeroize();
+                    return Err(OtpError::DuplicateParameter {
+                        name: KNOWN[index].to_owned(),
+                    });
+                }
             }
         }
         Ok(params)
     }
 
-    fn secret(&self) -> Result<SecretBytes, OtpError> {
-        let secret = base32::decode(self.secret.as_deref().ok_or(OtpError::MissingSecret)?)?;
+    fn get(&self, index: usize) -> Option<&str> {
+        self.known[index].as_deref()
+    }
+
+    fn secret(&self, notes: &mut Vec<ParseNote>) -> Result<SecretBytes, OtpError> {
+        let text = self.get(SECRET).ok_or(OtpError::MissingSecret)?;
+        let (secret, note) = base32::decode_noted(text)?;
         if secret.is_empty() {
             return Err(OtpError::EmptySecret);
         }
+        notes.extend(note);
         Ok(secret)
     }
 
+    /// A `totp` URI whose issuer is Steam and that says nothing against
+    /// Steam Guard (digits absent or 5, algorithm absent or SHA1).
+    fn looks_like_steam(&self, issuer: &str) -> bool {
+        issuer.eq_ignore_ascii_case("steam")
+            && self.get(DIGITS).is_none_or(|digits| digits == "5")
+            && self
+                .get(ALGORITHM)
+                .is_none_or(|name| name.parse::<Algorithm>() == Ok(Algorithm::Sha1))
+    }
+
     fn period(&self) -> Result<u32, OtpError> {
-        match &self.period {
+        match self.get(PERIOD) {
             None => Ok(DEFAULT_PERIOD),
             Some(text) => number::<u32>(text)
                 .filter(|period| *period > 0)
@@ -278,13 +346,18 @@ impl Params {
         }
     }
 
-    fn counter(&self) -> Result<u64, OtpError> {
-        let text = self.counter.as_deref().ok_or(OtpError::MissingCounter)?;
+    /// The counter; 0 (with a note) when absent, as Google Authenticator,
+    /// `FreeOTP` and Authenticator Pro take it.
+    fn counter(&self, notes: &mut Vec<ParseNote>) -> Result<u64, OtpError> {
+        let Some(text) = self.get(COUNTER) else {
+            notes.push(ParseNote::CounterAssumed);
+            return Ok(0);
+        };
         number::<u64>(text).ok_or_else(|| OtpError::InvalidCounter { found: shown(text) })
     }
 
     fn digits(&self, kind: OtpKind) -> Result<u8, OtpError> {
-        let Some(text) = &self.digits else {
+        let Some(text) = self.get(DIGITS) else {
             return Ok(kind.default_digits());
         };
         let digits =
@@ -293,7 +366,12 @@ impl Params {
         u8::try_from(digits)
             .ok()
             .filter(|d| (min..=max).contains(d))
-            .ok_or(OtpError::DigitsOutOfRange { digits, min, max })
+            .ok_or(OtpError::DigitsOutOfRange {
+                digits,
+                min,
+                max,
+                kind: kind.title(),
+            })
     }
 }
 
@@ -317,7 +395,8 @@ mod tests {
         assert_eq!(split("A:bob", Some("B")), ("B".into(), "bob".into()));
         assert_eq!(split("A:bob", Some("")), ("A".into(), "bob".into()));
         assert_eq!(split("bob", Some("B")), ("B".into(), "bob".into()));
-        assert_eq!(split(": bob", None), (String::new(), " bob".into()));
+        assert_eq!(split(": bob", None), (String::new(), "bob".into()));
+        assert_eq!(split(" bob", None), (String::new(), " bob".into()));
         assert_eq!(split("A:b:c", None), ("A".into(), "b:c".into()));
         assert_eq!(split("", None), (String::new(), String::new()));
     }
@@ -334,6 +413,9 @@ mod tests {
             ("A", ""),
             ("", ""),
             ("A", "b:c"),
+            ("", " b"),
+            ("A:B", " b"),
+            ("A:B", "b:c"),
         ] {
             let label =
                 super::percent::decode(&format_label(issuer, name), super::Part::Label).unwrap();

@@ -22,7 +22,7 @@ use super::{
     algorithm_named, base32_encode, base32_secret, base64_decode, fits, hex_decode, hex_encode,
     label_of, make_account, random_bytes,
 };
-use crate::core::otp::{Account, Algorithm, OtpKind};
+use crate::core::otp::{Account, Algorithm, OtpKind, ParseNote};
 use crate::core::secret::SecretString;
 use crate::core::transfer::ExportError;
 use crate::core::vault::Details;
@@ -176,14 +176,20 @@ impl Importer for Aegis {
             if entry.icon.is_some() {
                 icons += 1;
             }
-            parsed.entries.push(read_entry(entry, &groups));
+            let mut notes = Vec::new();
+            let read = read_entry(entry, &groups, &mut notes);
+            parsed.push_entry(read, &notes);
         }
         parsed.icons_dropped(icons);
         parsed.non_empty()
     }
 }
 
-fn read_entry(entry: WireEntry, groups: &HashMap<&str, &str>) -> Result<ImportedItem, InvalidItem> {
+fn read_entry(
+    entry: WireEntry,
+    groups: &HashMap<&str, &str>,
+    notes: &mut Vec<ParseNote>,
+) -> Result<ImportedItem, InvalidItem> {
     let label = label_of(&entry.issuer, &entry.name);
     let invalid = |reason: String| InvalidItem {
         label: label.clone(),
@@ -192,9 +198,7 @@ fn read_entry(entry: WireEntry, groups: &HashMap<&str, &str>) -> Result<Imported
     let info = &entry.info;
     let algorithm = match &info.algo {
         None => Algorithm::Sha1,
-        Some(name) => {
-            algorithm_named(name).ok_or_else(|| invalid(format!("unknown algorithm `{name}`")))?
-        }
+        Some(name) => algorithm_named(name).map_err(&invalid)?,
     };
     let period = |info: &Info| fits::<u32>(info.period.unwrap_or(30), "period");
     let kind = match entry.kind.as_str() {
@@ -214,7 +218,7 @@ fn read_entry(entry: WireEntry, groups: &HashMap<&str, &str>) -> Result<Imported
         "digits",
     )
     .map_err(&invalid)?;
-    let secret = base32_secret(&info.secret).map_err(&invalid)?;
+    let secret = base32_secret(&info.secret, notes).map_err(&invalid)?;
     let account = make_account(&entry.issuer, &entry.name, secret, algorithm, digits, kind)
         .map_err(&invalid)?;
     let mut tags: Vec<String> = entry.group.into_iter().filter(|g| !g.is_empty()).collect();

@@ -13,6 +13,7 @@ use super::{
     Format, ImportError, ImportedItem, Importer, InvalidItem, NamedParameters, Parsed,
     aes_gcm_open, base32_secret, label_of, make_account,
 };
+use crate::core::otp::ParseNote;
 use crate::core::secret::SecretString;
 use crate::core::vault::Details;
 
@@ -52,13 +53,15 @@ fn read(format: Format, bytes: &[u8]) -> Result<Parsed, ImportError> {
         .filter(|e| e.thumbnail.as_deref().is_some_and(|t| t != "Default"))
         .count();
     for entry in entries {
-        parsed.entries.push(read_entry(entry));
+        let mut notes = Vec::new();
+        let read = read_entry(entry, &mut notes);
+        parsed.push_entry(read, &notes);
     }
     parsed.icons_dropped(icons);
     parsed.non_empty()
 }
 
-fn read_entry(entry: Entry) -> Result<ImportedItem, InvalidItem> {
+fn read_entry(entry: Entry, notes: &mut Vec<ParseNote>) -> Result<ImportedItem, InvalidItem> {
     // Old andOTP versions put `Issuer - name` or `Issuer:name` in the label.
     let (issuer, name) = if entry.issuer.is_empty() {
         match entry.label.split_once(':') {
@@ -81,7 +84,7 @@ fn read_entry(entry: Entry) -> Result<ImportedItem, InvalidItem> {
     }
     .resolve()
     .map_err(&invalid)?;
-    let secret = base32_secret(&entry.secret).map_err(&invalid)?;
+    let secret = base32_secret(&entry.secret, notes).map_err(&invalid)?;
     let account =
         make_account(&issuer, &name, secret, algorithm, digits, kind).map_err(&invalid)?;
     Ok(ImportedItem {

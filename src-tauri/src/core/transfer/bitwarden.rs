@@ -12,10 +12,10 @@ use serde::Deserialize;
 use zeroize::Zeroizing;
 
 use super::{
-    Format, ImportError, ImportedItem, Importer, InvalidItem, Parsed, base32_secret, label_of,
-    make_account, plural,
+    Format, ImportError, ImportedItem, Importer, InvalidItem, Parsed, base32_secret, counted,
+    label_of, make_account,
 };
-use crate::core::otp::{Account, Algorithm, OtpKind, parse_uri};
+use crate::core::otp::{Account, Algorithm, OtpKind, ParseNote, parse_uri_with_notes};
 use crate::core::secret::SecretString;
 use crate::core::vault::Details;
 
@@ -25,16 +25,23 @@ pub struct BitwardenJson;
 pub struct BitwardenCsv;
 
 /// Reads one `totp` field. `title` is the item's name, `username` its
-/// login user name.
-pub(crate) fn read_totp(totp: &str, title: &str, username: &str) -> Result<Account, String> {
+/// login user name; what the reading assumed or dropped goes to `notes`.
+pub(crate) fn read_totp(
+    totp: &str,
+    title: &str,
+    username: &str,
+    notes: &mut Vec<ParseNote>,
+) -> Result<Account, String> {
     let totp = totp.trim();
     let lower = totp.get(..10).unwrap_or(totp).to_ascii_lowercase();
     if lower.starts_with("otpauth:") {
-        return parse_uri(totp).map_err(|e| e.to_string());
+        let (account, uri_notes) = parse_uri_with_notes(totp).map_err(|e| e.to_string())?;
+        notes.extend(uri_notes);
+        return Ok(account);
     }
     let name = if username.is_empty() { title } else { username };
     if lower.starts_with("steam://") {
-        let secret = base32_secret(&totp[8..])?;
+        let secret = base32_secret(&totp[8..], notes)?;
         return make_account(
             "Steam",
             name,
@@ -44,7 +51,7 @@ pub(crate) fn read_totp(totp: &str, title: &str, username: &str) -> Result<Accou
             OtpKind::Steam { period: 30 },
         );
     }
-    let secret = base32_secret(totp)?;
+    let secret = base32_secret(totp, notes)?;
     make_account(
         title,
         username,
@@ -55,25 +62,23 @@ pub(crate) fn read_totp(totp: &str, title: &str, username: &str) -> Result<Accou
     )
 }
 
-fn item(
-    totp: &str,
-    title: &str,
-    username: &str,
-    details: Details,
-) -> Result<ImportedItem, InvalidItem> {
-    read_totp(totp, title, username)
+/// Reads one item's `totp` field into `parsed`.
+fn push_item(parsed: &mut Parsed, totp: &str, title: &str, username: &str, details: Details) {
+    let mut notes = Vec::new();
+    let read = read_totp(totp, title, username, &mut notes)
         .map(|account| ImportedItem { account, details })
         .map_err(|reason| InvalidItem {
             label: label_of(title, username),
             reason,
-        })
+        });
+    parsed.push_entry(read, &notes);
 }
 
 fn skipped_loss(parsed: &mut Parsed, skipped: usize) {
     if skipped > 0 {
         parsed.push_loss(format!(
-            "{skipped} {} without a TOTP key not imported (Tessera keeps 2FA accounts, not passwords)",
-            plural(skipped, "item", "items")
+            "{} without a TOTP key not imported (Tessera keeps 2FA accounts, not passwords)",
+            counted(skipped, "item", "items")
         ));
     }
 }
@@ -158,7 +163,7 @@ impl Importer for BitwardenJson {
                 note: it.notes.clone().unwrap_or_default(),
                 icon: None,
             };
-            parsed.entries.push(item(totp, &it.name, username, details));
+            push_item(&mut parsed, totp, &it.name, username, details);
         }
         skipped_loss(&mut parsed, skipped);
         parsed.non_empty()
@@ -214,9 +219,13 @@ impl Importer for BitwardenCsv {
                 note: field(notes_col).to_owned(),
                 icon: None,
             };
-            parsed
-                .entries
-                .push(item(&totp, field(name_col), field(user_col), details));
+            push_item(
+                &mut parsed,
+                &totp,
+                field(name_col),
+                field(user_col),
+                details,
+            );
         }
         skipped_loss(&mut parsed, skipped);
         parsed.non_empty()

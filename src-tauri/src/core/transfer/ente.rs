@@ -30,10 +30,10 @@ impl Importer for Ente {
         let mut parsed = Parsed::new(Self::FORMAT);
         let mut trashed = 0;
         for (line_no, result) in parse_lines(Self::FORMAT, bytes)? {
-            let mut account = match result {
-                Ok(account) => account,
+            let (mut account, notes) = match result {
+                Ok(read) => read,
                 Err(reason) => {
-                    parsed.entries.push(Err(invalid_line(line_no, reason)));
+                    parsed.push_entry(Err(invalid_line(line_no, reason)), &[]);
                     continue;
                 }
             };
@@ -50,7 +50,7 @@ impl Importer for Ente {
                 trashed += 1;
                 continue;
             }
-            parsed.entries.push(Ok(ImportedItem {
+            let item = ImportedItem {
                 account,
                 details: Details {
                     tags: display.tags,
@@ -58,12 +58,13 @@ impl Importer for Ente {
                     note: display.note,
                     icon: None,
                 },
-            }));
+            };
+            parsed.push_entry(Ok(item), &notes);
         }
         if trashed > 0 {
             parsed.push_loss(format!(
-                "{trashed} {} in Ente's trash not imported",
-                super::plural(trashed, "entry", "entries")
+                "{} in Ente's trash not imported",
+                super::counted(trashed, "entry", "entries")
             ));
         }
         parsed.non_empty()

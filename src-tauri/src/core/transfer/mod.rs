@@ -46,7 +46,7 @@ pub use export::ExportFormat;
 pub use preview::{Preview, PreviewEntry, Status};
 pub use sniff::{Sniffed, sniff};
 
-use crate::core::otp::{Account, Algorithm, OtpError, OtpKind};
+use crate::core::otp::{self, Account, Algorithm, OtpError, OtpKind, ParseNote};
 use crate::core::secret::{SecretBytes, SecretString};
 use crate::core::user_file;
 use crate::core::vault::Details;
@@ -270,12 +270,31 @@ impl Parsed {
         self.losses.push(Loss::new(message));
     }
 
+    /// Adds one entry and, for an account, a loss line per note on how it
+    /// was read (`entry 3 (GitHub:alice): the secret was non-canonical
+    /// base32 (5 trailing bits dropped)`), numbered as the preview numbers
+    /// entries.
+    pub(crate) fn push_entry(
+        &mut self,
+        read: Result<ImportedItem, InvalidItem>,
+        notes: &[ParseNote],
+    ) {
+        if let Ok(item) = &read {
+            let position = self.entries.len() + 1;
+            let label = label_of(&item.account.issuer, &item.account.name);
+            for note in notes {
+                self.push_loss(format!("entry {position} ({label}): {note}"));
+            }
+        }
+        self.entries.push(read);
+    }
+
     /// Adds "icons are not imported" when `count` entries had one.
     pub(crate) fn icons_dropped(&mut self, count: usize) {
         if count > 0 {
             self.push_loss(format!(
-                "icons are not imported ({count} {} had one)",
-                plural(count, "entry", "entries")
+                "icons are not imported ({} had one)",
+                counted(count, "entry", "entries")
             ));
         }
     }
@@ -354,9 +373,7 @@ pub fn import_file(
 
 // ---- helpers shared by the format modules ----
 
-pub(crate) const fn plural(count: usize, one: &'static str, many: &'static str) -> &'static str {
-    if count == 1 { one } else { many }
-}
+pub(crate) use crate::core::otp::{counted, plural};
 
 /// `Issuer:name` or whichever is not empty, for messages.
 pub(crate) fn label_of(issuer: &str, name: &str) -> String {
@@ -368,22 +385,13 @@ pub(crate) fn label_of(issuer: &str, name: &str) -> String {
     }
 }
 
-/// Decodes base32 as authenticators write it: any case, spaces, hyphens
-/// and `=` padding ignored.
-pub(crate) fn base32_secret(text: &str) -> Result<SecretBytes, String> {
-    let mut clean = Zeroizing::new(String::with_capacity(text.len()));
-    for c in text.chars() {
-        if !matches!(c, ' ' | '-' | '=' | '\t' | '\n' | '\r') {
-            clean.push(c.to_ascii_uppercase());
-        }
-    }
-    if clean.is_empty() {
-        return Err(OtpError::EmptySecret.to_string());
-    }
-    data_encoding::BASE32_NOPAD
-        .decode(clean.as_bytes())
-        .map(SecretBytes::new)
-        .map_err(|_| "the secret is not valid base32".to_owned())
+/// Decodes a secret by the one base32 rule (`core::otp`'s, also used for
+/// URIs and the add form); a note when it was non-canonical goes to
+/// `notes`, for [`Parsed::push_entry`].
+pub(crate) fn base32_secret(text: &str, notes: &mut Vec<ParseNote>) -> Result<SecretBytes, String> {
+    let (secret, note) = otp::decode_base32_secret_noted(text).map_err(|e| e.to_string())?;
+    notes.extend(note);
+    Ok(secret)
 }
 
 /// Base32 without padding, upper case (as Aegis writes secrets).
@@ -412,14 +420,15 @@ pub(crate) fn hex_encode(bytes: &[u8]) -> String {
     data_encoding::HEXLOWER.encode(bytes)
 }
 
-/// `SHA1`, `sha-256`, `HmacSHA512`, ...; `None` for anything else.
-pub(crate) fn algorithm_named(name: &str) -> Option<Algorithm> {
+/// `SHA1`, `sha-256`, `HmacSHA512`, ...; otherwise the reason, which
+/// lists the supported algorithms.
+pub(crate) fn algorithm_named(name: &str) -> Result<Algorithm, String> {
     let name = name.trim();
     let name = name
         .strip_prefix("Hmac")
         .or_else(|| name.strip_prefix("HMAC"))
         .unwrap_or(name);
-    name.parse().ok()
+    name.parse().map_err(|e: OtpError| e.to_string())
 }
 
 /// A validated account, or the (secret-free) reason it is not one.
@@ -456,9 +465,7 @@ impl NamedParameters<'_> {
     pub(crate) fn resolve(&self) -> Result<(Algorithm, OtpKind, u8), String> {
         let algorithm = match self.algorithm {
             None => Algorithm::Sha1,
-            Some(name) => {
-                algorithm_named(name).ok_or_else(|| format!("unknown algorithm `{name}`"))?
-            }
+            Some(name) => algorithm_named(name)?,
         };
         let period = fits::<u32>(self.period.unwrap_or(30), "period")?;
         let kind = match self.kind.map(str::to_ascii_uppercase).as_deref() {

@@ -5,7 +5,7 @@
 //! Must never: quote a line in an error (it holds a secret).
 
 use super::{Format, ImportError, Importer, InvalidItem, Parsed, utf8};
-use crate::core::otp::{Account, parse_uri};
+use crate::core::otp::{Account, ParseNote, parse_uri_with_notes};
 use crate::core::secret::SecretString;
 
 /// Importer for [`Format::OtpauthList`].
@@ -17,18 +17,20 @@ impl Importer for OtpauthList {
     fn import(bytes: &[u8], _password: Option<&SecretString>) -> Result<Parsed, ImportError> {
         let mut parsed = Parsed::new(Self::FORMAT);
         for (line_no, result) in parse_lines(Self::FORMAT, bytes)? {
-            parsed.entries.push(
-                result
-                    .map(super::ImportedItem::new)
-                    .map_err(|reason| invalid_line(line_no, reason)),
-            );
+            match result {
+                Ok((account, notes)) => {
+                    parsed.push_entry(Ok(super::ImportedItem::new(account)), &notes);
+                }
+                Err(reason) => parsed.push_entry(Err(invalid_line(line_no, reason)), &[]),
+            }
         }
         parsed.non_empty()
     }
 }
 
-/// A URI line's 1-based number and the account it holds, or why not.
-pub(crate) type Line = (usize, Result<Account, String>);
+/// A URI line's 1-based number and the account it holds with the notes of
+/// its parse, or why not.
+pub(crate) type Line = (usize, Result<(Account, Vec<ParseNote>), String>);
 
 /// Every URI line of the file, parsed.
 pub(crate) fn parse_lines(format: Format, bytes: &[u8]) -> Result<Vec<Line>, ImportError> {
@@ -38,7 +40,7 @@ pub(crate) fn parse_lines(format: Format, bytes: &[u8]) -> Result<Vec<Line>, Imp
         .enumerate()
         .map(|(i, line)| (i + 1, line.trim()))
         .filter(|(_, line)| !line.is_empty() && !line.starts_with('#'))
-        .map(|(no, line)| (no, parse_uri(line).map_err(|e| e.to_string())))
+        .map(|(no, line)| (no, parse_uri_with_notes(line).map_err(|e| e.to_string())))
         .collect())
 }
 

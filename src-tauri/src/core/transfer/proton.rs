@@ -46,8 +46,9 @@ impl Importer for Proton {
         }
         let mut parsed = Parsed::new(Self::FORMAT);
         for entry in file.entries {
-            let read = read_totp(&entry.content.uri, "Steam", &entry.content.name);
-            parsed.entries.push(match read {
+            let mut notes = Vec::new();
+            let read = read_totp(&entry.content.uri, "Steam", &entry.content.name, &mut notes);
+            let read = match read {
                 Ok(account) => Ok(ImportedItem {
                     account,
                     details: Details {
@@ -59,7 +60,8 @@ impl Importer for Proton {
                     label: entry.content.name.clone(),
                     reason,
                 }),
-            });
+            };
+            parsed.push_entry(read, &notes);
         }
         parsed.non_empty()
     }

@@ -19,7 +19,7 @@ use super::{
     Format, ImportError, ImportedItem, Importer, InvalidItem, Parsed, aes_gcm_open,
     algorithm_named, base32_secret, base64_decode, fits, label_of, make_account,
 };
-use crate::core::otp::{Algorithm, OtpKind};
+use crate::core::otp::{Algorithm, OtpKind, ParseNote};
 use crate::core::secret::SecretString;
 use crate::core::vault::Details;
 
@@ -110,9 +110,9 @@ impl Importer for TwoFas {
         }
         let icons = services.iter().filter(|s| s.icon.is_some()).count();
         for service in services {
-            parsed
-                .entries
-                .push(read_service(&service, file.schema_version, &groups));
+            let mut notes = Vec::new();
+            let read = read_service(&service, file.schema_version, &groups, &mut notes);
+            parsed.push_entry(read, &notes);
         }
         parsed.icons_dropped(icons);
         parsed.non_empty()
@@ -123,6 +123,7 @@ fn read_service(
     service: &Service,
     schema: u64,
     groups: &HashMap<&str, &str>,
+    notes: &mut Vec<ParseNote>,
 ) -> Result<ImportedItem, InvalidItem> {
     let otp = &service.otp;
     let issuer = otp
@@ -140,9 +141,7 @@ fn read_service(
     } else {
         let algorithm = match &otp.algorithm {
             None => Algorithm::Sha1,
-            Some(a) => {
-                algorithm_named(a).ok_or_else(|| invalid(format!("unknown algorithm `{a}`")))?
-            }
+            Some(a) => algorithm_named(a).map_err(&invalid)?,
         };
         let period = fits::<u32>(otp.period.unwrap_or(30), "period").map_err(&invalid)?;
         let kind = match otp
@@ -165,7 +164,7 @@ fn read_service(
         .map_err(&invalid)?;
         (algorithm, digits, kind)
     };
-    let secret = base32_secret(&service.secret).map_err(&invalid)?;
+    let secret = base32_secret(&service.secret, notes).map_err(&invalid)?;
     let account =
         make_account(&issuer, &name, secret, algorithm, digits, kind).map_err(&invalid)?;
     let tags = service
