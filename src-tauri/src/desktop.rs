@@ -21,15 +21,17 @@ const REFRESH_CHECK: Duration = Duration::from_millis(1500);
 /// Generic over the runtime so tests can pass `tauri::test::mock_builder()`.
 pub fn build_app<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<R> {
     let commands = ipc::commands::specta_builder::<R>();
-    let instance_id = ipc::state::instance_id(&state.vault_path);
+    // On Unix, `run_gui` keeps to one window per vault itself
+    // (`single_instance`); elsewhere the plugin does, registered first so a
+    // second start on the same vault only raises this window.
+    #[cfg(not(unix))]
+    let builder = builder.plugin(
+        tauri_plugin_single_instance::Builder::new()
+            .dbus_id(ipc::state::instance_id(&state.vault_path))
+            .callback(|app, _args, _cwd| ipc::tray::show_main(app))
+            .build(),
+    );
     builder
-        // First, so a second start on the same vault only raises this window.
-        .plugin(
-            tauri_plugin_single_instance::Builder::new()
-                .dbus_id(instance_id)
-                .callback(|app, _args, _cwd| ipc::tray::show_main(app))
-                .build(),
-        )
         .plugin(tauri_plugin_clipboard_manager::init())
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_window_state::Builder::default().build())
@@ -97,9 +99,31 @@ fn start_refresh_watch<R: Runtime>(app: tauri::AppHandle<R>) {
 /// # Errors
 /// Returns the Tauri error when the window or the web view cannot start.
 pub fn run_gui(state: AppState) -> Result<(), tauri::Error> {
+    #[cfg(unix)]
+    let listener = match crate::single_instance::claim(&state.vault_path) {
+        Ok(crate::single_instance::Claim::AlreadyOpen) => {
+            eprintln!(
+                "tessera: Tessera is already open on {}; its window was brought forward",
+                state.vault_path.display()
+            );
+            return Ok(());
+        }
+        Ok(crate::single_instance::Claim::First(listener)) => Some(listener),
+        Err(error) => {
+            eprintln!("tessera: a second start on this vault would open a second window: {error}");
+            None
+        }
+    };
     #[cfg(target_os = "linux")]
     set_webkit_environment();
-    build_app(tauri::Builder::default(), state).run(tauri::generate_context!())
+    let app = build_app(tauri::Builder::default(), state).build(tauri::generate_context!())?;
+    #[cfg(unix)]
+    if let Some(listener) = listener {
+        let handle = app.handle().clone();
+        crate::single_instance::serve(listener, move || ipc::tray::show_main(&handle));
+    }
+    app.run(|_, _| {});
+    Ok(())
 }
 
 /// Environment the web engine's processes read (the web process inherits the

@@ -16,6 +16,8 @@ use std::process::ExitCode;
 mod desktop;
 #[cfg(feature = "desktop")]
 pub mod file_dialog;
+#[cfg(all(feature = "desktop", unix))]
+mod single_instance;
 
 #[cfg(feature = "desktop")]
 pub use desktop::{build_app, run_gui};

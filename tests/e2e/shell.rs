@@ -116,3 +116,54 @@ async fn no_process_of_the_app_has_writable_executable_memory() {
     );
     app.close().await;
 }
+
+/// Starts the app binary again on `vault` (as a user would, from a shell)
+/// and returns its exit status and standard error.
+fn launch_again(app: &AppSession, vault: &std::path::Path, bus: Option<&str>) -> (bool, String) {
+    let mut command = std::process::Command::new(crate::support::tessera_bin());
+    command
+        .env("TESSERA_VAULT", vault)
+        .env("DISPLAY", &app.display)
+        .env("XDG_CONFIG_HOME", &app.config_home)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped());
+    if let Some(bus) = bus {
+        command.env("DBUS_SESSION_BUS_ADDRESS", bus);
+    }
+    let mut child = command.spawn().unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the second start on the same vault opened a window of its own");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let output = child.wait_with_output().unwrap();
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn a_second_start_on_the_same_vault_raises_the_first_window_with_or_without_a_session_bus() {
+    let app = AppSession::start_unlocked().await;
+    let folder = app.vault_path.parent().unwrap();
+    // The same file by another name: through `.` and relative to nothing.
+    let roundabout = folder.join(".").join(app.vault_path.file_name().unwrap());
+    for bus in [None, Some("unix:path=/nonexistent/tessera-test-bus")] {
+        let (ok, stderr) = launch_again(&app, &roundabout, bus);
+        assert!(ok, "bus {bus:?}: {stderr}");
+        assert!(stderr.contains("already open"), "bus {bus:?}: {stderr}");
+        assert!(
+            !stderr.contains("already registered"),
+            "bus {bus:?}: {stderr}"
+        );
+    }
+    // The first window still answers.
+    app.by_test_id("nav-settings").await.click().await.unwrap();
+    app.by_test_id("screen-settings").await;
+    app.close().await;
+}
