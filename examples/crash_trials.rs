@@ -10,6 +10,10 @@
 //! state of the `done` operations, with the one operation in flight either
 //! wholly applied or not at all.
 //!
+//! A second process writes beside it all the while (accounts of its own,
+//! with a journal of its own, from a long-lived handle), and is killed (`SIGKILL`) a
+//! moment after the first: every account it committed must be there too.
+//!
 //! Prints `crash-trials: N trials, F failures, ...` and exits non-zero on
 //! any failure.
 
@@ -30,6 +34,8 @@ use tessera::core::vault::{Details, KdfParams, Vault};
 
 /// The issuer of the HOTP account every trial starts with.
 const HOTP_ISSUER: &str = "Crash HOTP";
+/// The issuer prefix of the accounts the process beside the child writes.
+const BESIDE_PREFIX: &str = "Beside ";
 /// The child runs at most this long if nobody kills it.
 const CHILD_LIMIT: Duration = Duration::from_mins(1);
 /// The kill comes this long (uniformly at random) after the child is ready.
@@ -37,6 +43,10 @@ const MAX_DELAY_MS: u64 = 400;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("beside") {
+        beside(Path::new(&args[2]), Path::new(&args[3]));
+        return ExitCode::SUCCESS;
+    }
     if args.get(1).map(String::as_str) == Some("child") {
         child(
             Path::new(&args[2]),
@@ -356,12 +366,70 @@ fn child(vault_path: &Path, journal_path: &Path, seed: u64) {
     }
 }
 
+/// The second writer: inserts `Beside N` accounts, N = 0, 1, ..., one per
+/// transaction, journalling `done N` (fsync'd) after each commit.
+fn beside(vault_path: &Path, journal_path: &Path) {
+    let mut vault = Vault::open(vault_path, clock()).unwrap();
+    vault.unlock_with_password(&password(0)).unwrap();
+    let mut journal = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(journal_path)
+        .unwrap();
+    let mut stdout = std::io::stdout();
+    writeln!(stdout, "ready").unwrap();
+    stdout.flush().unwrap();
+    let started = Instant::now();
+    let mut n = 0u64;
+    while started.elapsed() < CHILD_LIMIT {
+        let mut account = hotp_account(0);
+        account.issuer = format!("{BESIDE_PREFIX}{n}");
+        account.kind = OtpKind::Totp { period: 30 };
+        vault.insert(account, Details::default()).unwrap();
+        journal.write_all(format!("done {n}\n").as_bytes()).unwrap();
+        journal.sync_data().unwrap();
+        n += 1;
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
+/// Starts this program as `role` on the vault with a journal, and waits
+/// until it says it is ready.
+fn start(
+    exe: &Path,
+    role: &[&str],
+    vault: &Path,
+    journal: &Path,
+) -> Result<std::process::Child, String> {
+    let mut child = Command::new(exe)
+        .arg(role[0])
+        .arg(vault)
+        .arg(journal)
+        .args(&role[1..])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("spawn: {e}"))?;
+    let mut ready = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut ready)
+        .map_err(|e| e.to_string())?;
+    if ready.trim() != "ready" {
+        let _ = child.kill();
+        let _ = child.wait();
+        return Err(format!("the {} did not get ready", role[0]));
+    }
+    Ok(child)
+}
+
 // ---------------------------------------------------------------------------
 // The parent: runs the trials and checks the vault after each kill
 
 /// What one trial found.
 struct Outcome {
     committed: usize,
+    /// Accounts the second writer committed (all found).
+    beside: u64,
     in_flight: InFlight,
 }
 
@@ -377,11 +445,13 @@ fn parent(trials: usize) -> ExitCode {
     let mut rng = Rng::seeded();
     let mut failures = Vec::new();
     let (mut committed, mut applied, mut not_applied, mut none) = (0, 0, 0, 0);
+    let mut beside = 0;
     for trial in 1..=trials {
         let delay = Duration::from_millis(rng.below(MAX_DELAY_MS + 1));
         match run_trial(&exe, rng.next(), delay) {
             Ok(outcome) => {
                 committed += outcome.committed;
+                beside += outcome.beside;
                 match outcome.in_flight {
                     InFlight::None => none += 1,
                     InFlight::Applied => applied += 1,
@@ -395,7 +465,7 @@ fn parent(trials: usize) -> ExitCode {
         }
     }
     println!(
-        "crash-trials: {trials} trials, {} failures, {committed} committed operations checked, \
+        "crash-trials: {trials} trials, {} failures, {committed} committed operations and {beside} of a second writer checked, \
          in flight at the kill: {applied} applied / {not_applied} not applied / {none} none, {:.1} s",
         failures.len(),
         started.elapsed().as_secs_f64()
@@ -418,28 +488,31 @@ fn run_trial(exe: &Path, seed: u64, delay: Duration) -> Result<Outcome, String> 
         .map_err(|e| format!("insert: {e}"))?;
     drop(vault);
 
-    let mut child = Command::new(exe)
-        .arg("child")
-        .arg(&vault_path)
-        .arg(&journal_path)
-        .arg(seed.to_string())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("spawn: {e}"))?;
-    let mut ready = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut ready)
-        .map_err(|e| e.to_string())?;
-    if ready.trim() != "ready" {
-        let _ = child.kill();
-        let _ = child.wait();
-        return Err("the child did not get ready".into());
-    }
+    let beside_journal = dir.path().join("beside-journal");
+    let mut second = start(exe, &["beside"], &vault_path, &beside_journal)?;
+    let seed_text = seed.to_string();
+    let mut child = match start(exe, &["child", &seed_text], &vault_path, &journal_path) {
+        Ok(child) => child,
+        Err(error) => {
+            let _ = second.kill();
+            let _ = second.wait();
+            return Err(error);
+        }
+    };
     std::thread::sleep(delay);
     let still_running = child.try_wait().map_err(|e| e.to_string())?.is_none();
     child.kill().map_err(|e| format!("kill: {e}"))?; // SIGKILL
     let status = child.wait().map_err(|e| e.to_string())?;
+    // The second writer goes on a moment after the kill, then is killed too.
+    std::thread::sleep(Duration::from_millis(30));
+    let second_running = second.try_wait().map_err(|e| e.to_string())?.is_none();
+    let _ = second.kill();
+    let _ = second.wait();
+    if !second_running {
+        let mut stderr = String::new();
+        let _ = std::io::Read::read_to_string(&mut second.stderr.take().unwrap(), &mut stderr);
+        return Err(format!("the second writer failed: {stderr}"));
+    }
     if !still_running {
         let mut stderr = String::new();
         let _ = std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr);
@@ -455,7 +528,24 @@ fn run_trial(exe: &Path, seed: u64, delay: Duration) -> Result<Outcome, String> 
     if let Some(Op::Passwd(new)) = &in_flight {
         passwords.push(*new);
     }
-    let found = read_vault(&vault_path, &passwords)?;
+    let (found, beside_found) = read_vault(&vault_path, &passwords)?;
+    let beside_done = std::fs::read_to_string(&beside_journal)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| l.strip_prefix("done ")?.parse::<u64>().ok())
+        .count() as u64;
+    // Every committed one is there; at most the one in flight besides.
+    let expected: std::collections::BTreeSet<u64> = (0..beside_done).collect();
+    let extra: Vec<u64> = beside_found.difference(&expected).copied().collect();
+    if !expected.is_subset(&beside_found)
+        || extra.len() > 1
+        || extra.iter().any(|&n| n != beside_done)
+    {
+        return Err(format!(
+            "the second writer committed {beside_done} accounts, the vault holds {} of them (extra: {extra:?}, seed {seed})",
+            beside_found.intersection(&expected).count()
+        ));
+    }
     if found == before {
         let in_flight = match in_flight {
             Some(_) => InFlight::NotApplied,
@@ -463,6 +553,7 @@ fn run_trial(exe: &Path, seed: u64, delay: Duration) -> Result<Outcome, String> 
         };
         return Ok(Outcome {
             committed,
+            beside: beside_done,
             in_flight,
         });
     }
@@ -472,6 +563,7 @@ fn run_trial(exe: &Path, seed: u64, delay: Duration) -> Result<Outcome, String> 
         if found == after {
             return Ok(Outcome {
                 committed,
+                beside: beside_done,
                 in_flight: InFlight::Applied,
             });
         }
@@ -517,7 +609,10 @@ fn replay(journal: &str) -> Result<(State, Option<Op>), String> {
 
 /// Opens, checks and unlocks the vault and reads it back into the model,
 /// checking every field of every account against the model's version.
-fn read_vault(path: &Path, passwords: &[u64]) -> Result<State, String> {
+fn read_vault(
+    path: &Path,
+    passwords: &[u64],
+) -> Result<(State, std::collections::BTreeSet<u64>), String> {
     let check: String = rusqlite::Connection::open(path)
         .and_then(|c| c.query_row("PRAGMA integrity_check", [], |r| r.get(0)))
         .map_err(|e| format!("integrity_check: {e}"))?;
@@ -532,7 +627,17 @@ fn read_vault(path: &Path, passwords: &[u64]) -> Result<State, String> {
             .ok_or_else(|| format!("no password of generations {passwords:?} unlocks it"))?,
         ..State::default()
     };
+    let mut beside = std::collections::BTreeSet::new();
     for entry in vault.entries().map_err(|e| format!("entries: {e}"))? {
+        if let Some(n) = entry.account.issuer.strip_prefix(BESIDE_PREFIX) {
+            let n: u64 = n
+                .parse()
+                .map_err(|_| "a bad second-writer account".to_owned())?;
+            if !beside.insert(n) {
+                return Err(format!("second-writer account {n} is there twice"));
+            }
+            continue;
+        }
         if entry.account.issuer == HOTP_ISSUER {
             let OtpKind::Hotp { counter } = entry.account.kind else {
                 return Err("the HOTP account is not HOTP".into());
@@ -573,7 +678,7 @@ fn read_vault(path: &Path, passwords: &[u64]) -> Result<State, String> {
             return Err(format!("account {key} is there twice"));
         }
     }
-    Ok(state)
+    Ok((state, beside))
 }
 
 fn describe_difference(before: &State, in_flight: Option<&Op>, found: &State) -> String {
