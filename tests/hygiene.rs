@@ -714,11 +714,11 @@ fn debug_of_imported_items_and_pending_scans_is_redacted() {
 #[cfg(feature = "desktop")]
 #[test]
 fn debug_of_the_sessions_pending_scan_and_import_is_redacted() {
+    use tessera::core::intake::ScanStaging;
     use tessera::core::qr::QrContent;
-    use tessera::ipc::commands::scan::PendingScan;
     use tessera::ipc::commands::transfer::PendingImport;
 
-    let mut scan = PendingScan::default();
+    let mut scan = ScanStaging::default();
     let mut contents = vec![QrContent::Account(marked_account())];
     let parts = otp::format_migration_uris(&[marked_account(), account()]);
     contents.extend(
@@ -727,7 +727,7 @@ fn debug_of_the_sessions_pending_scan_and_import_is_redacted() {
             .map(|p| QrContent::Migration(otp::parse_migration_uri(p).unwrap())),
     );
     scan.take_in(contents).unwrap();
-    assert_redacted("PendingScan", &format!("{scan:?}"));
+    assert_redacted("ScanStaging", &format!("{scan:?}"));
 
     let uri = otp::format_uri(&marked_account());
     let pending = PendingImport {

@@ -568,19 +568,26 @@ fn qr_migration_sets_round_trip_through_batch_assembly() {
             assert_eq!(batch_size, 3);
             progress.push(assembly.add(batch).unwrap());
         }
-        let texts: Vec<String> = progress[..3].iter().map(ToString::to_string).collect();
+        let texts: Vec<String> = progress.iter().map(ToString::to_string).collect();
         assert_eq!(
             texts,
             [
                 "1 of 3 scanned",
                 "2 of 3 scanned",
-                "2 of 3 scanned (already had this one)"
+                "2 of 3 scanned (already had this one)",
+                "all 3 scanned"
             ]
         );
-        let BatchProgress::Complete { accounts: back, .. } = &progress[3] else {
-            panic!("not complete: {}", progress[3])
-        };
-        assert_eq!(back, &accounts);
+        // Each new part handed over its own accounts; in part order they are all.
+        let mut by_part: Vec<(usize, Vec<Account>)> = Vec::new();
+        for (index, step) in [2, 0, 2, 1].into_iter().zip(&progress) {
+            if let BatchProgress::Part { accounts: part, .. } = step {
+                by_part.push((index, part.clone()));
+            }
+        }
+        by_part.sort_by_key(|(index, _)| *index);
+        let back: Vec<Account> = by_part.into_iter().flat_map(|(_, part)| part).collect();
+        assert_eq!(back, accounts);
     }
 }
 
@@ -593,20 +600,21 @@ fn qr_all_parts_of_an_export_in_one_picture() {
     place(&mut canvas, &render(&uris[0], None, EcLevel::L, 4), 10, 10);
     place(&mut canvas, &render(&uris[1], None, EcLevel::L, 4), 720, 10);
     let mut assembly = BatchAssembly::new();
+    let mut back = Vec::new();
     let mut last = None;
     for content in qr::scan(&png(&canvas)).unwrap() {
         let QrContent::Migration(batch) = content else {
             panic!("not a migration part")
         };
-        last = Some(assembly.add(batch).unwrap());
+        let progress = assembly.add(batch).unwrap();
+        if let BatchProgress::Part { accounts: part, .. } = &progress {
+            back.extend(part.iter().cloned());
+        }
+        last = Some(progress);
     }
-    assert_eq!(
-        last,
-        Some(BatchProgress::Complete {
-            batch_id: parse_migration_uri(&uris[0]).unwrap().batch_id,
-            accounts
-        })
-    );
+    assert_eq!(back, accounts);
+    assert!(last.unwrap().export().is_complete());
+    assert_eq!(parse_migration_uri(&uris[0]).unwrap().batch_size, 2);
 }
 
 // ---------------------------------------------------------------------------
@@ -813,8 +821,11 @@ mod cli {
             .chain(files.iter().map(String::as_str))
             .collect();
         let stdout = vault.ok(&args);
-        let mut expected = vec![format_uri(&single)];
-        expected.extend(group.iter().map(format_uri));
+        // Each part's accounts where that part was read: part 2, the
+        // single account, part 1.
+        let mut expected: Vec<String> = group[10..].iter().map(format_uri).collect();
+        expected.push(format_uri(&single));
+        expected.extend(group[..10].iter().map(format_uri));
         assert_eq!(stdout.lines().collect::<Vec<_>>(), expected);
 
         let mut json_args = args.clone();
@@ -822,9 +833,10 @@ mod cli {
         let json: serde_json::Value = serde_json::from_str(&vault.ok(&json_args)).unwrap();
         let listed = json.as_array().unwrap();
         assert_eq!(listed.len(), 13);
-        assert_eq!(listed[0]["uri"], expected[0].as_str());
-        assert_eq!(listed[0]["source"], files[1].as_str());
-        assert_eq!(listed[1]["issuer"], group[0].issuer.as_str());
+        assert_eq!(listed[2]["uri"], expected[2].as_str());
+        assert_eq!(listed[2]["source"], files[1].as_str());
+        assert_eq!(listed[0]["source"], files[0].as_str());
+        assert_eq!(listed[3]["issuer"], group[0].issuer.as_str());
     }
 
     #[test]
@@ -833,11 +845,23 @@ mod cli {
         let group: Vec<Account> = (0..15).map(test_account).collect();
         let parts = qr::migration_pngs(&group).unwrap();
         let dir = vault.dir.path();
+        // A lone part of an export: its accounts, and which part is missing.
         let part = write(dir, "part1.png", &parts[0]);
-        let stderr = vault.err(&["scan", &part]);
+        let output = vault.run(&["scan", &part]);
+        assert!(output.status.success());
+        let printed = String::from_utf8_lossy(&output.stdout);
+        let expected: Vec<String> = group[..10].iter().map(format_uri).collect();
+        assert_eq!(printed.lines().collect::<Vec<_>>(), expected);
+        let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(
-            stderr.contains("1 of 2 QR codes scanned (missing part 2)"),
+            stderr.contains("1 of 2 QR codes scanned; still missing part 2"),
             "{stderr}"
+        );
+        let ids = vault.ok(&["add", "--image", &part]);
+        assert_eq!(
+            ids.lines().count(),
+            10,
+            "add --image adds what the part holds"
         );
         let text = write(
             dir,

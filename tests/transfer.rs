@@ -1230,9 +1230,8 @@ fn google_qr_pictures_scan_back_into_the_accounts() {
                 let QrContent::Migration(batch) = content else {
                     panic!("a migration QR in {}", file.display())
                 };
-                if let BatchProgress::Complete { accounts: done, .. } = assembly.add(batch).unwrap()
-                {
-                    accounts.extend(done);
+                if let BatchProgress::Part { accounts: part, .. } = assembly.add(batch).unwrap() {
+                    accounts.extend(part);
                 }
             }
         }

@@ -10,7 +10,7 @@ use std::time::Duration;
 use base64::Engine;
 use serde_json::{Value, json};
 use tessera::core::otp::{Account, Algorithm, OtpKind};
-use tessera::core::qr;
+use tessera::core::qr::{self, QrContent};
 use tessera::core::secret::SecretBytes;
 
 use super::accounts::{cli_codes, unix_now};
@@ -294,8 +294,9 @@ async fn a_two_part_export_shows_the_missing_part_until_both_are_scanned() {
         progress,
         "Google Authenticator export: 1 of 2 scanned. Still missing: part 1."
     );
-    assert_eq!(app.count("scan-found").await, 0);
-    assert_eq!(app.count("scan-add").await, 0);
+    // The part holds whole accounts: they can be added at once.
+    wait_count(&app, "scan-found", 2).await;
+    assert_eq!(app.content_of("scan-add").await, "Add 2 accounts");
 
     // The progress lives in Rust's session: it survives leaving the screen.
     app.by_test_id("nav-accounts").await.click().await.unwrap();
@@ -315,15 +316,95 @@ async fn a_two_part_export_shows_the_missing_part_until_both_are_scanned() {
     app.screenshot("add-image-two-parts.png").await;
     app.by_test_id("scan-add").await.click().await.unwrap();
     app.by_test_id("screen-accounts").await;
+    let mut issuers = cli_issuers(&app);
+    issuers.sort();
+    let mut expected: Vec<String> = (0..12).map(|i| format!("Issuer{i}")).collect();
+    expected.sort();
+    assert_eq!(issuers, expected);
+    app.close().await;
+}
+
+fn cli_issuers(app: &AppSession) -> Vec<String> {
     let listed: Value = serde_json::from_str(&app.cli(&["list", "--json"])).unwrap();
-    let issuers: Vec<&str> = listed
+    listed
         .as_array()
         .unwrap()
         .iter()
-        .map(|a| a["issuer"].as_str().unwrap())
-        .collect();
-    let expected: Vec<String> = (0..12).map(|i| format!("Issuer{i}")).collect();
-    assert_eq!(issuers, expected);
+        .map(|a| a["issuer"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn numbered(prefix: &str, count: u8) -> Vec<Account> {
+    (0..count)
+        .map(|i| {
+            Account::new(
+                format!("{prefix}{i}"),
+                format!("user{i}@example.com"),
+                SecretBytes::from(vec![u8::try_from(prefix.len()).unwrap() * 31 + i; 20]),
+                Algorithm::Sha1,
+                6,
+                OtpKind::Totp { period: 30 },
+            )
+            .unwrap()
+        })
+        .collect()
+}
+
+/// The parts of an export of `accounts` carrying `batch_id`, as PNGs.
+fn export_with_id(accounts: &[Account], batch_id: i32) -> Vec<Vec<u8>> {
+    tessera::core::otp::format_migration_uris_with_id(accounts, batch_id)
+        .iter()
+        .map(|uri| qr::encode_png(uri).unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn exports_sharing_a_batch_id_are_kept_apart_and_each_part_adds_its_accounts() {
+    // The real export in the shared fixtures, and two other exports that
+    // carry the same batch id (real exports often carry 0).
+    let fixture_bytes = fixture("example_export.png");
+    let [QrContent::Migration(real)] =
+        <[QrContent; 1]>::try_from(qr::scan(&fixture_bytes).unwrap()).unwrap()
+    else {
+        panic!("example_export.png is one export part")
+    };
+    let id = real.batch_id;
+    let two = export_with_id(&numbered("Two", 12), id);
+    let three = export_with_id(&numbered("Three", 25), id);
+    assert_eq!((two.len(), three.len()), (2, 3));
+
+    let app = AppSession::start_unlocked().await;
+    app.by_test_id("nav-add").await.click().await.unwrap();
+    app.by_test_id("scan-card").await;
+    drop_file(&app, "example_export.png", "image/png", &fixture_bytes).await;
+    wait_count(&app, "scan-found", 3).await;
+    app.by_test_id("scan-add").await.click().await.unwrap();
+    app.by_test_id("screen-accounts").await;
+
+    // A part of another export with the same id is not taken for a repeat.
+    app.by_test_id("nav-add").await.click().await.unwrap();
+    drop_file(&app, "two-part2.png", "image/png", &two[1]).await;
+    wait_count(&app, "scan-found", 2).await;
+    // A part of a third, of another size, does not "not fit": it is its own.
+    drop_file(&app, "three-part1.png", "image/png", &three[0]).await;
+    wait_count(&app, "scan-found", 12).await;
+    wait_count(&app, "scan-progress", 2).await;
+    let progress = app.content_of("scan-card").await;
+    assert!(progress.contains("1 of 2 scanned"), "{progress}");
+    assert!(progress.contains("1 of 3 scanned"), "{progress}");
+    assert!(
+        !progress.contains("export 0") && !progress.contains(&format!("export {id}")),
+        "{progress}"
+    );
+    assert_eq!(app.count("scan-error").await, 0);
+    app.screenshot("add-image-shared-batch-id.png").await;
+    app.by_test_id("scan-add").await.click().await.unwrap();
+    // Exports are still incomplete: the Add screen stays, with their progress.
+    wait_count(&app, "scan-found", 0).await;
+    assert_eq!(app.count("scan-progress").await, 2);
+    let issuers = cli_issuers(&app);
+    assert_eq!(issuers.len(), 3 + 12, "{issuers:?}");
+    assert!(issuers.iter().any(|i| i == "Two10") && issuers.iter().any(|i| i == "Three0"));
     app.close().await;
 }
 

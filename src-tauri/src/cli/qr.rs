@@ -3,9 +3,9 @@
 //!
 //! `scan` prints each account's `otpauth://` URI, one per line: it is the
 //! command whose job is to show what a QR code holds, secret included.
-//! Parts of a multi-part Google export are collected across all the
-//! pictures given; an export with parts missing is an error and none of its
-//! accounts is printed or added.
+//! Each part of a multi-part Google export holds complete accounts: they
+//! are printed or added as read, parts scanned twice once, and an export
+//! with parts missing is named on stderr with the parts still to scan.
 //!
 //! Must never: print a secret for `add` (ids only), or write a QR picture
 //! readable by other users (`show-qr` creates the file with mode 0600).
@@ -141,7 +141,8 @@ fn accounts_in_files(paths: &[PathBuf]) -> Result<Vec<(String, Account)>, CliErr
 }
 
 /// Single accounts as they come; migration parts through a
-/// [`BatchAssembly`], their accounts placed where the last part was read.
+/// [`BatchAssembly`] (each new part's accounts where it was read, a part
+/// read twice once). Exports with parts missing are named on stderr.
 fn assemble(sources: Vec<(String, Vec<QrContent>)>) -> Result<Vec<(String, Account)>, CliError> {
     let mut assembly = BatchAssembly::new();
     let mut found = Vec::new();
@@ -150,14 +151,26 @@ fn assemble(sources: Vec<(String, Vec<QrContent>)>) -> Result<Vec<(String, Accou
             match content {
                 QrContent::Account(account) => found.push((source.clone(), account)),
                 QrContent::Migration(batch) => {
-                    if let BatchProgress::Complete { accounts, .. } = assembly.add(batch)? {
+                    if let BatchProgress::Part { accounts, .. } = assembly.add(batch)? {
                         found.extend(accounts.into_iter().map(|a| (source.clone(), a)));
                     }
                 }
             }
         }
     }
-    assembly.ensure_complete()?;
+    for export in assembly.incomplete() {
+        let parts = if export.missing.len() == 1 {
+            "part"
+        } else {
+            "parts"
+        };
+        eprintln!(
+            "tessera: Google Authenticator export: {} of {} QR codes scanned; still missing {parts} {} (their accounts are not included)",
+            export.scanned,
+            export.total,
+            qr::list_parts(&export.missing)
+        );
+    }
     Ok(found)
 }
 

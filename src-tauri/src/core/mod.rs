@@ -5,6 +5,7 @@
 //! front ends over the same functions.
 
 pub mod clock;
+pub mod intake;
 pub mod otp;
 pub mod paths;
 pub mod qr;

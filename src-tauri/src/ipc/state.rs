@@ -48,7 +48,7 @@ pub struct Session {
     pub servers: super::commands::servers::ServerActivity,
     /// Accounts found by QR scans and not yet confirmed, and the parts of
     /// Google exports scanned so far (they hold secrets). Wiped on lock.
-    pub pending_scan: super::commands::scan::PendingScan,
+    pub pending_scan: crate::core::intake::ScanStaging,
     /// The import previewed and not yet committed (it holds the file's
     /// secrets). Wiped on lock.
     pub pending_import: Option<super::commands::transfer::PendingImport>,
@@ -95,7 +95,7 @@ impl AppState {
                 last_activity: Instant::now(),
                 hotp_shown: HashMap::new(),
                 servers: super::commands::servers::ServerActivity::default(),
-                pending_scan: super::commands::scan::PendingScan::default(),
+                pending_scan: crate::core::intake::ScanStaging::default(),
                 pending_import: None,
             }),
         }

@@ -131,10 +131,10 @@ describe("accessibility of every screen (axe-core)", () => {
   it("add, with scanned accounts waiting for confirmation", async () => {
     const found: ScanView = {
       found: [
-        { id: "f1", issuer: "Test1", name: "one@example.com", kind: "totp", algorithm: "sha1", digits: 6, period: 30, counter: null, inVault: false },
-        { id: "f2", issuer: "", name: "hotp", kind: "hotp", algorithm: "sha1", digits: 6, period: null, counter: 0, inVault: true },
+        { id: "f1", issuer: "Test1", name: "one@example.com", kind: "totp", algorithm: "sha1", digits: 6, period: 30, counter: null, inVault: false, matches: null },
+        { id: "f2", issuer: "", name: "hotp", kind: "hotp", algorithm: "sha1", digits: 6, period: null, counter: 0, inVault: true, matches: "Test: hotp" },
       ],
-      exports: [{ batchId: 1, scanned: 1, total: 2, missing: [2] }],
+      exports: [{ number: 1, scanned: 1, total: 2, missing: [2] }],
       last: null,
     };
     const { container } = await renderApp({ scan: found });

@@ -837,9 +837,13 @@ period: number | null;
  */
 counter: number | null; 
 /**
- * Whether the vault already has an account with the same secret.
+ * Whether the vault already has an account with the same key material.
  */
-inVault: boolean }
+inVault: boolean; 
+/**
+ * The vault account it matches, as `Issuer: name`, when `in_vault`.
+ */
+matches: string | null }
 /**
  * How many entries have each status.
  */
@@ -987,7 +991,12 @@ export type LeftOutView = { label: string; reason: string }
 /**
  * A multi-part Google Authenticator export with parts still missing.
  */
-export type MigrationProgress = { batchId: number; scanned: number; total: number; 
+export type MigrationProgress = { 
+/**
+ * Which export this is, from 1 in the order first scanned (to tell
+ * several apart; never the export's internal id).
+ */
+number: number; scanned: number; total: number; 
 /**
  * The parts not scanned yet, numbered from 1.
  */
@@ -1069,7 +1078,7 @@ export type ScanView = {
  */
 found: FoundAccount[]; 
 /**
- * Exports still incomplete, by id.
+ * Exports still incomplete, in the order first scanned.
  */
 exports: MigrationProgress[]; 
 /**

@@ -30,6 +30,9 @@ pub use base32::{decode as decode_base32_secret, decode_noted as decode_base32_s
 pub use error::OtpError;
 pub(crate) use error::{counted, plural};
 pub use generate::{Code, code_at, generate, generate_now};
-pub use migration::{MigrationBatch, MigrationError, format_migration_uris, parse_migration_uri};
+pub use migration::{
+    MigrationBatch, MigrationError, format_migration_uris, format_migration_uris_with_id,
+    parse_migration_uri,
+};
 pub use note::ParseNote;
 pub use uri::{format_uri, parse_uri, parse_uri_with_notes};

@@ -33,28 +33,24 @@ pub enum QrError {
     /// An `otpauth-migration://` URI that cannot be decoded.
     #[error("the QR code holds an invalid Google Authenticator export: {source}")]
     InvalidMigration { source: MigrationError },
-    /// A part of a Google export that contradicts the parts already scanned
-    /// (another size, or an index outside the batch).
+    /// A part of a Google export whose index is outside its export's size.
     /// `index` is the part's own `batch_index` (from 0); the message counts
     /// from 1.
     #[error(
-        "part {} of Google Authenticator export {batch_id} does not fit an export of {size} parts",
-        .index.saturating_add(1)
+        "this QR code says it is part {} of a Google Authenticator export of {size} parts, which cannot be; export the accounts again",
+        i64::from(*.index) + 1
     )]
-    InconsistentBatch {
-        batch_id: i32,
-        index: i32,
-        size: i32,
-    },
+    InconsistentBatch { index: i32, size: i32 },
     /// Some parts of a multi-part Google export were never scanned; its
     /// accounts are held back until they are.
     #[error(
-        "Google Authenticator export incomplete: {scanned} of {total} QR codes scanned (missing part {missing})"
+        "Google Authenticator export incomplete: {scanned} of {total} QR codes scanned (missing {} {missing})",
+        if .total - .scanned == 1 { "part" } else { "parts" }
     )]
     IncompleteExport {
         scanned: usize,
         total: usize,
-        /// The missing parts, numbered from 1, comma-separated.
+        /// The missing parts, numbered from 1, in words (`1 and 3`).
         missing: String,
     },
     /// Text too long for the largest QR code.

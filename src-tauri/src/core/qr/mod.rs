@@ -21,7 +21,7 @@ mod error;
 mod portal;
 mod screen;
 
-pub use batch::{BatchAssembly, BatchProgress};
+pub use batch::{BatchAssembly, BatchProgress, ExportProgress, list_parts};
 pub use classify::{QrContent, classify, classify_all};
 pub use clipboard::{clipboard_texts, scan_clipboard};
 pub use decode::{decode, decode_luma, decode_rgba, load_luma};

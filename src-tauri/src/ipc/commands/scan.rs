@@ -2,7 +2,7 @@
 //! window, the screen, the clipboard or pasted `otpauth://` text; and
 //! showing one account as a QR code for a phone.
 //!
-//! What a scan finds waits in the session ([`PendingScan`]) until the user
+//! What a scan finds waits in the session ([`ScanStaging`]) until the user
 //! confirms it: the web view gets display fields and ids, never a secret.
 //! The parts of a multi-part Google Authenticator export are collected
 //! across scans ("2 of 4 scanned"); its accounts are offered once every
@@ -19,8 +19,9 @@ use zeroize::Zeroizing;
 use serde::Serialize;
 use specta::Type;
 
+use crate::core::intake::{self, Found, ScanStaging};
 use crate::core::otp::{Account, OtpKind};
-use crate::core::qr::{self, BatchAssembly, BatchProgress, QrContent, QrError};
+use crate::core::qr::{self, QrContent, QrError};
 use crate::core::secret::SecretString;
 use crate::core::user_file;
 use crate::core::vault::{Details, Entry, Vault, VaultError};
@@ -43,20 +44,6 @@ const PICTURE_LIMIT: user_file::Limit = user_file::Limit {
 
 /// How long the window stays hidden before the screen is captured.
 const WINDOW_HIDE_SETTLE: std::time::Duration = std::time::Duration::from_millis(400);
-
-/// Accounts found by scans and not yet added or discarded, and the parts
-/// of Google exports scanned so far. Lives in the session; cleared on lock.
-#[derive(Debug, Default)]
-pub struct PendingScan {
-    found: Vec<Found>,
-    assembly: BatchAssembly,
-}
-
-#[derive(Debug)]
-struct Found {
-    id: Uuid,
-    account: Account,
-}
 
 /// What one scan brought in.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Type)]
@@ -86,15 +73,19 @@ pub struct FoundAccount {
     pub period: Option<u32>,
     /// The HOTP counter.
     pub counter: Option<u64>,
-    /// Whether the vault already has an account with the same secret.
+    /// Whether the vault already has an account with the same key material.
     pub in_vault: bool,
+    /// The vault account it matches, as `Issuer: name`, when `in_vault`.
+    pub matches: Option<String>,
 }
 
 /// A multi-part Google Authenticator export with parts still missing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
 #[serde(rename_all = "camelCase")]
 pub struct MigrationProgress {
-    pub batch_id: i32,
+    /// Which export this is, from 1 in the order first scanned (to tell
+    /// several apart; never the export's internal id).
+    pub number: u32,
     pub scanned: u32,
     pub total: u32,
     /// The parts not scanned yet, numbered from 1.
@@ -107,120 +98,60 @@ pub struct MigrationProgress {
 pub struct ScanView {
     /// Accounts ready to add, in the order they were found.
     pub found: Vec<FoundAccount>,
-    /// Exports still incomplete, by id.
+    /// Exports still incomplete, in the order first scanned.
     pub exports: Vec<MigrationProgress>,
     /// What the scan that produced this view brought in (`None` when the
     /// view was only asked for).
     pub last: Option<ScanNote>,
 }
 
-impl PendingScan {
-    /// Forgets every account found and every export part scanned.
-    pub fn clear(&mut self) {
-        *self = Self::default();
-    }
-
-    /// Takes in the QR contents of one scan: accounts wait for
-    /// confirmation (one already waiting is not added twice); export parts
-    /// go to the assembly, which releases an export's accounts when its
-    /// last part comes.
-    ///
-    /// # Errors
-    /// `InconsistentBatch` for a part that does not fit the parts scanned
-    /// before (contents before it are kept).
-    pub fn take_in(&mut self, contents: Vec<QrContent>) -> Result<ScanNote, QrError> {
-        let mut note = ScanNote::default();
-        for content in contents {
-            match content {
-                QrContent::Account(account) => self.push(account, &mut note),
-                QrContent::Migration(batch) => match self.assembly.add(batch)? {
-                    BatchProgress::Complete { accounts, .. } => {
-                        for account in accounts {
-                            self.push(account, &mut note);
-                        }
-                    }
-                    BatchProgress::Partial { .. } => note.parts += 1,
-                    BatchProgress::Repeat { .. } => note.repeated += 1,
-                },
-            }
-        }
-        Ok(note)
-    }
-
-    fn push(&mut self, account: Account, note: &mut ScanNote) {
-        if self.found.iter().any(|found| found.account == account) {
-            note.repeated += 1;
-        } else {
-            self.found.push(Found {
-                id: Uuid::new_v4(),
-                account,
-            });
-            note.accounts += 1;
-        }
-    }
-
-    /// The found accounts with these ids, in the order they were found.
-    ///
-    /// # Errors
-    /// `NotFound` for an id no account waiting has (added or discarded
-    /// already, or wiped by a lock).
-    pub fn selected(&self, ids: &[Uuid]) -> Result<Vec<Account>, IpcError> {
-        if let Some(missing) = ids
-            .iter()
-            .find(|id| !self.found.iter().any(|found| found.id == **id))
-        {
-            return Err(IpcError::new(
-                IpcErrorCode::NotFound,
-                format!("no scanned account {missing} is waiting (scan the picture again)"),
-            ));
-        }
-        Ok(self
-            .found
-            .iter()
-            .filter(|found| ids.contains(&found.id))
-            .map(|found| found.account.clone())
-            .collect())
-    }
-
-    /// Ends a confirmation: every found account is forgotten; exports still
-    /// incomplete keep their parts.
-    pub fn finish_confirmation(&mut self) {
-        self.found.clear();
-    }
-
-    /// What the web view shows; `entries` are the vault's accounts, to mark
-    /// those it already has.
-    pub fn view(&self, entries: &[Entry], last: Option<ScanNote>) -> ScanView {
+impl From<intake::ScanNote> for ScanNote {
+    fn from(note: intake::ScanNote) -> Self {
         let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
-        ScanView {
-            found: self
-                .found
-                .iter()
-                .map(|found| found_account(found, entries))
-                .collect(),
-            exports: self
-                .assembly
-                .incomplete()
-                .into_iter()
-                .map(|(batch_id, scanned, total)| MigrationProgress {
-                    batch_id,
-                    scanned: count(scanned),
-                    total: count(total),
-                    missing: self
-                        .assembly
-                        .missing(batch_id)
-                        .into_iter()
-                        .map(|index| u32::try_from(index).map_or(0, |i| i.saturating_add(1)))
-                        .collect(),
-                })
-                .collect(),
-            last,
+        Self {
+            accounts: count(note.accounts),
+            parts: count(note.parts),
+            repeated: count(note.repeated),
         }
+    }
+}
+
+/// What the web view shows of `staging`; `entries` are the vault's
+/// accounts, to mark those it already has.
+fn scan_view(staging: &ScanStaging, entries: &[Entry], last: Option<intake::ScanNote>) -> ScanView {
+    let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+    ScanView {
+        found: staging
+            .found()
+            .iter()
+            .map(|found| found_account(found, entries))
+            .collect(),
+        exports: staging
+            .incomplete_exports()
+            .into_iter()
+            .map(|progress| MigrationProgress {
+                number: count(progress.number),
+                scanned: count(progress.scanned),
+                total: count(progress.total),
+                missing: progress.missing.into_iter().map(count).collect(),
+            })
+            .collect(),
+        last: last.map(ScanNote::from),
+    }
+}
+
+/// `Issuer: name`, or whichever of the two there is.
+fn label(account: &Account) -> String {
+    match (account.issuer.is_empty(), account.name.is_empty()) {
+        (false, false) => format!("{}: {}", account.issuer, account.name),
+        (true, _) => account.name.clone(),
+        (false, true) => account.issuer.clone(),
     }
 }
 
 fn found_account(found: &Found, entries: &[Entry]) -> FoundAccount {
     let account = &found.account;
+    let matching = intake::matching_entry(account, entries);
     FoundAccount {
         id: found.id.hyphenated().to_string(),
         issuer: account.issuer.clone(),
@@ -234,9 +165,8 @@ fn found_account(found: &Found, entries: &[Entry]) -> FoundAccount {
         digits: account.digits,
         period: account.period(),
         counter: account.counter(),
-        in_vault: entries
-            .iter()
-            .any(|entry| entry.account.secret == account.secret),
+        in_vault: matching.is_some(),
+        matches: matching.map(|entry| label(&entry.account)),
     }
 }
 
@@ -255,7 +185,7 @@ fn qr_failure(error: QrError) -> IpcError {
 
 /// The unlocked vault of a session and its pending scan (scans wait only
 /// while the vault is unlocked).
-fn unlocked(session: &mut Session) -> Result<(&mut Vault, &mut PendingScan), IpcError> {
+fn unlocked(session: &mut Session) -> Result<(&mut Vault, &mut ScanStaging), IpcError> {
     let Session {
         vault,
         pending_scan,
@@ -277,7 +207,7 @@ fn take_in(state: &AppState, contents: Vec<QrContent>) -> Result<ScanView, IpcEr
     let mut session = state.session()?;
     let (vault, pending_scan) = unlocked(&mut session)?;
     let note = pending_scan.take_in(contents).map_err(qr_failure)?;
-    Ok(pending_scan.view(vault.entries()?, Some(note)))
+    Ok(scan_view(pending_scan, vault.entries()?, Some(note)))
 }
 
 /// Runs blocking work (decoding, screen capture, the clipboard, the
@@ -424,7 +354,7 @@ pub async fn pending_scan(state: State<'_, AppState>) -> Result<ScanView, IpcErr
         Some(vault) => vault.entries()?,
         None => &[],
     };
-    Ok(pending_scan.view(entries, None))
+    Ok(scan_view(pending_scan, entries, None))
 }
 
 /// Adds the found accounts with these ids (in one transaction) and ends
@@ -443,7 +373,9 @@ pub async fn add_scanned(
         .collect::<Result<_, _>>()?;
     let mut session = state.session()?;
     let (vault, pending_scan) = unlocked(&mut session)?;
-    let accounts = pending_scan.selected(&ids)?;
+    let accounts = pending_scan
+        .selected(&ids)
+        .map_err(|error| IpcError::new(IpcErrorCode::NotFound, error.to_string()))?;
     let items = accounts.into_iter().map(|account| {
         let details = Details {
             tags: tags.clone(),
@@ -465,7 +397,7 @@ pub async fn add_scanned(
 pub async fn discard_scan(state: State<'_, AppState>) -> Result<ScanView, IpcError> {
     let mut session = state.session()?;
     session.pending_scan.clear();
-    Ok(session.pending_scan.view(&[], None))
+    Ok(scan_view(&session.pending_scan, &[], None))
 }
 
 /// The account as an SVG QR code for a phone to scan. This is an explicit
@@ -481,7 +413,7 @@ pub async fn show_account_qr(state: State<'_, AppState>, id: String) -> Result<S
 
 #[cfg(test)]
 mod tests {
-    use super::{PendingScan, ScanNote, take_in, text_failure};
+    use super::{scan_view, take_in, text_failure};
     use crate::core::otp::{Account, Algorithm, MigrationBatch, OtpKind};
     use crate::core::qr::{QrContent, QrError};
     use crate::core::secret::SecretBytes;
@@ -510,65 +442,8 @@ mod tests {
             version: 1,
             batch_size: size,
             batch_index: index,
-            batch_id: 7,
+            batch_id: 0,
         })
-    }
-
-    #[test]
-    fn single_accounts_wait_once_and_show_no_secret() {
-        let mut pending = PendingScan::default();
-        let note = pending
-            .take_in(vec![QrContent::Account(account("a", 1))])
-            .unwrap();
-        assert_eq!(
-            note,
-            ScanNote {
-                accounts: 1,
-                parts: 0,
-                repeated: 0
-            }
-        );
-        let note = pending
-            .take_in(vec![
-                QrContent::Account(account("a", 1)),
-                QrContent::Account(account("b", 2)),
-            ])
-            .unwrap();
-        assert_eq!((note.accounts, note.repeated), (1, 1));
-        let view = pending.view(&[], Some(note));
-        let names: Vec<&str> = view.found.iter().map(|f| f.name.as_str()).collect();
-        assert_eq!(names, ["a", "b"]);
-        assert_eq!(view.found[0].kind, KindName::Totp);
-        assert_eq!(view.found[0].period, Some(30));
-        assert!(!view.found[0].in_vault);
-        let json = serde_json::to_string(&view).unwrap();
-        // The secret of "a" is ten 0x01 bytes: AEAQCAIBAEAQCAIB in base32.
-        assert!(!json.contains("AEAQCAIB"), "{json}");
-        assert!(!json.contains("secret"), "{json}");
-    }
-
-    #[test]
-    fn export_parts_add_up_across_scans() {
-        let mut pending = PendingScan::default();
-        let note = pending.take_in(vec![part(1, 4)]).unwrap();
-        assert_eq!((note.accounts, note.parts), (0, 1));
-        pending.take_in(vec![part(3, 4)]).unwrap();
-        let note = pending.take_in(vec![part(3, 4)]).unwrap();
-        assert_eq!(note.repeated, 1);
-        let view = pending.view(&[], None);
-        assert!(view.found.is_empty());
-        assert_eq!(view.exports.len(), 1);
-        let export = &view.exports[0];
-        assert_eq!((export.batch_id, export.scanned, export.total), (7, 2, 4));
-        assert_eq!(export.missing, [1, 3]);
-
-        pending.take_in(vec![part(0, 4)]).unwrap();
-        let note = pending.take_in(vec![part(2, 4)]).unwrap();
-        assert_eq!((note.accounts, note.parts), (4, 0));
-        let view = pending.view(&[], None);
-        assert!(view.exports.is_empty());
-        let names: Vec<&str> = view.found.iter().map(|f| f.name.as_str()).collect();
-        assert_eq!(names, ["part1", "part2", "part3", "part4"]);
     }
 
     fn unlocked_state() -> (tempfile::TempDir, AppState) {
@@ -585,6 +460,30 @@ mod tests {
     }
 
     #[test]
+    fn the_view_lists_found_accounts_and_exports_in_progress_without_a_secret() {
+        let (_dir, state) = unlocked_state();
+        let view = take_in(
+            &state,
+            vec![QrContent::Account(account("a", 1)), part(1, 3)],
+        )
+        .unwrap();
+        let names: Vec<&str> = view.found.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(names, ["a", "part2"]);
+        assert_eq!(view.found[0].kind, KindName::Totp);
+        assert_eq!(view.found[0].period, Some(30));
+        let export = &view.exports[0];
+        assert_eq!((export.number, export.scanned, export.total), (1, 1, 3));
+        assert_eq!(export.missing, [1, 3]);
+        let last = view.last.unwrap();
+        assert_eq!((last.accounts, last.parts, last.repeated), (2, 1, 0));
+        let json = serde_json::to_string(&view).unwrap();
+        // The secret of "a" is ten 0x01 bytes: AEAQCAIBAEAQCAIB in base32.
+        assert!(!json.contains("AEAQCAIB"), "{json}");
+        assert!(!json.contains("secret"), "{json}");
+        assert!(!json.contains("batch"), "no internal export id: {json}");
+    }
+
+    #[test]
     fn locking_wipes_what_was_scanned_and_scans_need_an_unlocked_vault() {
         let (_dir, state) = unlocked_state();
         let view = take_in(
@@ -592,10 +491,10 @@ mod tests {
             vec![QrContent::Account(account("a", 1)), part(0, 2)],
         )
         .unwrap();
-        assert_eq!((view.found.len(), view.exports.len()), (1, 1));
+        assert_eq!((view.found.len(), view.exports.len()), (2, 1));
         state.session().unwrap().lock();
         let session = state.session().unwrap();
-        let view = session.pending_scan.view(&[], None);
+        let view = scan_view(&session.pending_scan, &[], None);
         assert!(view.found.is_empty() && view.exports.is_empty());
         drop(session);
         let error = take_in(&state, vec![QrContent::Account(account("b", 2))]).unwrap_err();
@@ -603,7 +502,7 @@ mod tests {
     }
 
     #[test]
-    fn found_accounts_the_vault_has_are_marked() {
+    fn found_accounts_the_vault_has_are_marked_with_the_account_they_match() {
         let (_dir, state) = unlocked_state();
         state
             .with_vault(|vault, _| {
@@ -618,8 +517,12 @@ mod tests {
             ],
         )
         .unwrap();
-        let marks: Vec<bool> = view.found.iter().map(|f| f.in_vault).collect();
-        assert_eq!(marks, [true, false]);
+        let marks: Vec<(bool, Option<&str>)> = view
+            .found
+            .iter()
+            .map(|f| (f.in_vault, f.matches.as_deref()))
+            .collect();
+        assert_eq!(marks, [(true, Some("Issuer: old")), (false, None)]);
     }
 
     #[test]
@@ -635,42 +538,5 @@ mod tests {
         });
         assert_eq!(error.code, IpcErrorCode::InvalidUri);
         assert!(!error.message.contains("QR"), "{}", error.message);
-    }
-
-    #[test]
-    fn a_part_that_does_not_fit_is_an_error() {
-        let mut pending = PendingScan::default();
-        pending.take_in(vec![part(0, 4)]).unwrap();
-        assert!(matches!(
-            pending.take_in(vec![part(1, 3)]),
-            Err(QrError::InconsistentBatch { .. })
-        ));
-    }
-
-    #[test]
-    fn selecting_takes_chosen_accounts_and_finishing_keeps_exports() {
-        let mut pending = PendingScan::default();
-        pending
-            .take_in(vec![
-                QrContent::Account(account("a", 1)),
-                QrContent::Account(account("b", 2)),
-                part(0, 2),
-            ])
-            .unwrap();
-        let view = pending.view(&[], None);
-        let b = uuid::Uuid::parse_str(&view.found[1].id).unwrap();
-        let chosen = pending.selected(&[b]).unwrap();
-        assert_eq!(chosen, [account("b", 2)]);
-        let unknown = uuid::Uuid::new_v4();
-        assert_eq!(
-            pending.selected(&[b, unknown]).unwrap_err().code,
-            IpcErrorCode::NotFound
-        );
-        pending.finish_confirmation();
-        let view = pending.view(&[], None);
-        assert!(view.found.is_empty());
-        assert_eq!(view.exports[0].missing, [2]);
-        pending.clear();
-        assert!(pending.view(&[], None).exports.is_empty());
     }
 }

@@ -6,7 +6,7 @@ import type { FoundAccount, ScanView } from "../../ipc/bindings";
 import { fakeBackend } from "../../test/backend";
 
 function found(id: string, issuer: string, name: string, extra: Partial<FoundAccount> = {}): FoundAccount {
-  return { id, issuer, name, kind: "totp", algorithm: "sha1", digits: 6, period: 30, counter: null, inVault: false, ...extra };
+  return { id, issuer, name, kind: "totp", algorithm: "sha1", digits: 6, period: 30, counter: null, inVault: false, matches: null, ...extra };
 }
 
 const THREE: ScanView = {
@@ -80,10 +80,10 @@ describe("adding accounts from QR pictures", () => {
     expect(backend.calls.some((c) => c.cmd.startsWith("scan_"))).toBe(false);
   });
 
-  it("shows a multi-part export's progress, keeps it across visits and offers the accounts once complete", async () => {
+  it("shows a multi-part export's progress, keeps it across visits and offers each part's accounts at once", async () => {
     const partial: ScanView = {
       found: [],
-      exports: [{ batchId: 9, scanned: 2, total: 4, missing: [1, 3] }],
+      exports: [{ number: 1, scanned: 2, total: 4, missing: [1, 3] }],
       last: { accounts: 0, parts: 1, repeated: 0 },
     };
     const backend = fakeBackend({ scanQueue: [partial] });
@@ -103,7 +103,7 @@ describe("adding accounts from QR pictures", () => {
     backend.scanQueue.push({ ...partial, found: [found("s1", "Solo", "me")], last: { accounts: 1, parts: 0, repeated: 0 } });
     await user.click(screen.getByTestId("scan-paste"));
     await screen.findByTestId("scan-found");
-    expect(screen.getByTestId("scan-card")).toHaveTextContent("offered once all its parts are scanned");
+    expect(screen.getByTestId("scan-card")).toHaveTextContent("scan the missing parts for the rest");
     await user.click(screen.getByTestId("scan-add"));
     await waitFor(() => {
       expect(screen.queryByTestId("scan-found")).not.toBeInTheDocument();

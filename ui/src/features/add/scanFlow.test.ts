@@ -12,13 +12,13 @@ describe("scan texts", () => {
   });
 
   it("says which parts of an export are missing", () => {
-    expect(describeProgress({ batchId: 1, scanned: 2, total: 4, missing: [1, 3] })).toBe(
+    expect(describeProgress({ number: 1, scanned: 2, total: 4, missing: [1, 3] })).toBe(
       "Google Authenticator export: 2 of 4 scanned. Still missing: parts 1 and 3.",
     );
-    expect(describeProgress({ batchId: 1, scanned: 3, total: 4, missing: [2] })).toBe(
+    expect(describeProgress({ number: 1, scanned: 3, total: 4, missing: [2] })).toBe(
       "Google Authenticator export: 3 of 4 scanned. Still missing: part 2.",
     );
-    expect(describeProgress({ batchId: 1, scanned: 1, total: 4, missing: [1, 2, 4] })).toContain("parts 1, 2 and 4.");
+    expect(describeProgress({ number: 1, scanned: 1, total: 4, missing: [1, 2, 4] })).toContain("parts 1, 2 and 4.");
   });
 
   it("describes what a scan brought in", () => {
