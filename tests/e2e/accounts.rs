@@ -219,3 +219,101 @@ async fn a_copied_code_is_cleared_after_the_timeout_only_if_still_ours() {
     assert_eq!(app.clipboard(), "something the user copied");
     app.close().await;
 }
+
+/// The element's box's left and top within its scrolling page (so that
+/// `WebDriver` scrolling an element into view before a click changes
+/// nothing), in CSS pixels.
+async fn position_of(app: &AppSession, element: &fantoccini::elements::Element) -> (f64, f64) {
+    let rect = app
+        .client
+        .execute(
+            "const r = arguments[0].getBoundingClientRect(); const m = arguments[0].closest('main'); return [r.left, r.top + (m ? m.scrollTop : 0)];",
+            vec![serde_json::to_value(element).unwrap()],
+        )
+        .await
+        .unwrap();
+    (rect[0].as_f64().unwrap(), rect[1].as_f64().unwrap())
+}
+
+/// The account's backup codes as the CLI lists them (unused first).
+fn cli_backup_codes(app: &AppSession) -> Vec<String> {
+    let listed: Value =
+        serde_json::from_str(&app.cli(&["backup-codes", "list", "GitHub", "--json"])).unwrap();
+    listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["code"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn marking_a_backup_code_used_keeps_remove_in_place_and_every_removal_can_be_undone() {
+    let app = AppSession::start_with_vault().await;
+    app.cli(&["add", GITHUB]);
+    app.cli(&[
+        "backup-codes",
+        "add",
+        "GitHub",
+        "1111-aaaa",
+        "2222-bbbb",
+        "3333-cccc",
+    ]);
+    app.unlock(crate::support::cli::PASSWORD).await;
+    app.by_test_id("account-open").await.click().await.unwrap();
+    app.by_test_id("account-detail").await;
+    assert_eq!(app.content_of("backup-left").await, "3 of 3 left");
+
+    // Mark used: the Remove button of that row stays where it was.
+    let remove = app
+        .client
+        .find_all(fantoccini::Locator::Css("[data-testid='backup-remove']"))
+        .await
+        .unwrap();
+    let before = position_of(&app, &remove[0]).await;
+    app.by_test_id("backup-mark-used")
+        .await
+        .click()
+        .await
+        .unwrap();
+    app.wait_text("backup-left", "2 of 3 left").await;
+    let remove = app
+        .client
+        .find_all(fantoccini::Locator::Css("[data-testid='backup-remove']"))
+        .await
+        .unwrap();
+    assert_eq!(
+        position_of(&app, &remove[0]).await,
+        before,
+        "Remove moved after Mark used"
+    );
+
+    // Remove, then Undo: the code is back and stays in the vault.
+    remove[1].click().await.unwrap();
+    app.wait_text("backup-left", "1 of 2 left").await;
+    app.by_test_id("toast-action").await.click().await.unwrap();
+    app.wait_text("backup-left", "2 of 3 left").await;
+    tokio::time::sleep(Duration::from_secs(7)).await;
+    assert_eq!(
+        cli_backup_codes(&app).len(),
+        3,
+        "an undone removal removes nothing"
+    );
+
+    // Remove without undo: gone from the vault once the undo time is up.
+    let remove = app
+        .client
+        .find_all(fantoccini::Locator::Css("[data-testid='backup-remove']"))
+        .await
+        .unwrap();
+    remove[2].click().await.unwrap();
+    app.wait_text("backup-left", "1 of 2 left").await;
+    assert_eq!(
+        cli_backup_codes(&app).len(),
+        3,
+        "not removed while the undo is offered"
+    );
+    tokio::time::sleep(Duration::from_secs(7)).await;
+    assert_eq!(cli_backup_codes(&app), ["2222-bbbb", "1111-aaaa"]);
+    app.close().await;
+}

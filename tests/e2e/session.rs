@@ -172,6 +172,22 @@ impl AppSession {
             .unwrap();
     }
 
+    /// Waits until the element's `textContent` (trimmed) is `expected`.
+    pub async fn wait_text(&self, id: &str, expected: &str) {
+        let deadline = Instant::now() + APP_TIMEOUT;
+        loop {
+            let text = self.content_of(id).await;
+            if text == expected {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{id} never read {expected:?}; last {text:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// Waits until `check` holds for the element's attribute `name`.
     pub async fn wait_attr(&self, id: &str, name: &str, check: impl Fn(&str) -> bool) -> String {
         let deadline = Instant::now() + APP_TIMEOUT;
