@@ -2,7 +2,7 @@
 //! sees, across the window's native file dialogs (which list the vault's own
 //! folder) and a restart of the app.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -31,44 +31,49 @@ fn xdotool(display: &str, args: &[&str]) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
+/// The id of the window titled `title` on `display`, if there is one.
+fn window_titled(display: &str, title: &str) -> Option<String> {
+    let found = Command::new("xdotool")
+        .args(["search", "--name", title])
+        .env("DISPLAY", display)
+        .output()
+        .expect("xdotool is installed (`make setup` installs it)");
+    String::from_utf8_lossy(&found.stdout)
+        .lines()
+        .next()
+        .map(str::to_owned)
+}
+
 /// Waits for the native file dialog titled `title`, lets it list its
-/// folder, then saves to `path` (typed into its name field) or, with
-/// `None`, cancels it. Runs on its own thread, since the click that opens
-/// the dialog may not return before the dialog closes.
+/// folder, then presses `key` in it (`Return` saves under the name the
+/// dialog suggests, in the folder it shows; `Escape` cancels), again until
+/// the dialog is gone (a busy machine may drop the first key). Runs on its
+/// own thread, since the click that opens the dialog may not return before
+/// the dialog closes.
 fn answer_dialog(
     display: String,
     title: &'static str,
-    path: Option<PathBuf>,
+    key: &'static str,
 ) -> std::thread::JoinHandle<()> {
     std::thread::spawn(move || {
         let deadline = Instant::now() + APP_TIMEOUT;
-        let window = loop {
-            let found = Command::new("xdotool")
-                .args(["search", "--name", title])
-                .env("DISPLAY", &display)
-                .output()
-                .expect("xdotool is installed");
-            if let Some(id) = String::from_utf8_lossy(&found.stdout).lines().next() {
-                break id.to_owned();
-            }
+        let mut window = None;
+        while window.is_none() {
             assert!(Instant::now() < deadline, "no dialog titled {title:?}");
             std::thread::sleep(Duration::from_millis(200));
-        };
-        // The dialog lists the folder (and its file types) in the background.
+            window = window_titled(&display, title);
+        }
+        // The dialog lists the folder (and guesses its files' types) in the background.
         std::thread::sleep(Duration::from_secs(2));
-        xdotool(&display, &["windowfocus", "--sync", &window]);
-        match path {
-            Some(path) => {
-                xdotool(&display, &["key", "--clearmodifiers", "ctrl+a"]);
-                xdotool(
-                    &display,
-                    &["type", "--delay", "5", &path.display().to_string()],
-                );
-                xdotool(&display, &["key", "Return"]);
-            }
-            None => {
-                xdotool(&display, &["key", "Escape"]);
-            }
+        while let Some(id) = window {
+            assert!(
+                Instant::now() < deadline,
+                "the dialog {title:?} did not close"
+            );
+            xdotool(&display, &["windowfocus", "--sync", &id]);
+            xdotool(&display, &["key", key]);
+            std::thread::sleep(Duration::from_secs(1));
+            window = window_titled(&display, title);
         }
     })
 }
@@ -104,15 +109,11 @@ async fn the_window_and_the_cli_share_one_vault_across_file_dialogs_and_a_restar
     app.cli(&["add", ALPHA]);
     wait_rows(&app, 1).await;
 
-    // Back up now, through the save dialog, which shows the vault's folder.
-    let backup = folder.join("backups").join("saved.tessera");
-    std::fs::create_dir(backup.parent().unwrap()).unwrap();
+    // Back up now, through the save dialog, which shows the vault's folder
+    // (the app's working directory) and suggests tessera-backup.tessera.
+    let backup = folder.join("tessera-backup.tessera");
     app.by_test_id("nav-settings").await.click().await.unwrap();
-    let dialog = answer_dialog(
-        app.display.clone(),
-        "Save a backup of the vault",
-        Some(backup.clone()),
-    );
+    let dialog = answer_dialog(app.display.clone(), "Save a backup of the vault", "Return");
     app.by_test_id("backup-now").await.click().await.unwrap();
     dialog.join().unwrap();
     wait_for_file(&backup).await;
@@ -125,7 +126,7 @@ async fn the_window_and_the_cli_share_one_vault_across_file_dialogs_and_a_restar
 
     // The import dialog, cancelled; then the CLI writes and the window writes.
     app.by_test_id("nav-transfer").await.click().await.unwrap();
-    let dialog = answer_dialog(app.display.clone(), "Import accounts from a file", None);
+    let dialog = answer_dialog(app.display.clone(), "Import accounts from a file", "Escape");
     app.by_test_id("import-pick").await.click().await.unwrap();
     dialog.join().unwrap();
     app.cli(&["add", CHARLIE]);
