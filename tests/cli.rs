@@ -91,3 +91,91 @@ fn gui_without_a_display_explains_how_to_get_one() {
     assert!(stderr.contains("xvfb-run"), "{stderr}");
     assert!(!vault.exists(), "opening nothing must create nothing");
 }
+
+// ---------------------------------------------------------------------------
+// `show-qr` writes the seed as a picture: only ever to a new, private file.
+
+/// A vault with one account; its id.
+fn vault_with_an_account() -> (crate::support::cli::CliVault, String) {
+    let vault = crate::support::cli::CliVault::init();
+    let id = vault
+        .ok(&[
+            "add",
+            "otpauth://totp/Example:alice?secret=JBSWY3DPEHPK3PXP&issuer=Example",
+        ])
+        .trim()
+        .to_owned();
+    (vault, id)
+}
+
+#[cfg(unix)]
+fn mode_of(path: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::symlink_metadata(path)
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o777
+}
+
+#[cfg(unix)]
+#[test]
+fn show_qr_never_overwrites_an_existing_file() {
+    use std::os::unix::fs::PermissionsExt;
+    let (vault, id) = vault_with_an_account();
+    let fresh = vault.dir.path().join("fresh.png");
+    let fresh = fresh.to_str().unwrap();
+    assert_eq!(vault.ok(&["show-qr", &id, "--out", fresh]).trim(), fresh);
+    assert_eq!(
+        mode_of(fresh.as_ref()),
+        0o600,
+        "a new picture is owner-only"
+    );
+    let first = std::fs::read(fresh).unwrap();
+
+    let shared = vault.dir.path().join("shared.svg");
+    std::fs::write(&shared, b"a file other users can read").unwrap();
+    std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o644)).unwrap();
+    for out in [shared.to_str().unwrap(), fresh] {
+        let before = std::fs::read(out).unwrap();
+        let mode = mode_of(out.as_ref());
+        let stderr = vault.err(&["show-qr", &id, "--out", out]);
+        assert!(
+            stderr.contains("already exists") && stderr.contains(out),
+            "{stderr}"
+        );
+        assert_eq!(std::fs::read(out).unwrap(), before, "{out} was changed");
+        assert_eq!(mode_of(out.as_ref()), mode, "{out} changed mode");
+    }
+    assert_eq!(std::fs::read(fresh).unwrap(), first);
+    assert_no_partial_files(vault.dir.path());
+}
+
+#[cfg(unix)]
+#[test]
+fn show_qr_never_writes_through_a_symlink() {
+    let (vault, id) = vault_with_an_account();
+    let dir = vault.dir.path();
+    let target = dir.join("target.png");
+    std::fs::write(&target, b"keep me").unwrap();
+    let link = dir.join("link.png");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let missing = dir.join("created-by-the-link.svg");
+    let dangling = dir.join("dangling.svg");
+    std::os::unix::fs::symlink(&missing, &dangling).unwrap();
+    for out in [&link, &dangling] {
+        let stderr = vault.err(&["show-qr", &id, "--out", out.to_str().unwrap()]);
+        assert!(stderr.contains("symbolic link"), "{stderr}");
+    }
+    assert_eq!(std::fs::read(&target).unwrap(), b"keep me");
+    assert!(!missing.exists(), "the dangling link's target was created");
+    assert_no_partial_files(dir);
+}
+
+/// No `NAME.partial-*` left behind by the private-file writer.
+fn assert_no_partial_files(dir: &std::path::Path) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        assert!(!name.contains(".partial-"), "{name} left behind");
+    }
+}

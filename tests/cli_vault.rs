@@ -2,7 +2,10 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use crate::support::cli::{CliVault, PASSWORD, TEST_KDF, expect_failure, keyring_available};
+use crate::support::cli::{
+    ARGV_WARNING, CliVault, PASSWORD, TEST_KDF, WARNING, expect_failure, expect_success,
+    keyring_available, run_with_stdin,
+};
 use crate::support::tessera_bin;
 
 const RFC6238_SHA1: &str =
@@ -402,4 +405,301 @@ fn the_clock_offset_setting_shifts_the_time_of_codes() {
         stderr.contains("settings") && stderr.contains("malformed"),
         "{stderr}"
     );
+}
+
+// ---------------------------------------------------------------------------
+// Secrets out of the process list (`/proc/PID/cmdline` is readable by every
+// local user): standard input and the environment instead of arguments.
+
+/// Starts `tessera ARGS` with its standard input open, reads its command
+/// line as another user would (`/proc/PID/cmdline`), then writes `input`
+/// and waits for it.
+#[cfg(target_os = "linux")]
+fn cmdline_while_waiting_for_stdin(
+    vault: &CliVault,
+    args: &[&str],
+    input: &str,
+) -> (String, std::process::Output) {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = vault
+        .command(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Until the child has executed the program, its command line is empty
+    // (or still the parent's).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let cmdline = loop {
+        let raw = std::fs::read(format!("/proc/{}/cmdline", child.id())).unwrap_or_default();
+        let text = String::from_utf8_lossy(&raw).replace('\0', " ");
+        if text.contains("tessera") || std::time::Instant::now() > deadline {
+            break text;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    };
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    (cmdline, child.wait_with_output().unwrap())
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_uri_read_from_stdin_never_shows_in_the_process_list() {
+    let vault = CliVault::init();
+    let input = format!("{RFC6238_SHA1}\n\n{RFC4226}\n");
+    let (cmdline, output) = cmdline_while_waiting_for_stdin(&vault, &["add", "-"], &input);
+    assert!(cmdline.contains("add -"), "{cmdline}");
+    assert!(!cmdline.contains("GEZDGNBV"), "{cmdline}");
+    let stdout = expect_success(&output, &["add", "-"]);
+    assert_eq!(stdout.lines().count(), 2, "one id per URI: {stdout}");
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(!stderr.contains(ARGV_WARNING), "{stderr}");
+    let listed: Value = serde_json::from_str(&vault.ok(&["list", "--json"])).unwrap();
+    let kinds: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["totp", "hotp"]);
+    assert_eq!(vault.ok(&["code", "6238", "--at", "59"]).trim(), "94287082");
+}
+
+#[test]
+fn a_uri_in_the_arguments_is_visible_to_other_users_and_warned_about() {
+    let vault = CliVault::init();
+    let output = vault.run(&["add", RFC6238_SHA1]);
+    expect_success(&output, &["add"]);
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.starts_with(WARNING) && stderr.contains(ARGV_WARNING),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("pass - to read it from standard input"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("GEZDGNBV"),
+        "no secret in the warning: {stderr}"
+    );
+}
+
+#[test]
+fn a_uri_from_the_environment_stays_out_of_the_process_list() {
+    let vault = CliVault::init();
+    let output = vault
+        .command(["add"])
+        .env("TESSERA_URI", RFC6238_SHA1)
+        .output()
+        .unwrap();
+    expect_success(&output, &["add"]);
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(!stderr.contains(ARGV_WARNING), "{stderr}");
+    assert_eq!(vault.ok(&["code", "rfc", "--at", "59"]).trim(), "94287082");
+
+    // Neither argument nor variable: the error says how to give one.
+    let output = vault
+        .command(["add"])
+        .env_remove("TESSERA_URI")
+        .output()
+        .unwrap();
+    let stderr = expect_failure(&output, &["add"]);
+    assert!(
+        stderr.contains("TESSERA_URI") && stderr.contains("standard input"),
+        "{stderr}"
+    );
+    // A bad URI on a line of standard input names the line and adds nothing.
+    let output = run_with_stdin(
+        &mut vault.command(["add", "-"]),
+        format!("{RFC4226}\notpauth://totp/X?issuer=Y\n").as_bytes(),
+    );
+    let stderr = expect_failure(&output, &["add", "-"]);
+    assert!(stderr.contains("line 2"), "{stderr}");
+    assert_eq!(vault.ok(&["list"]).lines().count(), 1);
+}
+
+#[test]
+fn backup_codes_from_stdin_or_the_environment_stay_out_of_the_process_list() {
+    let vault = CliVault::init();
+    let id = vault.ok(&["add", RFC6238_SHA1]).trim().to_owned();
+    let output = run_with_stdin(
+        &mut vault.command(["backup-codes", "add", &id, "-"]),
+        b"1111-2222\n 3333-4444 \n\n5555-6666\n",
+    );
+    assert!(
+        expect_success(&output, &["backup-codes", "add"]).contains("added 3 backup codes"),
+        "{output:?}"
+    );
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(!stderr.contains(ARGV_WARNING), "{stderr}");
+
+    let output = vault
+        .command(["backup-codes", "use", &id])
+        .env("TESSERA_BACKUP_CODES", "3333-4444\n5555-6666")
+        .output()
+        .unwrap();
+    assert!(
+        expect_success(&output, &["backup-codes", "use"]).contains("marked 2 used; 1 left"),
+        "{output:?}"
+    );
+    assert!(!String::from_utf8_lossy(&output.stderr).contains(ARGV_WARNING));
+
+    // In the arguments they work, with the warning.
+    let output = vault.run(&["backup-codes", "use", &id, "1111-2222"]);
+    expect_success(&output, &["backup-codes", "use"]);
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains(ARGV_WARNING), "{stderr}");
+    assert!(!stderr.contains("1111"), "{stderr}");
+}
+
+// ---------------------------------------------------------------------------
+// Terminal escapes in text from the vault or an import file.
+
+/// An issuer that clears the screen and retitles the terminal window.
+const HOSTILE_ISSUER: &str = "Evil\u{1b}[2J\u{1b}]0;title\u{7}Bank\u{202e}";
+
+fn hostile_uri(name: &str) -> String {
+    let issuer = "Evil%1B%5B2J%1B%5D0%3Btitle%07Bank%E2%80%AE";
+    format!("otpauth://totp/{issuer}:{name}?secret=JBSWY3DPEHPK3PXP&issuer={issuer}")
+}
+
+fn assert_no_raw_escape(what: &str, bytes: &[u8]) {
+    let text = String::from_utf8_lossy(bytes);
+    assert!(
+        !bytes.contains(&0x1b) && !bytes.contains(&0x07) && !text.contains('\u{202e}'),
+        "{what} printed a raw escape: {text:?}"
+    );
+}
+
+#[test]
+fn escape_sequences_in_an_issuer_never_reach_the_terminal() {
+    let vault = CliVault::init();
+    vault.ok(&["add", &hostile_uri("alice")]);
+    let listed: Value = serde_json::from_str(&vault.ok(&["list", "--json"])).unwrap();
+    assert_eq!(listed[0]["issuer"], HOSTILE_ISSUER, "stored as given");
+
+    let output = vault.run(&["list"]);
+    assert_no_raw_escape("list", &output.stdout);
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        text.contains("Evil\\u{1b}[2J\\u{1b}]0;title\\u{7}Bank\\u{202e}:alice"),
+        "{text}"
+    );
+    let output = vault.run(&["list", "--json"]);
+    assert_no_raw_escape("list --json", &output.stdout);
+    let output = vault.run(&["code", "evil", "--json"]);
+    assert_no_raw_escape("code --json", &output.stdout);
+
+    // An error listing the labels of an ambiguous query.
+    vault.ok(&["add", &hostile_uri("bob")]);
+    let output = vault.run(&["code", "evil"]);
+    expect_failure(&output, &["code"]);
+    assert_no_raw_escape("code (ambiguous)", &output.stderr);
+}
+
+#[test]
+fn escape_sequences_in_an_import_file_never_reach_the_terminal() {
+    let vault = CliVault::init();
+    let file = vault.dir.path().join("hostile.txt");
+    std::fs::write(
+        &file,
+        format!("{}\n{}\n", hostile_uri("alice"), hostile_uri("alice")),
+    )
+    .unwrap();
+    let file = file.to_str().unwrap();
+    for args in [
+        vec!["import", file, "--dry-run"],
+        vec!["import", file, "--dry-run", "--json"],
+        vec!["import", file],
+    ] {
+        let output = vault.run(&args);
+        let stdout = expect_success(&output, &args);
+        assert!(stdout.contains("Bank"), "{stdout}");
+        assert_no_raw_escape(&format!("{args:?}"), &output.stdout);
+        assert_no_raw_escape(&format!("{args:?}"), &output.stderr);
+    }
+    let listed: Value = serde_json::from_str(&vault.ok(&["list", "--json"])).unwrap();
+    assert_eq!(listed[0]["issuer"], HOSTILE_ISSUER);
+}
+
+// ---------------------------------------------------------------------------
+// Password files.
+
+#[cfg(unix)]
+#[test]
+fn a_password_file_other_users_can_read_is_warned_about() {
+    use std::os::unix::fs::PermissionsExt;
+    let vault = CliVault::init();
+    let file = vault.dir.path().join("password.txt");
+    std::fs::write(&file, format!("{PASSWORD}\n")).unwrap();
+    let path = file.to_str().unwrap();
+    let run = |mode: u32| {
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(mode)).unwrap();
+        let output = vault
+            .command(["--password-file", path, "list"])
+            .env_remove("TESSERA_PASSWORD")
+            .output()
+            .unwrap();
+        expect_success(&output, &["list"]);
+        String::from_utf8(output.stderr).unwrap()
+    };
+    for mode in [0o644, 0o640, 0o604] {
+        let stderr = run(mode);
+        assert!(
+            stderr.starts_with(WARNING)
+                && stderr.contains("can be read by other users")
+                && stderr.contains(&format!("{mode:04o}"))
+                && stderr.contains("chmod 600"),
+            "{mode:o}: {stderr}"
+        );
+        assert!(!stderr.contains(PASSWORD), "{stderr}");
+    }
+    assert_eq!(run(0o600), "", "a private file: no warning");
+}
+
+#[test]
+fn only_the_first_line_of_a_password_file_is_read_and_it_is_bounded() {
+    let vault = CliVault::init();
+    let file = vault.dir.path().join("password.txt");
+    let path = file.to_str().unwrap().to_owned();
+    let list = |contents: &[u8]| {
+        std::fs::write(&file, contents).unwrap();
+        vault
+            .command(["--password-file", &path, "list"])
+            .env_remove("TESSERA_PASSWORD")
+            .output()
+            .unwrap()
+    };
+    // What follows the first line is never read: not even bytes that are
+    // not text.
+    let mut contents = format!("{PASSWORD}\r\n").into_bytes();
+    contents.extend([0xff, 0xfe, 0x00, b'\n']);
+    contents.extend(std::iter::repeat_n(0xffu8, 1 << 20));
+    expect_success(&list(&contents), &["list"]);
+
+    // A first line past 4096 bytes is an error naming the limit, not a
+    // password cut short.
+    let long = format!("{}\n", "x".repeat(4097));
+    let stderr = expect_failure(&list(long.as_bytes()), &["list"]);
+    assert!(
+        stderr.contains("longer than 4096 bytes") && stderr.contains("password.txt"),
+        "{stderr}"
+    );
+    let no_newline = "y".repeat(10_000);
+    let stderr = expect_failure(&list(no_newline.as_bytes()), &["list"]);
+    assert!(stderr.contains("longer than 4096 bytes"), "{stderr}");
+    assert!(!stderr.contains("yyyy"), "{stderr}");
+
+    // Exactly 4096 bytes is a password (the wrong one here).
+    let at_limit = format!("{}\n", "z".repeat(4096));
+    let stderr = expect_failure(&list(at_limit.as_bytes()), &["list"]);
+    assert!(stderr.contains("wrong password"), "{stderr}");
 }

@@ -1031,3 +1031,99 @@ fn assert_only_the_vault_beside(vault: &CliVault) {
         );
     }
 }
+
+// ---------------------------------------------------------------------------
+// Proxies from the environment
+
+/// A TCP listener standing in for a proxy: counts the connections it gets
+/// and closes each at once.
+struct FakeProxy {
+    addr: std::net::SocketAddr,
+    connections: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl FakeProxy {
+    fn start() -> Self {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let connections = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counted = connections.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                counted.fetch_add(1, Ordering::SeqCst);
+                drop(stream);
+            }
+        });
+        Self { addr, connections }
+    }
+
+    fn connections(&self) -> usize {
+        self.connections.load(Ordering::SeqCst)
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_loopback_request_never_goes_to_the_proxy_of_the_environment() {
+    let clock = Arc::new(FixedClock::at_unix_seconds(1_800_000_010));
+    let server = ReferenceServer::start(clock).await.unwrap();
+    let proxy = FakeProxy::start();
+    // A sanity check of the fake proxy itself.
+    drop(std::net::TcpStream::connect(proxy.addr).unwrap());
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while proxy.connections() == 0 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(proxy.connections(), 1, "the fake proxy counts connections");
+
+    let vault = CliVault::init();
+    let proxy_url = format!("http://{}", proxy.addr);
+    let url = server.url(Flavor::Syncano);
+    // Registering sends the username and password to the server.
+    let commands: [Vec<&str>; 2] = [
+        vec![
+            "server",
+            "add",
+            "sync",
+            "--profile",
+            "syncano",
+            "--url",
+            &url,
+            "--username",
+            "proxied",
+            "--password-env",
+            "TESSERA_TEST_SERVER_PW",
+        ],
+        vec!["server", "register", "sync"],
+    ];
+    let mut outputs = Vec::new();
+    for args in &commands {
+        let mut command = vault.command(args);
+        for var in [
+            "HTTP_PROXY",
+            "http_proxy",
+            "HTTPS_PROXY",
+            "https_proxy",
+            "ALL_PROXY",
+            "all_proxy",
+        ] {
+            command.env(var, &proxy_url);
+        }
+        command
+            .env_remove("NO_PROXY")
+            .env_remove("no_proxy")
+            .env("TESSERA_TEST_SERVER_PW", PASSWORD);
+        let output = tokio::task::spawn_blocking(move || command.output().unwrap())
+            .await
+            .unwrap();
+        outputs.push(output);
+    }
+    expect_success(&outputs[0], &commands[0]);
+    let registered = expect_success(&outputs[1], &commands[1]);
+    assert_eq!(registered.trim(), "registered");
+    assert!(server.requests() > 0, "the reference server was reached");
+    assert_eq!(
+        proxy.connections(),
+        1,
+        "the server password went to the proxy in clear"
+    );
+}

@@ -75,6 +75,8 @@ pub fn expect_success(output: &Output, what: &[&str]) -> String {
     String::from_utf8(output.stdout.clone()).unwrap()
 }
 
+/// Expects exit status 1 and one line naming the problem on stderr, after
+/// any `tessera: warning:` lines; returns that line.
 pub fn expect_failure(output: &Output, what: &[&str]) -> String {
     assert_eq!(
         output.status.code(),
@@ -83,9 +85,33 @@ pub fn expect_failure(output: &Output, what: &[&str]) -> String {
         String::from_utf8_lossy(&output.stdout)
     );
     let stderr = String::from_utf8(output.stderr.clone()).unwrap();
-    assert_eq!(stderr.lines().count(), 1, "one line on stderr: {stderr}");
-    assert!(stderr.starts_with("tessera: "), "{stderr}");
-    stderr
+    let errors: Vec<&str> = stderr
+        .lines()
+        .filter(|line| !line.starts_with(WARNING))
+        .collect();
+    assert_eq!(errors.len(), 1, "one error line on stderr: {stderr}");
+    assert!(errors[0].starts_with("tessera: "), "{stderr}");
+    format!("{}\n", errors[0])
+}
+
+/// How a warning on stderr starts.
+pub const WARNING: &str = "tessera: warning: ";
+
+/// The warning for a secret given in the arguments.
+pub const ARGV_WARNING: &str = "visible to other users in the process list";
+
+/// Runs `command` with `input` on its standard input.
+pub fn run_with_stdin(command: &mut Command, input: &[u8]) -> Output {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    child.wait_with_output().unwrap()
 }
 
 /// Whether tests that need the real Secret Service may run here: `make

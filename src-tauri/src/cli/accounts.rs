@@ -1,13 +1,12 @@
 //! `add`, `list`, `code`, `remove`, and finding the one account a query
 //! names.
 
-use std::io::Write;
-
 use serde::Serialize;
 use uuid::Uuid;
 
 use crate::core::clock::{Clock, Timestamp};
 use crate::core::otp::{self, Algorithm, OtpKind};
+use crate::core::secret::SecretString;
 use crate::core::vault::{Details, Entry, Vault};
 
 use super::error::CliError;
@@ -51,14 +50,49 @@ fn describe(entry: &Entry) -> String {
     format!("{} ({})", entry.id, entry.account.label())
 }
 
-pub fn add(vault: &mut Vault, uri: &str, tags: Vec<String>) -> Result<(), CliError> {
-    let account = otp::parse_uri(uri).map_err(CliError::Uri)?;
-    let details = Details {
-        tags,
-        ..Details::default()
-    };
-    let id = vault.insert(account, details)?;
-    output::line(&id.hyphenated().to_string())
+/// `tessera add URI|-`: every URI parsed before the vault is opened (a bad
+/// one asks for no password and adds nothing), then all added in one
+/// transaction; prints the new ids, one per line.
+pub fn add(
+    uris: &[SecretString],
+    tags: &[String],
+    open_vault: impl FnOnce() -> Result<Vault, CliError>,
+) -> Result<(), CliError> {
+    let mut accounts = Vec::with_capacity(uris.len());
+    for (index, uri) in uris.iter().enumerate() {
+        let account = otp::parse_uri(uri.expose()).map_err(|source| {
+            if uris.len() == 1 {
+                CliError::Uri(source)
+            } else {
+                CliError::UriLine {
+                    line: index + 1,
+                    source,
+                }
+            }
+        })?;
+        accounts.push(account);
+    }
+    insert_tagged(&mut open_vault()?, accounts, tags)
+}
+
+/// Adds `accounts`, each with `tags`, in one transaction, and prints the
+/// new ids, one per line.
+pub(super) fn insert_tagged(
+    vault: &mut Vault,
+    accounts: impl IntoIterator<Item = otp::Account>,
+    tags: &[String],
+) -> Result<(), CliError> {
+    let items = accounts.into_iter().map(|account| {
+        let details = Details {
+            tags: tags.to_vec(),
+            ..Details::default()
+        };
+        (account, details)
+    });
+    for id in vault.insert_many(items)? {
+        output::line(&id.hyphenated().to_string())?;
+    }
+    Ok(())
 }
 
 /// One account as `list --json` shows it.
@@ -100,7 +134,6 @@ pub fn list(vault: &Vault, json: bool) -> Result<(), CliError> {
         let listed: Vec<Listed<'_>> = entries.iter().map(Listed::from).collect();
         return output::json(&listed);
     }
-    let mut out = std::io::stdout().lock();
     for entry in entries {
         let listed = Listed::from(entry);
         let tags = if listed.tags.is_empty() {
@@ -108,16 +141,14 @@ pub fn list(vault: &Vault, json: bool) -> Result<(), CliError> {
         } else {
             format!("  [{}]", listed.tags.join(", "))
         };
-        writeln!(
-            out,
+        output::line(&format!(
             "{}  {}  {} {}{}",
             listed.id,
             entry.account.label(),
             listed.kind,
             parameters(&entry.account.kind),
             tags
-        )
-        .map_err(output::stdout_error)?;
+        ))?;
     }
     Ok(())
 }

@@ -9,6 +9,11 @@ use clap::{Args, Parser, Subcommand};
 ///
 /// The vault password comes from `TESSERA_PASSWORD`, `--password-file`, the
 /// OS keyring (when enabled for the vault) or a prompt, in that order.
+///
+/// Secrets given as arguments (an otpauth:// URI, backup codes) are visible
+/// to other users in the process list: pass `-` instead to read them from
+/// standard input, one per line, or set `TESSERA_URI` /
+/// `TESSERA_BACKUP_CODES`.
 #[derive(Debug, Parser)]
 #[command(name = "tessera", version, about, long_about = None)]
 pub struct Cli {
@@ -16,7 +21,8 @@ pub struct Cli {
     #[arg(long, global = true, env = "TESSERA_VAULT", value_name = "PATH")]
     pub vault: Option<PathBuf>,
 
-    /// Read the vault password from the first line of this file.
+    /// Read the vault password from the first line of this file (at most
+    /// 4096 bytes; a warning if other users can read the file).
     #[arg(long, global = true, value_name = "FILE")]
     pub password_file: Option<PathBuf>,
 
@@ -32,9 +38,15 @@ pub enum Command {
     Init(InitArgs),
     /// Add the account of an otpauth:// URI, or every account in the QR
     /// codes of pictures (--image); prints the new accounts' ids.
+    ///
+    /// The URI holds the secret: `-` reads URIs from standard input (one
+    /// per line), and with neither URI nor --image they come from
+    /// `TESSERA_URI` (one per line); a URI given as the argument is visible
+    /// to other users in the process list.
     Add {
-        /// An `otpauth://totp/...`, `otpauth://hotp/...` or `otpauth://steam/...` URI.
-        #[arg(required_unless_present = "image", conflicts_with = "image")]
+        /// An `otpauth://totp/...`, `otpauth://hotp/...` or `otpauth://steam/...` URI,
+        /// or `-` to read URIs from standard input.
+        #[arg(conflicts_with = "image")]
         uri: Option<String>,
         /// A picture (PNG, JPEG, GIF, WebP, BMP, SVG) whose QR codes hold
         /// accounts, a Google Authenticator export included (repeatable).
@@ -69,7 +81,8 @@ pub enum Command {
     ShowQr {
         #[arg(value_name = "ID")]
         query: String,
-        /// FILE.png or FILE.svg (created with mode 0600).
+        /// FILE.png or FILE.svg: a new file, mode 0600 (an existing file or
+        /// a symbolic link is refused).
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
     },
@@ -154,13 +167,21 @@ pub struct InitArgs {
     pub kdf_lanes: Option<u32>,
 }
 
+/// The codes of `backup-codes add|use`: `-` reads them from standard input
+/// (one per line); with none given they come from `TESSERA_BACKUP_CODES`
+/// (one per line). Codes given as arguments are visible to other users in
+/// the process list.
 #[derive(Debug, Subcommand)]
 pub enum BackupCodesCommand {
     /// Add backup codes to the account matching ID.
+    ///
+    /// CODE... or `-` (standard input, one per line) or
+    /// `TESSERA_BACKUP_CODES` (one per line).
     Add {
         #[arg(value_name = "ID")]
         query: String,
-        #[arg(value_name = "CODE", required = true)]
+        /// The codes, or `-` to read them from standard input.
+        #[arg(value_name = "CODE")]
         codes: Vec<String>,
     },
     /// Print the account's backup codes, unused first, and how many are left.
@@ -171,10 +192,14 @@ pub enum BackupCodesCommand {
         json: bool,
     },
     /// Mark backup codes of the account as used.
+    ///
+    /// CODE... or `-` (standard input, one per line) or
+    /// `TESSERA_BACKUP_CODES` (one per line).
     Use {
         #[arg(value_name = "ID")]
         query: String,
-        #[arg(value_name = "CODE", required = true)]
+        /// The codes, or `-` to read them from standard input.
+        #[arg(value_name = "CODE")]
         codes: Vec<String>,
     },
 }

@@ -1,8 +1,6 @@
 //! `backup-codes add|list|use`: an account's recovery codes. Listing prints
 //! the codes themselves: the user asked for them.
 
-use std::io::Write;
-
 use serde::Serialize;
 
 use crate::core::clock::Timestamp;
@@ -13,9 +11,8 @@ use super::accounts::resolve;
 use super::error::CliError;
 use super::output;
 
-pub fn add(vault: &mut Vault, query: &str, codes: Vec<String>) -> Result<(), CliError> {
+pub fn add(vault: &mut Vault, query: &str, codes: Vec<SecretString>) -> Result<(), CliError> {
     let id = resolve(vault, query)?;
-    let codes: Vec<SecretString> = codes.into_iter().map(SecretString::new).collect();
     let added = vault.add_backup_codes(id, codes)?;
     output::line(&format!("added {} backup codes to {id}", added.len()))
 }
@@ -42,25 +39,23 @@ pub fn list(vault: &Vault, query: &str, json: bool) -> Result<(), CliError> {
         return output::json(&codes);
     }
     let unused = codes.iter().filter(|code| code.used_at.is_none()).count();
-    let mut out = std::io::stdout().lock();
     for code in &codes {
         match code.used_at {
-            None => writeln!(out, "{}", code.code),
-            Some(at) => writeln!(out, "{}  used at {at}", code.code),
+            None => output::line(code.code)?,
+            Some(at) => output::line(&format!("{}  used at {at}", code.code))?,
         }
-        .map_err(output::stdout_error)?;
     }
-    writeln!(out, "{unused} of {} unused", codes.len()).map_err(output::stdout_error)
+    output::line(&format!("{unused} of {} unused", codes.len()))
 }
 
 /// Marks each given code used. Every code is checked before any is marked,
 /// so a typo marks nothing.
-pub fn mark_used(vault: &mut Vault, query: &str, codes: &[String]) -> Result<(), CliError> {
+pub fn mark_used(vault: &mut Vault, query: &str, codes: &[SecretString]) -> Result<(), CliError> {
     let id = resolve(vault, query)?;
     let stored = vault.backup_codes(id)?;
     let mut to_mark = Vec::with_capacity(codes.len());
     for (position, given) in codes.iter().enumerate() {
-        let given = given.trim();
+        let given = given.expose().trim();
         let found = stored
             .iter()
             .find(|code| {

@@ -28,6 +28,8 @@ pub enum CliError {
     Export(#[from] crate::core::transfer::ExportError),
     #[error("invalid otpauth URI: {0}")]
     Uri(OtpError),
+    #[error("invalid otpauth URI on line {line}: {source}")]
+    UriLine { line: usize, source: OtpError },
     #[error("cannot compute the code: {0}")]
     Code(OtpError),
     #[error("no vault at {path}: create one with `tessera init`", path = path.display())]
@@ -40,6 +42,15 @@ pub enum CliError {
     UnknownBackupCode { account: String, position: usize },
     #[error("{0}")]
     Password(String),
+    /// A value the command needs is missing or malformed (never quoted).
+    #[error("{0}")]
+    Input(String),
+    #[error(transparent)]
+    PrivateFile(#[from] crate::core::private_file::PrivateFileError),
+    /// A file the user named could not be read (missing, too large, or the
+    /// open vault itself).
+    #[error(transparent)]
+    File(#[from] crate::core::user_file::UserFileError),
     #[error("{what}: {source}")]
     Io {
         what: String,

@@ -12,6 +12,7 @@ mod backup_codes;
 mod error;
 mod output;
 mod qr;
+mod secret_input;
 mod server;
 mod transfer;
 mod unlock;
@@ -52,16 +53,11 @@ fn run(command: Command, vault: &Path, password_file: Option<&PathBuf>) -> Resul
     match command {
         Command::Info => print_info(vault),
         Command::Init(args) => vault_setup::init(vault, password_file, &args, Arc::clone(&clock)),
-        Command::Add {
-            uri: Some(uri),
-            tags,
-            ..
-        } => accounts::add(&mut unlocked()?, &uri, tags),
-        Command::Add {
-            uri: None,
-            image,
-            tags,
-        } => qr::add_images(&image, &tags, unlocked),
+        Command::Add { uri, image, tags } if image.is_empty() => {
+            let uris = secret_input::values(uri.into_iter().collect(), secret_input::URI)?;
+            accounts::add(&uris, &tags, unlocked)
+        }
+        Command::Add { image, tags, .. } => qr::add_images(&image, &tags, unlocked),
         Command::Scan {
             screen: true, json, ..
         } => qr::scan_screen(json),
@@ -79,12 +75,14 @@ fn run(command: Command, vault: &Path, password_file: Option<&PathBuf>) -> Resul
         }
         Command::Remove { query } => accounts::remove(&mut unlocked()?, &query),
         Command::BackupCodes(BackupCodesCommand::Add { query, codes }) => {
+            let codes = secret_input::values(codes, secret_input::BACKUP_CODE)?;
             backup_codes::add(&mut unlocked()?, &query, codes)
         }
         Command::BackupCodes(BackupCodesCommand::List { query, json }) => {
             backup_codes::list(&unlocked()?, &query, json)
         }
         Command::BackupCodes(BackupCodesCommand::Use { query, codes }) => {
+            let codes = secret_input::values(codes, secret_input::BACKUP_CODE)?;
             backup_codes::mark_used(&mut unlocked()?, &query, &codes)
         }
         Command::Import {
@@ -181,7 +179,9 @@ fn print_info(vault_path: &Path) -> Result<(), CliError> {
     output::line(&format!("vault: {} ({state})", vault_path.display()))
 }
 
+/// The one line naming the problem, escaped (an error may quote a label
+/// from the vault or a file).
 fn fail(message: &str) -> ExitCode {
-    eprintln!("tessera: {message}");
+    output::note(message);
     ExitCode::FAILURE
 }

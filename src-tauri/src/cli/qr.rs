@@ -8,16 +8,18 @@
 //! with parts missing is named on stderr with the parts still to scan.
 //!
 //! Must never: print a secret for `add` (ids only), or write a QR picture
-//! readable by other users (`show-qr` creates the file with mode 0600).
+//! readable by other users or over an existing file (`show-qr` writes
+//! through `core::private_file`: a new file, mode 0600, no symbolic link).
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
 use crate::core::otp::{Account, Algorithm, format_uri};
+use crate::core::private_file;
 use crate::core::qr::{self, BatchAssembly, BatchProgress, QrContent, QrError};
-use crate::core::vault::{Details, Vault};
+use crate::core::user_file;
+use crate::core::vault::Vault;
 
 use super::accounts::resolve;
 use super::error::CliError;
@@ -77,20 +79,8 @@ pub fn add_images(
     open_vault: impl FnOnce() -> Result<Vault, CliError>,
 ) -> Result<(), CliError> {
     let found = accounts_in_files(paths)?;
-    let mut vault = open_vault()?;
-    let items = found.into_iter().map(|(_, account)| {
-        let details = Details {
-            tags: tags.to_vec(),
-            ..Details::default()
-        };
-        (account, details)
-    });
-    let ids = vault.insert_many(items)?;
-    let mut out = std::io::stdout().lock();
-    for id in ids {
-        writeln!(out, "{}", id.hyphenated()).map_err(output::stdout_error)?;
-    }
-    Ok(())
+    let accounts = found.into_iter().map(|(_, account)| account);
+    super::accounts::insert_tagged(&mut open_vault()?, accounts, tags)
 }
 
 /// `tessera show-qr ID --out FILE.png|FILE.svg`: the account as a QR code
@@ -119,8 +109,7 @@ pub fn show_qr(vault: &Vault, query: &str, out: &Path) -> Result<(), CliError> {
             ));
         }
     };
-    write_private(out, &picture)
-        .map_err(|e| CliError::io(format!("cannot write {}", out.display()), e))?;
+    private_file::write_new(out, &picture)?;
     output::line(&out.display().to_string())
 }
 
@@ -129,8 +118,7 @@ pub fn show_qr(vault: &Vault, query: &str, out: &Path) -> Result<(), CliError> {
 fn accounts_in_files(paths: &[PathBuf]) -> Result<Vec<(String, Account)>, CliError> {
     let mut sources = Vec::with_capacity(paths.len());
     for path in paths {
-        let bytes = std::fs::read(path)
-            .map_err(|e| CliError::io(format!("cannot read {}", path.display()), e))?;
+        let bytes = user_file::read(path, qr::PICTURE_LIMIT)?;
         let contents = qr::scan(&bytes).map_err(|source| CliError::QrFile {
             path: path.clone(),
             source,
@@ -192,24 +180,8 @@ fn print_found(found: &[(String, Account)], json: bool) -> Result<(), CliError> 
             .collect();
         return output::json(&scanned);
     }
-    let mut out = std::io::stdout().lock();
     for (_, account) in found {
-        writeln!(out, "{}", format_uri(account)).map_err(output::stdout_error)?;
+        output::line(&format_uri(account))?;
     }
     Ok(())
-}
-
-/// Creates (or truncates) `path` readable by its owner only, and writes
-/// `bytes`.
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options.open(path)?;
-    file.write_all(bytes)?;
-    file.sync_all()
 }

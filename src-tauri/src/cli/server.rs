@@ -188,12 +188,7 @@ fn add(vault: &mut Vault, profiles_dir: &Path, args: AddArgs) -> Result<(), CliE
 fn profiles(dir: &Path) -> Result<(), CliError> {
     for profile in Profile::all(Some(dir))? {
         let ops: Vec<&str> = profile.ops.keys().map(|op| op.as_str()).collect();
-        output::line(&format!(
-            "{}\t{}\t{}",
-            profile.name,
-            ops.join(","),
-            profile.description
-        ))?;
+        output::row(&[&profile.name, &ops.join(","), &profile.description])?;
     }
     Ok(())
 }
@@ -314,14 +309,13 @@ fn list(store: &VaultServerStore<'_>, json: bool) -> Result<(), CliError> {
         return output::json(&listed);
     }
     for s in &listed {
-        output::line(&format!(
-            "{}\t{}\t{}\t{}\t{}",
-            s.name,
-            s.profile,
-            s.url,
+        output::row(&[
+            &s.name,
+            &s.profile,
+            &s.url,
             s.username.as_deref().unwrap_or("-"),
-            s.account_id.as_deref().unwrap_or("-")
-        ))?;
+            s.account_id.as_deref().unwrap_or("-"),
+        ])?;
     }
     Ok(())
 }

@@ -82,10 +82,7 @@ pub fn import(
 
 /// Reads `file`, asking for its password only if it turns out to need one.
 fn read(file: &Path, format: Option<Format>) -> Result<Parsed, CliError> {
-    let bytes = zeroize::Zeroizing::new(
-        std::fs::read(file)
-            .map_err(|e| CliError::io(format!("cannot read {}", file.display()), e))?,
-    );
+    let bytes = crate::core::user_file::read(file, transfer::IMPORT_LIMIT)?;
     let format = match format {
         Some(format) => format,
         None => transfer::sniff(&bytes)?.format,
@@ -147,10 +144,10 @@ pub fn export(
     let summary = export::write_file(vault, format, out, &options)?;
     let count = summary.written;
     for item in &summary.left_out {
-        eprintln!("tessera: left out {}: {}", item.label, item.reason);
+        output::note(&format!("left out {}: {}", item.label, item.reason));
     }
     for what in &summary.not_written {
-        eprintln!("tessera: {format} cannot hold {what}: not written");
+        output::note(&format!("{format} cannot hold {what}: not written"));
     }
     let files: Vec<String> = summary
         .files
@@ -169,10 +166,10 @@ pub fn export(
         )?;
     }
     if format.is_plaintext() {
-        eprintln!(
-            "tessera: {} holds every secret in plain text: keep it safe and delete it when done",
+        output::note(&format!(
+            "{} holds every secret in plain text: keep it safe and delete it when done",
             out.display()
-        );
+        ));
     }
     Ok(())
 }

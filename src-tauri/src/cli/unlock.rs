@@ -2,7 +2,7 @@
 //! `--password-file`, the OS keyring slot or a prompt, in that order (the
 //! convention of restic's `RESTIC_PASSWORD`).
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -11,6 +11,7 @@ use crate::core::secret::SecretString;
 use crate::core::vault::{Vault, VaultError, keyring};
 
 use super::error::CliError;
+use super::output;
 
 /// The environment variable holding the vault password.
 pub const PASSWORD_ENV: &str = "TESSERA_PASSWORD";
@@ -22,8 +23,11 @@ pub fn os_keyring() -> keyring::OsKeyring {
     keyring::OsKeyring::new(keyring::DEFAULT_SERVICE, keyring::DEFAULT_TIMEOUT)
 }
 
+/// Longest first line of a password file, in bytes.
+pub const PASSWORD_FILE_MAX_LINE: usize = 4096;
+
 /// A password given without a prompt: `env_var` first, then the first line
-/// of `file`. `None` when neither is given.
+/// of `file` ([`read_password_file`]). `None` when neither is given.
 pub fn given_password(
     env_var: &str,
     file: Option<&Path>,
@@ -37,22 +41,79 @@ pub fn given_password(
         }
         return Ok(Some(SecretString::new(value)));
     }
-    let Some(file) = file else { return Ok(None) };
-    let text = zeroize::Zeroizing::new(std::fs::read_to_string(file).map_err(|error| {
+    file.map(read_password_file).transpose()
+}
+
+/// The first line of the password file `file` (without its `\n` or
+/// `\r\n`); nothing after it is read beyond the limit. A first line longer
+/// than [`PASSWORD_FILE_MAX_LINE`] bytes is an error, never cut short: a
+/// truncated password would fail as "wrong password" and hide the cause.
+///
+/// A file that group or other users may read gets a warning on stderr, not
+/// a refusal: scripts that already pass such a file keep working, and the
+/// warning says how to fix it (`chmod 600`). Refusing, as ssh does for
+/// private keys, would break those scripts on upgrade for a file that
+/// usually sits in a private directory anyway.
+pub fn read_password_file(file: &Path) -> Result<SecretString, CliError> {
+    let cannot_read = |error| {
         CliError::io(
             format!("cannot read the password file {}", file.display()),
             error,
         )
-    })?);
-    let line = text.lines().next().unwrap_or_default();
+    };
+    let opened = std::fs::File::open(file).map_err(cannot_read)?;
+    warn_if_shared(file, &opened);
+    let limit = PASSWORD_FILE_MAX_LINE + "\r\n".len();
+    let mut bytes = zeroize::Zeroizing::new(Vec::with_capacity(limit));
+    opened
+        .take(limit as u64)
+        .read_to_end(&mut bytes)
+        .map_err(cannot_read)?;
+    let end = bytes
+        .iter()
+        .position(|&b| b == b'\n')
+        .unwrap_or(bytes.len());
+    let line = &bytes[..end];
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    if line.len() > PASSWORD_FILE_MAX_LINE {
+        return Err(CliError::Password(format!(
+            "the first line of the password file {} is longer than {PASSWORD_FILE_MAX_LINE} bytes",
+            file.display()
+        )));
+    }
     if line.is_empty() {
         return Err(CliError::Password(format!(
             "the password file {} starts with an empty line",
             file.display()
         )));
     }
-    Ok(Some(SecretString::new(line.to_owned())))
+    let line = std::str::from_utf8(line).map_err(|_| {
+        CliError::Password(format!(
+            "the first line of the password file {} is not valid UTF-8",
+            file.display()
+        ))
+    })?;
+    Ok(SecretString::from(line))
 }
+
+/// Warns on stderr when group or other users may read `file`.
+#[cfg(unix)]
+fn warn_if_shared(file: &Path, opened: &std::fs::File) {
+    use std::os::unix::fs::PermissionsExt;
+    let Ok(metadata) = opened.metadata() else {
+        return;
+    };
+    let mode = metadata.permissions().mode() & 0o777;
+    if mode & 0o044 != 0 {
+        output::warn(&format!(
+            "the password file {path} can be read by other users (mode {mode:04o}); make it private: chmod 600 {path}",
+            path = file.display()
+        ));
+    }
+}
+
+#[cfg(not(unix))]
+fn warn_if_shared(_file: &Path, _opened: &std::fs::File) {}
 
 /// Asks on the terminal without echo. Only when standard input is a
 /// terminal: a script gets an error instead of a prompt that blocks.
@@ -111,7 +172,9 @@ pub fn open_unlocked(
     if vault.has_keyring_slot() {
         match vault.unlock_with_keyring(&os_keyring()) {
             Ok(()) => return Ok(vault),
-            Err(error @ VaultError::KeyringUnavailable { .. }) => eprintln!("tessera: {error}"),
+            Err(error @ VaultError::KeyringUnavailable { .. }) => {
+                output::note(&error.to_string());
+            }
             Err(error) => return Err(error.into()),
         }
     }

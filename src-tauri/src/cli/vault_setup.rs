@@ -43,11 +43,11 @@ pub fn init(
     };
     let params = kdf_params(args)?;
     if params.m_kib < WEAK_BELOW_KIB {
-        eprintln!(
-            "tessera: warning: {} MiB of Argon2id memory is weak against password guessing; the default is {} MiB",
+        output::warn(&format!(
+            "{} MiB of Argon2id memory is weak against password guessing; the default is {} MiB",
             params.m_kib / 1024,
             kdf::DESKTOP_M_KIB / 1024
-        );
+        ));
     }
     Vault::create(path, &password, params, clock)?;
     output::line(&format!("created {}", path.display()))

@@ -8,6 +8,7 @@ pub mod clock;
 pub mod intake;
 pub mod otp;
 pub mod paths;
+pub mod private_file;
 pub mod qr;
 pub mod secret;
 pub mod server;

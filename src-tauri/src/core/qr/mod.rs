@@ -21,6 +21,13 @@ mod error;
 mod portal;
 mod screen;
 
+/// The largest picture read from a file, in bytes (a screenshot of a 4K
+/// screen as an uncompressed BMP is about 33 MB).
+pub const PICTURE_LIMIT: crate::core::user_file::Limit = crate::core::user_file::Limit {
+    bytes: 40 * 1024 * 1024,
+    what: "that is too large for a picture of a QR code",
+};
+
 pub use batch::{BatchAssembly, BatchProgress, ExportProgress, list_parts};
 pub use classify::{QrContent, classify, classify_all};
 pub use clipboard::{clipboard_texts, scan_clipboard};

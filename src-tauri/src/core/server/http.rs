@@ -1,12 +1,14 @@
 //! [`Http`]: the one HTTP client of the server module (reqwest + rustls),
 //! with the safety rules of `docs/server-profiles.md`: connect and total
-//! timeouts, a response size limit, plain `http://` only to loopback, and
-//! redirects followed only within the same origin.
+//! timeouts, a response size limit, plain `http://` only to loopback,
+//! redirects followed only within the same origin, and a proxy only for
+//! `https://` to a host that is not loopback ([`ProxyPolicy`]).
 //!
 //! Must never: follow a redirect to another origin (the request carries a
-//! session), send anything to a non-loopback `http://` URL, read an
-//! unbounded body, or put a URL's query, a header value or a body into an
-//! error.
+//! session), send anything to a non-loopback `http://` URL, send a request
+//! to a proxy in clear (a loopback request carries a bearer token and a
+//! code), read an unbounded body, or put a URL's query, a header value, a
+//! proxy URL or a body into an error.
 
 use std::net::IpAddr;
 use std::time::Duration;
@@ -120,9 +122,105 @@ impl Answer {
     }
 }
 
+/// Which requests go through a proxy, and which proxy: never a request to
+/// a loopback host (`localhost`, 127.0.0.0/8, `::1`) or a plain `http://`
+/// one, whatever the environment says, so that a bearer token or a code
+/// sent to a local server never leaves the machine in clear; an `https://`
+/// request to another host through the proxy chosen by the user (the TLS
+/// session runs inside a `CONNECT` tunnel, so the proxy sees only the host
+/// name), except for the hosts of the `no_proxy` list.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub(crate) struct ProxyPolicy {
+    /// The proxy of `https://` requests, and the variable it came from.
+    https: Option<(String, &'static str)>,
+    /// Hosts reached directly (the `NO_PROXY` syntax: comma-separated
+    /// names, addresses, networks, `*`).
+    no_proxy: String,
+}
+
+/// Hosts never reached through a proxy, in the `NO_PROXY` syntax.
+const LOOPBACK_HOSTS: &str = "localhost,127.0.0.0/8,::1";
+
+impl ProxyPolicy {
+    /// The proxy of the environment, the convention of curl:
+    /// `HTTPS_PROXY` / `https_proxy`, else `ALL_PROXY` / `all_proxy`, with
+    /// `NO_PROXY` / `no_proxy`. `HTTP_PROXY` is not read: it is for plain
+    /// `http://`, which only goes to loopback and never through a proxy.
+    pub(crate) fn from_env() -> Self {
+        let var = |name: &'static str| {
+            std::env::var(name)
+                .ok()
+                .filter(|value| !value.trim().is_empty())
+                .map(|value| (value, name))
+        };
+        let https = ["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"]
+            .into_iter()
+            .find_map(var);
+        let no_proxy = var("NO_PROXY")
+            .or_else(|| var("no_proxy"))
+            .map(|(value, _)| value)
+            .unwrap_or_default();
+        Self { https, no_proxy }
+    }
+
+    /// `https://` requests through `proxy` (e.g. `http://proxy:3128`),
+    /// except to loopback and to the hosts of `no_proxy`.
+    #[cfg(test)]
+    pub(crate) fn https_through(proxy: impl Into<String>, no_proxy: impl Into<String>) -> Self {
+        Self {
+            https: Some((proxy.into(), "the proxy")),
+            no_proxy: no_proxy.into(),
+        }
+    }
+
+    /// The reqwest proxy of this policy, `None` for none.
+    fn to_reqwest(&self) -> Result<Option<reqwest::Proxy>, ServerError> {
+        let Some((url, source)) = &self.https else {
+            return Ok(None);
+        };
+        let unusable = || ServerError::Http {
+            what: format!("{source} is not a proxy URL Tessera can use (http://HOST:PORT)"),
+        };
+        let url = proxy_url(url).ok_or_else(unusable)?;
+        let proxy = reqwest::Proxy::https(url).map_err(|_| unusable())?;
+        let direct = format!("{LOOPBACK_HOSTS},{}", self.no_proxy);
+        Ok(Some(proxy.no_proxy(reqwest::NoProxy::from_string(&direct))))
+    }
+}
+
+/// A proxy URL as curl reads it (`HOST:PORT` means `http://HOST:PORT`);
+/// `None` unless it is `http://` or `https://` with a host.
+fn proxy_url(text: &str) -> Option<Url> {
+    let url = match Url::parse(text.trim()) {
+        Ok(url) if url.has_host() => url,
+        _ => Url::parse(&format!("http://{}", text.trim())).ok()?,
+    };
+    matches!(url.scheme(), "http" | "https").then_some(url)
+}
+
+/// Whether a proxy is set, never its URL (it may hold a password).
+impl std::fmt::Debug for ProxyPolicy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProxyPolicy")
+            .field("https", &self.https.as_ref().map(|(_, source)| source))
+            .field("no_proxy", &self.no_proxy)
+            .finish()
+    }
+}
+
 impl Http {
-    /// A client with `options`.
+    /// A client with `options` and the proxy of the environment
+    /// ([`ProxyPolicy::from_env`]).
     pub fn new(options: HttpOptions) -> Result<Self, ServerError> {
+        Self::with_proxy(options, &ProxyPolicy::from_env())
+    }
+
+    /// A client with `options` and `proxy`. A proxy URL reqwest cannot use
+    /// is an `Http` error naming where it came from.
+    pub(crate) fn with_proxy(
+        options: HttpOptions,
+        proxy: &ProxyPolicy,
+    ) -> Result<Self, ServerError> {
         let policy = redirect::Policy::custom(|attempt| {
             let same = attempt
                 .previous()
@@ -136,15 +234,18 @@ impl Http {
                 attempt.follow()
             }
         });
-        let client = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder()
             .connect_timeout(options.connect_timeout)
             .timeout(options.timeout)
             .redirect(policy)
             .user_agent(concat!("Tessera/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|_| ServerError::Http {
-                what: "the HTTP client could not be set up".to_owned(),
-            })?;
+            .no_proxy();
+        if let Some(proxy) = proxy.to_reqwest()? {
+            builder = builder.proxy(proxy);
+        }
+        let client = builder.build().map_err(|_| ServerError::Http {
+            what: "the HTTP client could not be set up".to_owned(),
+        })?;
         Ok(Self { client, options })
     }
 
@@ -333,8 +434,111 @@ fn origin_of(url: &Url) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{join, parse_base_url};
+    use super::{Http, HttpOptions, ProxyPolicy, Request, join, parse_base_url};
     use crate::core::server::ServerError;
+
+    /// A TCP listener standing in for a proxy: it keeps the first line of
+    /// every connection (`CONNECT host:port HTTP/1.1` for a tunnel) and
+    /// closes it.
+    struct FakeProxy {
+        addr: std::net::SocketAddr,
+        seen: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    }
+
+    impl FakeProxy {
+        fn start() -> Self {
+            use std::io::BufRead;
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            let addr = listener.local_addr().unwrap();
+            let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+            let kept = seen.clone();
+            std::thread::spawn(move || {
+                for stream in listener.incoming().flatten() {
+                    let _ = stream.set_read_timeout(Some(std::time::Duration::from_secs(2)));
+                    let mut first = String::new();
+                    let _ = std::io::BufReader::new(stream).read_line(&mut first);
+                    kept.lock().unwrap().push(first.trim_end().to_owned());
+                }
+            });
+            Self { addr, seen }
+        }
+
+        fn url(&self) -> String {
+            format!("http://{}", self.addr)
+        }
+
+        fn seen(&self) -> Vec<String> {
+            self.seen.lock().unwrap().clone()
+        }
+    }
+
+    /// Sends a GET to `url` through a client with `policy`; the outcome
+    /// does not matter, only where the request went.
+    fn get(policy: &ProxyPolicy, url: &str) {
+        let options = HttpOptions {
+            connect_timeout: std::time::Duration::from_secs(2),
+            timeout: std::time::Duration::from_secs(2),
+            max_body_bytes: 1024,
+        };
+        let http = Http::with_proxy(options, policy).unwrap();
+        let request = Request {
+            method: reqwest::Method::GET,
+            url: url.parse().unwrap(),
+            headers: vec![("Authorization".to_owned(), "Bearer t0ken".to_owned())],
+            body: None,
+        };
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let _ = runtime.block_on(http.send(request));
+    }
+
+    #[test]
+    fn https_to_another_host_goes_through_the_proxy_in_a_tunnel() {
+        let proxy = FakeProxy::start();
+        get(
+            &ProxyPolicy::https_through(proxy.url(), ""),
+            "https://tessera-proxy-check.invalid/api",
+        );
+        assert_eq!(
+            proxy.seen(),
+            ["CONNECT tessera-proxy-check.invalid:443 HTTP/1.1"]
+        );
+    }
+
+    #[test]
+    fn loopback_and_no_proxy_hosts_never_go_through_the_proxy() {
+        let proxy = FakeProxy::start();
+        let closed = closed_port();
+        let policy = ProxyPolicy::https_through(proxy.url(), "direct.invalid");
+        for url in [
+            format!("https://127.0.0.1:{closed}/"),
+            format!("https://localhost:{closed}/"),
+            format!("https://[::1]:{closed}/"),
+            format!("http://127.0.0.1:{closed}/"),
+            format!("http://localhost:{closed}/"),
+            "https://direct.invalid/".to_owned(),
+        ] {
+            get(&policy, &url);
+        }
+        assert_eq!(proxy.seen(), Vec::<String>::new());
+    }
+
+    #[test]
+    fn an_unusable_proxy_url_is_an_error_without_the_url() {
+        let policy = ProxyPolicy::https_through("ftp://user:hunter2@proxy:21", "");
+        let error = Http::with_proxy(HttpOptions::default(), &policy).unwrap_err();
+        assert!(matches!(error, ServerError::Http { .. }), "{error:?}");
+        assert!(!error.to_string().contains("hunter2"), "{error}");
+        assert!(!format!("{policy:?}").contains("hunter2"));
+    }
+
+    /// A loopback port nothing listens on (a moment ago).
+    fn closed_port() -> u16 {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    }
 
     #[test]
     fn base_urls() {

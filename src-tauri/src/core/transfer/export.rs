@@ -7,7 +7,6 @@
 //! on Unix); write a partial file under the final name.
 
 use std::fmt;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
@@ -15,6 +14,7 @@ use zeroize::Zeroizing;
 
 use super::aegis::{self, ScryptCost};
 use super::{ExportError, InvalidItem, google, otpauth_list, tessera_backup};
+use crate::core::private_file::{self, PrivateFileError};
 use crate::core::secret::SecretString;
 use crate::core::vault::{Entry, Vault};
 
@@ -304,42 +304,13 @@ fn numbered_paths(dest: &Path, count: usize) -> Vec<PathBuf> {
         .collect()
 }
 
-/// Writes `content` to a temporary sibling, then links it to `dest`
-/// without replacing anything.
+/// Writes `content` to the new file `dest` through the one private-file
+/// writer (owner-only, never replacing anything, complete or absent).
 fn write_new(dest: &Path, content: &[u8]) -> Result<(), ExportError> {
-    let io = |path: &Path| {
-        let path = path.to_owned();
-        move |source| ExportError::Io { path, source }
-    };
-    let suffix = super::random_bytes::<6>()?;
-    let mut tmp_name = dest.as_os_str().to_owned();
-    tmp_name.push(format!(".partial-{}", super::hex_encode(&suffix)));
-    let tmp = PathBuf::from(tmp_name);
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let written = options
-        .open(&tmp)
-        .and_then(|mut file| {
-            file.write_all(content)?;
-            file.sync_all()
-        })
-        .map_err(io(&tmp));
-    let linked = written.and_then(|()| {
-        std::fs::hard_link(&tmp, dest).map_err(|source| {
-            if source.kind() == std::io::ErrorKind::AlreadyExists {
-                ExportError::AlreadyExists {
-                    path: dest.to_owned(),
-                }
-            } else {
-                ExportError::Io {
-                    path: dest.to_owned(),
-                    source,
-                }
-            }
-        })
-    });
-    let _ = std::fs::remove_file(&tmp);
-    linked
+    private_file::write_new(dest, content).map_err(|error| match error {
+        PrivateFileError::AlreadyExists { path } | PrivateFileError::Symlink { path } => {
+            ExportError::AlreadyExists { path }
+        }
+        PrivateFileError::Io { path, source } => ExportError::Io { path, source },
+    })
 }

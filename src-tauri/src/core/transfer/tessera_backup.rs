@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 use super::{ExportError, Format, ImportError, ImportedItem, Importer, Parsed, random_bytes};
 use crate::core::clock::SystemClock;
+use crate::core::private_file;
 use crate::core::secret::SecretString;
 use crate::core::vault::{Vault, VaultError};
 
@@ -32,11 +33,10 @@ impl Importer for TesseraBackup {
             "tessera-import-{}.tessera",
             super::hex_encode(&suffix)
         ));
-        let io = |source| ImportError::Io {
-            path: path.clone(),
-            source,
-        };
-        write_private(&path, bytes).map_err(io)?;
+        private_file::write_new(&path, bytes).map_err(|error| ImportError::Io {
+            path: error.path().to_owned(),
+            source: error.into_io(),
+        })?;
         let result = import_path(&path, password);
         for extra in ["", "-wal", "-shm", "-journal"] {
             let mut name = path.clone().into_os_string();
@@ -45,17 +45,6 @@ impl Importer for TesseraBackup {
         }
         result
     }
-}
-
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(path)?;
-    file.write_all(bytes)?;
-    file.sync_all()
 }
 
 /// Reads the backup at `path` with `password`: `WrongPassword`, or

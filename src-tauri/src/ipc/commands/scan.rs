@@ -32,15 +32,8 @@ use crate::ipc::state::{AppState, Session};
 
 use super::accounts::parse_id;
 
-/// The largest picture accepted, in bytes (a screenshot of a 4K screen as
-/// an uncompressed BMP is about 33 MB).
-pub const MAX_PICTURE_BYTES: usize = 40 * 1024 * 1024;
-
-/// [`MAX_PICTURE_BYTES`] for a picture read from a file.
-const PICTURE_LIMIT: user_file::Limit = user_file::Limit {
-    bytes: MAX_PICTURE_BYTES as u64,
-    what: "that is too large for a picture of a QR code",
-};
+/// The largest picture accepted, in bytes (dropped or pasted, as from a file).
+pub const MAX_PICTURE_BYTES: u64 = qr::PICTURE_LIMIT.bytes;
 
 /// How long the window stays hidden before the screen is captured.
 const WINDOW_HIDE_SETTLE: std::time::Duration = std::time::Duration::from_millis(400);
@@ -222,7 +215,7 @@ async fn blocking<T: Send + 'static>(
 }
 
 fn check_size(length: usize) -> Result<(), IpcError> {
-    if length > MAX_PICTURE_BYTES {
+    if length as u64 > MAX_PICTURE_BYTES {
         return Err(IpcError::invalid(format!(
             "the picture is too large ({} MB; at most {} MB)",
             length.div_ceil(1024 * 1024),
@@ -256,7 +249,7 @@ pub async fn scan_image_file(state: State<'_, AppState>) -> Result<Option<ScanVi
     let Some(path) = super::choose_file(dialog).await? else {
         return Ok(None);
     };
-    let bytes = user_file::read(&path, PICTURE_LIMIT)?;
+    let bytes = user_file::read(&path, qr::PICTURE_LIMIT)?;
     let contents = blocking(move || qr::scan(&bytes)).await?;
     take_in(&state, contents).map(Some)
 }
