@@ -703,3 +703,28 @@ fn only_the_first_line_of_a_password_file_is_read_and_it_is_bounded() {
     let stderr = expect_failure(&list(at_limit.as_bytes()), &["list"]);
     assert!(stderr.contains("wrong password"), "{stderr}");
 }
+
+/// Opening and closing the vault file beside `SQLite`'s connection would drop
+/// the process's locks on it; naming the vault (by any name) as the
+/// password file is refused before the file is opened.
+#[cfg(unix)]
+#[test]
+fn a_password_file_that_is_the_open_vault_is_refused_before_it_is_opened() {
+    let vault = CliVault::init();
+    let link = vault.dir.path().join("password-link.txt");
+    std::os::unix::fs::symlink(&vault.path, &link).unwrap();
+    for file in [&vault.path, &link] {
+        let path = file.to_str().unwrap();
+        let output = vault
+            .command(["--password-file", path, "list"])
+            .env_remove("TESSERA_PASSWORD")
+            .output()
+            .unwrap();
+        let stderr = expect_failure(&output, &["list"]);
+        assert!(
+            stderr.contains("is the vault itself") && stderr.contains(path),
+            "{stderr}"
+        );
+    }
+    assert_eq!(vault.ok(&["list"]), "", "the vault still opens");
+}

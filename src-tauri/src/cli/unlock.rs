@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use crate::core::clock::Clock;
 use crate::core::secret::SecretString;
+use crate::core::vault::open_files::open_vault_holding;
 use crate::core::vault::{Vault, VaultError, keyring};
 
 use super::error::CliError;
@@ -54,7 +55,17 @@ pub fn given_password(
 /// warning says how to fix it (`chmod 600`). Refusing, as ssh does for
 /// private keys, would break those scripts on upgrade for a file that
 /// usually sits in a private directory anyway.
+///
+/// A file of the vault this process has open (the vault, its `-wal` or
+/// `-shm`, by any name) is refused before it is opened: closing it would
+/// drop `SQLite`'s locks on the vault (see `core::vault::open_files`).
 pub fn read_password_file(file: &Path) -> Result<SecretString, CliError> {
+    if open_vault_holding(file).is_some() {
+        return Err(CliError::Password(format!(
+            "the password file {} is the vault itself (or one of its journal files): give the file that holds the password",
+            file.display()
+        )));
+    }
     let cannot_read = |error| {
         CliError::io(
             format!("cannot read the password file {}", file.display()),
