@@ -152,12 +152,12 @@ fn assemble(sources: Vec<(String, Vec<QrContent>)>) -> Result<Vec<(String, Accou
         } else {
             "parts"
         };
-        eprintln!(
-            "tessera: Google Authenticator export: {} of {} QR codes scanned; still missing {parts} {} (their accounts are not included)",
+        output::note(&format!(
+            "Google Authenticator export: {} of {} QR codes scanned; still missing {parts} {} (their accounts are not included)",
             export.scanned,
             export.total,
             qr::list_parts(&export.missing)
-        );
+        ));
     }
     Ok(found)
 }
