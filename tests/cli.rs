@@ -179,3 +179,66 @@ fn assert_no_partial_files(dir: &std::path::Path) {
         assert!(!name.contains(".partial-"), "{name} left behind");
     }
 }
+
+/// Every export format writes only a new, private file: never over a file
+/// other users can read, never through a symbolic link (the Tessera backup
+/// through the vault's snapshot, the others through `core::private_file`).
+#[cfg(unix)]
+#[test]
+fn exports_never_write_over_a_file_or_through_a_symlink() {
+    use std::os::unix::fs::PermissionsExt;
+    let (vault, _) = vault_with_an_account();
+    let dir = vault.dir.path();
+    for (format, extension) in [
+        ("otpauth", "txt"),
+        ("tessera", "tessera"),
+        ("google-qr", "png"),
+    ] {
+        let shared = dir.join(format!("shared-{format}.{extension}"));
+        std::fs::write(&shared, b"a file other users can read").unwrap();
+        std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let target = dir.join(format!("target-{format}.{extension}"));
+        std::fs::write(&target, b"keep me").unwrap();
+        let link = dir.join(format!("link-{format}.{extension}"));
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        let missing = dir.join(format!("created-by-the-link-{format}.{extension}"));
+        let dangling = dir.join(format!("dangling-{format}.{extension}"));
+        std::os::unix::fs::symlink(&missing, &dangling).unwrap();
+
+        let export = |out: &std::path::Path| {
+            let out = out.to_str().unwrap().to_owned();
+            vault.run(&[
+                "export",
+                "--format",
+                format,
+                "--out",
+                &out,
+                "--yes-plaintext",
+            ])
+        };
+        for out in [&shared, &link, &dangling] {
+            let output = export(out);
+            let stderr = crate::support::cli::expect_failure(&output, &["export", format]);
+            assert!(stderr.contains("already exists"), "{format}: {stderr}");
+        }
+        assert_eq!(
+            std::fs::read(&shared).unwrap(),
+            b"a file other users can read"
+        );
+        assert_eq!(mode_of(&shared), 0o644, "{format}: the mode was changed");
+        assert_eq!(std::fs::read(&target).unwrap(), b"keep me", "{format}");
+        assert!(
+            !missing.exists(),
+            "{format}: the dangling link's target was created"
+        );
+
+        let fresh = dir.join(format!("fresh-{format}.{extension}"));
+        crate::support::cli::expect_success(&export(&fresh), &["export", format]);
+        assert_eq!(
+            mode_of(&fresh),
+            0o600,
+            "{format}: a new export is owner-only"
+        );
+    }
+    assert_no_partial_files(dir);
+}
