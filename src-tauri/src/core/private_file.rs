@@ -7,9 +7,12 @@
 //! `create_new`), are fsync'd, and the sibling is hard-linked to the final
 //! name, which fails if anything at all is there (a file, a directory, a
 //! symbolic link even when it dangles: `link` never follows its new path).
-//! The parent directory is fsync'd afterwards (best effort). A crash leaves
-//! at most a `.partial-` file, never a half-written file under the final
-//! name, so a file found under that name is always complete.
+//! On a file system without hard links (FAT, exFAT) the final name is
+//! claimed with an exclusive create instead and the sibling renamed over
+//! the empty claim (`place`). The parent directory is fsync'd afterwards
+//! (best effort). A crash leaves at most a `.partial-` file (or, without
+//! hard links, an empty file), never a half-written file under the final
+//! name, so a file found under that name with content is complete.
 //!
 //! Must never: overwrite or truncate an existing file, follow a symbolic
 //! link, create a file readable by other users, or put the bytes into an
@@ -79,22 +82,48 @@ pub fn write_new(path: &Path, bytes: &[u8]) -> Result<(), PrivateFileError> {
             file.sync_all()
         })
         .map_err(io(&tmp));
-    let linked = written.and_then(|()| {
-        std::fs::hard_link(&tmp, path).map_err(|source| {
-            if source.kind() == std::io::ErrorKind::AlreadyExists {
-                existing(path)
-            } else {
-                PrivateFileError::Io {
-                    path: path.to_owned(),
-                    source,
-                }
-            }
-        })
-    });
+    let linked = written.and_then(|()| place(&tmp, path, |from, to| std::fs::hard_link(from, to)));
     let _ = std::fs::remove_file(&tmp);
     linked?;
     sync_parent(path);
     Ok(())
+}
+
+/// Puts the complete file `tmp` at `path` unless something is there, with
+/// `link` (a hard link, which fails if anything is at `path`).
+///
+/// A file system without hard links (FAT and exFAT, as on most USB sticks,
+/// some network file systems) refuses the link with another error; then the
+/// name is claimed with an exclusive create (which fails if anything is
+/// there, a dangling symbolic link included) and `tmp` renamed over that
+/// empty claim. A crash in between leaves an empty file under `path`, never
+/// a half-written one.
+fn place(
+    tmp: &Path,
+    path: &Path,
+    link: impl FnOnce(&Path, &Path) -> std::io::Result<()>,
+) -> Result<(), PrivateFileError> {
+    let refused = |source: std::io::Error| {
+        if source.kind() == std::io::ErrorKind::AlreadyExists {
+            existing(path)
+        } else {
+            PrivateFileError::Io {
+                path: path.to_owned(),
+                source,
+            }
+        }
+    };
+    match link(tmp, path) {
+        Ok(()) => Ok(()),
+        Err(source) if source.kind() == std::io::ErrorKind::AlreadyExists => Err(refused(source)),
+        Err(_) => {
+            create_private(path).map_err(refused)?;
+            std::fs::rename(tmp, path).map_err(|source| {
+                let _ = std::fs::remove_file(path);
+                refused(source)
+            })
+        }
+    }
 }
 
 /// `Symlink` or `AlreadyExists` when something is at `path` now. The link
@@ -229,6 +258,63 @@ mod tests {
         assert!(matches!(error, PrivateFileError::Io { .. }), "{error:?}");
         assert!(error.to_string().contains("no such dir"), "{error}");
         assert!(!error.to_string().contains("seed"));
+    }
+
+    /// The link of a file system without hard links (FAT answers EPERM).
+    fn no_hard_links(_: &std::path::Path, _: &std::path::Path) -> std::io::Result<()> {
+        Err(std::io::Error::from(std::io::ErrorKind::PermissionDenied))
+    }
+
+    /// A complete temporary file in `dir`, as `write_new` leaves it before
+    /// placing it.
+    fn complete_tmp(dir: &std::path::Path) -> std::path::PathBuf {
+        let tmp = dir.join("out.txt.partial-test");
+        let mut file = super::create_private(&tmp).unwrap();
+        std::io::Write::write_all(&mut file, b"seed").unwrap();
+        tmp
+    }
+
+    #[test]
+    fn without_hard_links_the_complete_file_is_renamed_into_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.txt");
+        super::place(&complete_tmp(dir.path()), &path, no_hard_links).unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"seed");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        assert!(leftovers(dir.path()).is_empty());
+    }
+
+    #[test]
+    fn without_hard_links_an_existing_file_is_still_never_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.txt");
+        std::fs::write(&path, b"keep me").unwrap();
+        let error = super::place(&complete_tmp(dir.path()), &path, no_hard_links).unwrap_err();
+        assert!(
+            matches!(error, PrivateFileError::AlreadyExists { .. }),
+            "{error:?}"
+        );
+        assert_eq!(std::fs::read(&path).unwrap(), b"keep me");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn without_hard_links_a_dangling_symlink_is_still_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.txt");
+        let missing = dir.path().join("nowhere.txt");
+        std::os::unix::fs::symlink(&missing, &path).unwrap();
+        let error = super::place(&complete_tmp(dir.path()), &path, no_hard_links).unwrap_err();
+        assert!(
+            matches!(error, PrivateFileError::Symlink { .. }),
+            "{error:?}"
+        );
+        assert!(!missing.exists());
     }
 
     #[test]
