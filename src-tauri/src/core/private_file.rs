@@ -197,19 +197,25 @@ mod tests {
             .collect()
     }
 
+    /// `path` holds `seed`, only its owner may read it, and no temporary
+    /// sibling is left beside it.
+    fn assert_complete_and_private(path: &std::path::Path) {
+        assert_eq!(std::fs::read(path).unwrap(), b"seed");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        assert!(leftovers(path.parent().unwrap()).is_empty());
+    }
+
     #[test]
     fn writes_a_new_owner_only_file() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("secret.txt");
         write_new(&path, b"seed").unwrap();
-        assert_eq!(std::fs::read(&path).unwrap(), b"seed");
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
-            assert_eq!(mode & 0o777, 0o600);
-        }
-        assert!(leftovers(dir.path()).is_empty());
+        assert_complete_and_private(&path);
     }
 
     #[test]
@@ -279,14 +285,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("out.txt");
         super::place(&complete_tmp(dir.path()), &path, no_hard_links).unwrap();
-        assert_eq!(std::fs::read(&path).unwrap(), b"seed");
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
-            assert_eq!(mode & 0o777, 0o600);
-        }
-        assert!(leftovers(dir.path()).is_empty());
+        assert_complete_and_private(&path);
     }
 
     #[test]
