@@ -766,13 +766,13 @@ fn parse_error_cases() -> Vec<(String, OtpError)> {
         (
             format!("otpauth://totp/a?secret={SECRET}&issuer=%FF"),
             OtpError::InvalidPercentEncoding {
-                part: "parameter `issuer`".into(),
+                part: "parameter “issuer”".into(),
             },
         ),
         (
             format!("otpauth://totp/a?secret={SECRET}%"),
             OtpError::InvalidPercentEncoding {
-                part: "parameter `secret`".into(),
+                part: "parameter “secret”".into(),
             },
         ),
         (
@@ -815,7 +815,7 @@ fn error_messages_name_the_problem() {
     );
     assert_eq!(
         message("otpauth://totp/a?secret=AB&algorithm=sha3"),
-        "unknown algorithm `sha3`: expected SHA1, SHA256 or SHA512"
+        "unknown algorithm “sha3”: expected SHA1, SHA256 or SHA512"
     );
     // Long user-supplied values are cut short.
     let long = "x".repeat(200);
@@ -961,7 +961,7 @@ fn policy_repeated_parameters() {
         assert_eq!(error, OtpError::DuplicateParameter { name: name.into() });
         assert_eq!(
             error.to_string(),
-            format!("the parameter `{name}` appears more than once with different values")
+            format!("the parameter “{name}” appears more than once with different values")
         );
     }
 }
@@ -1087,7 +1087,7 @@ fn policy_period_bounds() {
         assert_eq!(
             message,
             format!(
-                "period must be a whole number of seconds from 1 to 4294967295, not `{period}`"
+                "period must be a whole number of seconds from 1 to 4294967295, not “{period}”"
             )
         );
     }
@@ -1127,7 +1127,7 @@ fn messages_count_from_one_in_words() {
     );
     assert_eq!(
         message("otpauth://totp/a?secret=MY%3DMY"),
-        "the secret is not valid base32: character 4 comes after the `=` padding"
+        "the secret is not valid base32: character 4 comes after the “=” padding"
     );
     assert_eq!(
         message("otpauth://totp/a?secret=M"),

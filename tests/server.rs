@@ -191,7 +191,7 @@ async fn lifecycle(flavor: Flavor) {
     );
     assert_eq!(
         entry.account.name, user,
-        "name is the username, not `SecretKey`"
+        "name is the username, not “SecretKey”"
     );
     assert_eq!(record.account_id, Some(id));
 

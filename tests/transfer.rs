@@ -1147,10 +1147,10 @@ fn aegis_encrypted_export_opens_with_an_independent_decryptor() {
         .arg(&out)
         .arg(password.expose())
         .output()
-        .expect("python3 must be installed (with the `cryptography` package)");
+        .expect("python3 must be installed (with the “cryptography” package)");
     assert!(
         output.status.success(),
-        "the independent decryptor failed (is `cryptography` installed? pip install cryptography): {}",
+        "the independent decryptor failed (is “cryptography” installed? pip install cryptography): {}",
         String::from_utf8_lossy(&output.stderr)
     );
     let mut lines: Vec<String> = String::from_utf8(output.stdout)

@@ -23,10 +23,10 @@ pub enum OtpError {
     #[error("not an otpauth:// URI")]
     NotAUri,
     /// A URI, but not `otpauth://`.
-    #[error("wrong URI scheme `{scheme}`: expected otpauth://")]
+    #[error("wrong URI scheme “{scheme}”: expected otpauth://")]
     WrongScheme { scheme: String },
     /// `otpauth://` followed by something other than `totp`, `hotp`, `steam`.
-    #[error("unknown OTP type `{found}`: expected totp, hotp or steam")]
+    #[error("unknown OTP type “{found}”: expected totp, hotp or steam")]
     UnknownType { found: String },
     /// No `secret=` parameter.
     #[error("the URI has no secret parameter")]
@@ -45,7 +45,7 @@ pub enum OtpError {
     /// A base32 character after the `=` padding (counted as in
     /// `InvalidBase32Character`).
     #[error(
-        "the secret is not valid base32: character {} comes after the `=` padding",
+        "the secret is not valid base32: character {} comes after the “=” padding",
         position + 1
     )]
     Base32AfterPadding { position: usize },
@@ -56,7 +56,7 @@ pub enum OtpError {
     )]
     InvalidBase32Length { length: usize },
     /// `algorithm=` that names no hash function Tessera knows.
-    #[error("unknown algorithm `{found}`: expected {SUPPORTED_ALGORITHMS}")]
+    #[error("unknown algorithm “{found}”: expected {SUPPORTED_ALGORITHMS}")]
     UnknownAlgorithm { found: String },
     /// A hash function other authenticators accept (SHA224, SHA384,
     /// SHA3-*, MD5) that Tessera does not compute codes with.
@@ -65,7 +65,7 @@ pub enum OtpError {
     )]
     UnsupportedAlgorithm { found: String },
     /// `digits=` that is not a number.
-    #[error("digits must be a whole number, not `{found}`")]
+    #[error("digits must be a whole number, not “{found}”")]
     InvalidDigits { found: String },
     /// A number of digits this kind of code cannot have. `kind` names the
     /// codes for the message (`TOTP and HOTP`, `Steam`).
@@ -81,14 +81,14 @@ pub enum OtpError {
         kind: &'static str,
     },
     /// `period=` that is not a whole number of seconds from 1 to 2^32 − 1.
-    #[error("period must be a whole number of seconds from 1 to 4294967295, not `{found}`")]
+    #[error("period must be a whole number of seconds from 1 to 4294967295, not “{found}”")]
     InvalidPeriod { found: String },
     /// `counter=` that is not a number from 0 to 2^64 − 1.
-    #[error("counter must be a whole number from 0 to 18446744073709551615, not `{found}`")]
+    #[error("counter must be a whole number from 0 to 18446744073709551615, not “{found}”")]
     InvalidCounter { found: String },
     /// A known parameter given twice with different values (which one to
     /// believe is ambiguous; the same value twice is accepted).
-    #[error("the parameter `{name}` appears more than once with different values")]
+    #[error("the parameter “{name}” appears more than once with different values")]
     DuplicateParameter { name: String },
     /// A `%` not followed by two hex digits, or bytes that are not UTF-8.
     #[error("bad percent-encoding in the {part}")]

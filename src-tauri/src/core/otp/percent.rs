@@ -23,7 +23,7 @@ impl Part<'_> {
     fn describe(self) -> String {
         match self {
             Self::Label => "label".to_owned(),
-            Self::Parameter(name) => format!("parameter `{}`", super::error::shown(name)),
+            Self::Parameter(name) => format!("parameter “{}”", super::error::shown(name)),
         }
     }
 }
@@ -123,7 +123,7 @@ mod tests {
     fn bad_escapes() {
         let bad = |text| decode(text, Part::Parameter("issuer")).unwrap_err();
         let expected = OtpError::InvalidPercentEncoding {
-            part: "parameter `issuer`".into(),
+            part: "parameter “issuer”".into(),
         };
         assert_eq!(bad("%"), expected);
         assert_eq!(bad("%4"), expected);

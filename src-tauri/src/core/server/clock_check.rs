@@ -43,7 +43,7 @@ pub struct ClockReading {
 pub fn parse_http_date(text: &str) -> Result<Timestamp, ServerError> {
     let time = httpdate::parse_http_date(text.trim()).map_err(|_| {
         ServerError::protocol(format!(
-            "the `Date` header `{}` is not an HTTP date",
+            "the “Date” header “{}” is not an HTTP date",
             text.trim()
         ))
     })?;
@@ -97,9 +97,9 @@ pub async fn check_clock(
     let date = answer
         .headers
         .get(reqwest::header::DATE)
-        .ok_or_else(|| ServerError::protocol("the answer has no `Date` header"))?
+        .ok_or_else(|| ServerError::protocol("the answer has no “Date” header"))?
         .to_str()
-        .map_err(|_| ServerError::protocol("the `Date` header is not text"))?;
+        .map_err(|_| ServerError::protocol("the “Date” header is not text"))?;
     Ok(measure(sent, received, parse_http_date(date)?))
 }
 

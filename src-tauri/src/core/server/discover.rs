@@ -64,7 +64,7 @@ pub fn discover(
         }
         None => {
             return Err(ServerError::protocol(format!(
-                "the setup answer is `{}`, not JSON or an image",
+                "the setup answer is “{}”, not JSON or an image",
                 if answer.content_type.is_empty() {
                     "untyped"
                 } else {

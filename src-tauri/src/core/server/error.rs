@@ -87,19 +87,19 @@ pub enum ServerError {
     #[error("refusing a redirect to another origin ({to})")]
     RedirectRefused { to: String },
     /// A profile file that does not describe a usable profile.
-    #[error("profile `{profile}`: {reason}")]
+    #[error("profile “{profile}”: {reason}")]
     Profile { profile: String, reason: String },
     /// No profile of that name.
-    #[error("no profile named `{name}`")]
+    #[error("no profile named “{name}”")]
     UnknownProfile { name: String },
     /// No server of that name.
-    #[error("no server named `{name}`")]
+    #[error("no server named “{name}”")]
     UnknownServer { name: String },
     /// A server of that name exists already.
-    #[error("a server named `{name}` exists already")]
+    #[error("a server named “{name}” exists already")]
     DuplicateServer { name: String },
     /// The profile has no such operation.
-    #[error("the `{profile}` profile has no `{operation}` operation")]
+    #[error("the “{profile}” profile has no “{operation}” operation")]
     Unsupported {
         profile: String,
         operation: &'static str,

@@ -255,11 +255,11 @@ impl ServerClient {
         if let Some(enabled) = json.as_ref().and_then(|j| lookup(j, &field)) {
             return enabled
                 .as_bool()
-                .ok_or_else(|| ServerError::protocol(format!("`{field}` is not true or false")));
+                .ok_or_else(|| ServerError::protocol(format!("“{field}” is not true or false")));
         }
         if answer.is_success() {
             return Err(ServerError::protocol(format!(
-                "the answer has no `{field}`"
+                "the answer has no “{field}”"
             )));
         }
         Err(Self::refusal(profile, server, &answer, json.as_ref()))
@@ -402,7 +402,7 @@ impl ServerClient {
         if json.is_none() && !answer.is_image() && !answer.body.iter().all(u8::is_ascii_whitespace)
         {
             return Err(ServerError::protocol(format!(
-                "expected JSON, got `{}`",
+                "expected JSON, got “{}”",
                 if answer.content_type.is_empty() {
                     "untyped data"
                 } else {

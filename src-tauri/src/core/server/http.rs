@@ -266,9 +266,9 @@ impl Http {
         let mut headers = HeaderMap::new();
         for (name, value) in &request.headers {
             let name = HeaderName::from_bytes(name.as_bytes())
-                .map_err(|_| ServerError::protocol(format!("invalid header name `{name}`")))?;
+                .map_err(|_| ServerError::protocol(format!("invalid header name “{name}”")))?;
             let mut value = HeaderValue::from_str(value)
-                .map_err(|_| ServerError::protocol(format!("invalid value for header `{name}`")))?;
+                .map_err(|_| ServerError::protocol(format!("invalid value for header “{name}”")))?;
             if name == reqwest::header::AUTHORIZATION || name == reqwest::header::COOKIE {
                 value.set_sensitive(true);
             }
@@ -410,7 +410,7 @@ fn check_url(url: &Url) -> Result<(), ServerError> {
             host: host.to_owned(),
         }),
         other => Err(ServerError::InvalidUrl {
-            reason: format!("unsupported scheme `{other}`: use https://"),
+            reason: format!("unsupported scheme “{other}”: use https://"),
         }),
     }
 }

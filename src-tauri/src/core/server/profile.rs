@@ -357,27 +357,27 @@ impl Profile {
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
         {
             return Err(fail(
-                "the name must be lower-case letters, digits, `-` or `_`".into(),
+                "the name must be lower-case letters, digits, “-” or “_”".into(),
             ));
         }
         if self.auth != AuthStyle::Cookie && self.cookie_name.is_some() {
-            return Err(fail("`cookie_name` needs auth = \"cookie\"".into()));
+            return Err(fail("“cookie_name” needs auth = \"cookie\"".into()));
         }
         for (name, value) in &self.headers {
             if name.is_empty() || value.contains(['\r', '\n']) {
-                return Err(fail(format!("header `{name}` is not a valid header")));
+                return Err(fail(format!("header “{name}” is not a valid header")));
             }
         }
         for (name, op) in &self.ops {
             let fail_op = |reason: &str| fail(format!("[ops.{name}]: {reason}"));
             if !["GET", "POST", "PUT", "PATCH", "DELETE"].contains(&op.method.as_str()) {
                 return Err(fail_op(
-                    "`method` must be GET, POST, PUT, PATCH or DELETE (upper case)",
+                    "“method” must be GET, POST, PUT, PATCH or DELETE (upper case)",
                 ));
             }
             if op.path.contains("://") || op.path.starts_with("//") {
                 return Err(fail_op(
-                    "`path` must be relative to the base URL (no scheme, no host)",
+                    "“path” must be relative to the base URL (no scheme, no host)",
                 ));
             }
             check_template(&op.path).map_err(|r| fail_op(&r))?;
@@ -386,16 +386,16 @@ impl Profile {
                     return Err(fail_op("a GET request cannot have a body"));
                 }
                 if !body.is_table() {
-                    return Err(fail_op("`body` must be a table"));
+                    return Err(fail_op("“body” must be a table"));
                 }
                 check_value(body).map_err(|r| fail_op(&r))?;
             }
             let needs_code = matches!(name, OpName::Verify | OpName::LoginWithCode);
             if needs_code && !op.uses("code") {
-                return Err(fail_op("this operation must send `{code}`"));
+                return Err(fail_op("this operation must send “{code}”"));
             }
             if *name == OpName::Status && op.enabled_field.is_none() {
-                return Err(fail_op("status needs `enabled_field`"));
+                return Err(fail_op("status needs “enabled_field”"));
             }
             if *name == OpName::Setup
                 && op.secret_fields.is_empty()
@@ -406,22 +406,22 @@ impl Profile {
             }
         }
         if !self.enrol.contains(&OpName::Setup) {
-            return Err(fail("`enrol` must include `setup`".into()));
+            return Err(fail("“enrol” must include “setup”".into()));
         }
         for op in &self.enrol {
             if !self.has(*op) {
                 return Err(fail(format!(
-                    "`enrol` names `{op}`, which has no [ops.{op}]"
+                    "“enrol” names “{op}”, which has no [ops.{op}]"
                 )));
             }
         }
         if self.login_before_disable && !self.has(OpName::LoginWithCode) {
             return Err(fail(
-                "`login_before_disable` needs [ops.login_with_code]".into(),
+                "“login_before_disable” needs [ops.login_with_code]".into(),
             ));
         }
         if self.ops.values().any(|o| o.uses("user_id")) && self.user_id.is_none() {
-            return Err(fail("`{user_id}` is used but `user_id` is not set".into()));
+            return Err(fail("“{user_id}” is used but “user_id” is not set".into()));
         }
         if self.totp.digits < 6 || self.totp.digits > 10 || self.totp.period == 0 {
             return Err(fail("[totp] needs 6–10 digits and a period above 0".into()));
@@ -472,7 +472,7 @@ fn placeholders(template: &str) -> Result<Vec<(&str, bool)>, String> {
         let after = &rest[open + 1..];
         let close = after
             .find('}')
-            .ok_or_else(|| format!("unclosed `{{` in `{template}`"))?;
+            .ok_or_else(|| format!("unclosed “{{” in “{template}”"))?;
         let inner = &after[..close];
         let (name, optional) = match inner.strip_suffix('?') {
             Some(name) => (name, true),
@@ -488,7 +488,7 @@ fn check_template(template: &str) -> Result<(), String> {
     for (name, _) in placeholders(template)? {
         if !VARIABLES.contains(&name) {
             return Err(format!(
-                "unknown variable `{{{name}}}`; known: {}",
+                "unknown variable “{{{name}}}”; known: {}",
                 VARIABLES.join(", ")
             ));
         }
@@ -679,16 +679,16 @@ mod tests {
         assert!(reason(&format!("{base}[ops]\n")).contains("has no [ops.setup]"));
         assert!(
             reason(&format!("{base}enrol = [\"verify\"]\n[ops]\n"))
-                .contains("`enrol` must include `setup`")
+                .contains("“enrol” must include “setup”")
         );
         let op = "[ops.setup]\nmethod = \"POST\"\npath = \"a/{nope}\"\n";
-        assert!(reason(&format!("{base}{op}")).contains("unknown variable `{nope}`"));
+        assert!(reason(&format!("{base}{op}")).contains("unknown variable “{nope}”"));
         let op = "[ops.setup]\nmethod = \"GET\"\npath = \"a\"\nbody = { a = \"b\" }\n";
         assert!(reason(&format!("{base}{op}")).contains("GET request cannot have a body"));
         let op = "[ops.setup]\nmethod = \"POST\"\npath = \"https://evil/a\"\n";
         assert!(reason(&format!("{base}{op}")).contains("relative"));
         let op = "[ops.setup]\nmethod = \"POST\"\npath = \"a\"\n[ops.verify]\nmethod = \"POST\"\npath = \"v\"\n";
-        assert!(reason(&format!("{base}{op}")).contains("must send `{code}`"));
+        assert!(reason(&format!("{base}{op}")).contains("must send “{code}”"));
         assert!(reason("name = \"x\"\nauth = = 1\n").contains("line 2"));
     }
 

@@ -185,7 +185,7 @@ impl Importer for BitwardenCsv {
             .clone();
         let column = |name: &str| headers.iter().position(|h| h.trim() == name);
         let totp_col = column("login_totp")
-            .ok_or_else(|| ImportError::malformed(format, "line 1", "no `login_totp` column"))?;
+            .ok_or_else(|| ImportError::malformed(format, "line 1", "no “login_totp” column"))?;
         let (name_col, user_col, notes_col, folder_col, fav_col) = (
             column("name"),
             column("login_username"),

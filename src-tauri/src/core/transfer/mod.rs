@@ -155,7 +155,7 @@ impl fmt::Display for Format {
 /// A `--format` name that is not one of [`Format::id`] (or
 /// [`ExportFormat::id`]).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown format `{name}`: expected one of {expected}")]
+#[error("unknown format “{name}”: expected one of {expected}")]
 pub struct UnknownFormatName {
     pub name: String,
     /// The valid names, comma-separated.

@@ -43,7 +43,7 @@ impl Importer for Steam {
                         return Err(ImportError::malformed(
                             format,
                             "top level",
-                            "neither a maFile nor an `accounts` object",
+                            "neither a maFile nor an “accounts” object",
                         ));
                     }
                 }

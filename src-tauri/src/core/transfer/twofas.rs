@@ -188,7 +188,7 @@ fn decrypt(encrypted: &str, password: &SecretString) -> Result<Zeroizing<Vec<u8>
     let (Some(body), Some(salt), Some(nonce), None) =
         (parts.next(), parts.next(), parts.next(), parts.next())
     else {
-        return Err(bad("expected three parts separated by `:`"));
+        return Err(bad("expected three parts separated by “:”"));
     };
     let body = base64_decode(body).ok_or_else(|| bad("the ciphertext is not base64"))?;
     let salt = base64_decode(salt).ok_or_else(|| bad("the salt is not base64"))?;

@@ -717,7 +717,7 @@ impl<'a> Turn<'a> {
             return Err(IpcError::new(
                 IpcErrorCode::RateLimited,
                 format!(
-                    "`{name}` asked to wait: try again in {} s",
+                    "“{name}” asked to wait: try again in {} s",
                     ms.div_ceil(1000)
                 ),
             ));
@@ -880,7 +880,7 @@ fn unlocked(vault: Option<&mut Vault>) -> Result<&mut Vault, IpcError> {
 
 fn busy(name: &str) -> IpcError {
     IpcError::invalid(format!(
-        "a request to `{name}` is already running; wait for it to finish"
+        "a request to “{name}” is already running; wait for it to finish"
     ))
 }
 
