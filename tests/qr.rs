@@ -166,6 +166,65 @@ fn qr_text_masquerading_as_image_is_not_an_image() {
     assert_eq!(qr::scan(&bytes), Err(QrError::NotAnImage));
 }
 
+/// An SVG that shows one `<image>` at `href`, filling its 400 × 400 canvas.
+fn svg_showing(href: &str) -> Vec<u8> {
+    format!(
+        "<svg xmlns='http://www.w3.org/2000/svg' xmlns:xlink='http://www.w3.org/1999/xlink' \
+         width='400' height='400'><rect width='400' height='400' fill='white'/>\
+         <image x='0' y='0' width='400' height='400' xlink:href='{href}' href='{href}'/></svg>"
+    )
+    .into_bytes()
+}
+
+#[test]
+fn an_svg_picture_loads_no_file_it_names_and_only_bounded_data_images() {
+    use base64::Engine as _;
+    // Another account's QR picture on disk: the SVG must not show it.
+    let dir = tempfile::tempdir().unwrap();
+    let secret_uri = "otpauth://totp/Local:file?secret=JBSWY3DPEHPK3PXP&issuer=Local";
+    let local = qr::encode_png(secret_uri).unwrap();
+    let local_path = dir.path().join("local-account.png");
+    std::fs::write(&local_path, &local).unwrap();
+    let absolute = local_path.to_str().unwrap().to_owned();
+    let relative = format!("../../../../../../../..{absolute}");
+    let file_url = format!("file://{absolute}");
+    for href in [
+        absolute.as_str(),
+        relative.as_str(),
+        file_url.as_str(),
+        "/dev/zero",
+        "/proc/self/environ",
+        "/etc/passwd",
+    ] {
+        let result = qr::scan(&svg_showing(href));
+        assert_eq!(result, Err(QrError::NoQrFound), "href {href}");
+    }
+
+    // The same picture as a data: URL is part of the SVG itself: decoded.
+    let data_url = format!(
+        "data:image/png;base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(&local)
+    );
+    let texts = qr::decode(&svg_showing(&data_url)).unwrap();
+    assert_eq!(texts, vec![secret_uri.to_owned()]);
+
+    // An SVG inside the SVG is not drawn (no nesting to multiply work).
+    let inner = String::from_utf8(svg_showing(&data_url)).unwrap();
+    let nested = format!(
+        "data:image/svg+xml;base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(inner)
+    );
+    assert_eq!(qr::decode(&svg_showing(&nested)), Err(QrError::NoQrFound));
+
+    // A data: picture with sides past 4096 pixels is not drawn.
+    let huge = GrayImage::from_pixel(5000, 10, Luma([255]));
+    let huge_url = format!(
+        "data:image/png;base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(png(&huge))
+    );
+    assert_eq!(qr::decode(&svg_showing(&huge_url)), Err(QrError::NoQrFound));
+}
+
 #[test]
 fn qr_picture_without_code_says_so() {
     let blank = GrayImage::from_fn(640, 480, |x, y| {

@@ -28,6 +28,7 @@ use image::{DynamicImage, GrayImage, ImageFormat, ImageReader, Limits, Luma};
 use rqrr::PreparedImage;
 
 use super::error::QrError;
+use super::svg;
 
 /// Largest width or height of a picture we decode, in pixels (8K is 7680).
 const MAX_SIDE: u32 = 16_384;
@@ -37,10 +38,6 @@ const MAX_ALLOC: u64 = 1 << 30;
 /// each pass of the decoder walks every pixel, so a small file declaring
 /// 16,384 × 16,384 pixels would take minutes and gigabytes.
 const MAX_PIXELS: u64 = 40_000_000;
-/// The longer side an SVG is rasterised to, at least (in pixels).
-const SVG_MIN_SIDE: f32 = 1024.0;
-/// The longer side an SVG is rasterised to, at most (in pixels).
-const SVG_MAX_SIDE: f32 = 4096.0;
 
 /// Every QR code in a picture, as text, in reading order, each text once.
 ///
@@ -63,8 +60,8 @@ pub fn decode(bytes: &[u8]) -> Result<Vec<String>, QrError> {
 /// # Errors
 /// `NotAnImage`, `UnreadableImage`.
 pub fn load_luma(bytes: &[u8]) -> Result<GrayImage, QrError> {
-    if looks_like_svg(bytes) {
-        return rasterise_svg(bytes);
+    if svg::looks_like_svg(bytes) {
+        return svg::rasterise(bytes);
     }
     let mut reader = ImageReader::new(Cursor::new(bytes))
         .with_guessed_format()
@@ -452,61 +449,9 @@ fn to_luma_over_white(image: &DynamicImage) -> GrayImage {
     GrayImage::from_raw(width, height, pixels).unwrap_or_else(|| GrayImage::new(width, height))
 }
 
-/// SVG (or gzip-compressed SVGZ) by its first bytes.
-fn looks_like_svg(bytes: &[u8]) -> bool {
-    if bytes.starts_with(&[0x1f, 0x8b]) {
-        return true;
-    }
-    let head = &bytes[..bytes.len().min(4096)];
-    let text = String::from_utf8_lossy(head);
-    let text = text.trim_start_matches('\u{feff}').trim_start();
-    text.starts_with('<') && text.contains("<svg")
-}
-
-fn rasterise_svg(bytes: &[u8]) -> Result<GrayImage, QrError> {
-    use resvg::{tiny_skia, usvg};
-    let unreadable = |reason: String| QrError::UnreadableImage {
-        format: "SVG".to_owned(),
-        reason,
-    };
-    let tree = usvg::Tree::from_data(bytes, &usvg::Options::default()).map_err(|e| {
-        if bytes.starts_with(&[0x1f, 0x8b]) {
-            QrError::NotAnImage
-        } else {
-            unreadable(e.to_string())
-        }
-    })?;
-    let size = tree.size();
-    let longer = size.width().max(size.height());
-    let scale = (SVG_MIN_SIDE / longer).max(1.0).min(SVG_MAX_SIDE / longer);
-    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-    let (w, h) = (
-        (size.width() * scale).ceil() as u32,
-        (size.height() * scale).ceil() as u32,
-    );
-    let mut pixmap = tiny_skia::Pixmap::new(w, h)
-        .ok_or_else(|| unreadable(format!("cannot draw it at {w}×{h} pixels")))?;
-    pixmap.fill(tiny_skia::Color::WHITE);
-    resvg::render(
-        &tree,
-        tiny_skia::Transform::from_scale(scale, scale),
-        &mut pixmap.as_mut(),
-    );
-    let pixels = pixmap
-        .data()
-        .chunks_exact(4)
-        .map(|p| {
-            let luma =
-                (u32::from(p[0]) * 2126 + u32::from(p[1]) * 7152 + u32::from(p[2]) * 722) / 10_000;
-            u8::try_from(luma).unwrap_or(u8::MAX)
-        })
-        .collect();
-    GrayImage::from_raw(w, h, pixels).ok_or_else(|| unreadable("empty picture".to_owned()))
-}
-
 #[cfg(test)]
 mod tests {
-    use super::{decode, decode_luma, decode_rgba, double, half, looks_like_svg};
+    use super::{decode, decode_luma, decode_rgba, double, half};
     use crate::core::qr::QrError;
     use image::{GrayImage, Luma};
 
@@ -556,7 +501,5 @@ mod tests {
         assert_eq!(halved.dimensions(), (2, 1));
         assert_eq!(halved.get_pixel(1, 0).0[0], 25);
         assert_eq!(double(&image).dimensions(), (8, 4));
-        assert!(looks_like_svg(b"\xef\xbb\xbf <?xml version='1.0'?><svg/>"));
-        assert!(!looks_like_svg(b"<html></html>"));
     }
 }
