@@ -68,10 +68,24 @@ async fn an_account_added_by_uri_shows_the_cli_code_and_copies_it() {
         "the window shows {shown}; the CLI computes {expected:?}"
     );
     app.screenshot("accounts-list.png").await;
-    let grouped = app.content_of("account-code").await;
+    // The code and its grouped text read together: a new time step may
+    // have begun since `shown` was read.
+    let read = app
+        .client
+        .execute(
+            r#"const code = document.querySelector("[data-testid='account-code']");
+               return [code.dataset.code, code.textContent.trim()];"#,
+            vec![],
+        )
+        .await
+        .unwrap();
+    let (digits, grouped) = (
+        read[0].as_str().unwrap().to_owned(),
+        read[1].as_str().unwrap().to_owned(),
+    );
     assert_eq!(
         grouped.replace(' ', ""),
-        shown,
+        digits,
         "digits are grouped: {grouped}"
     );
     assert!(grouped.contains(' '), "digits are grouped: {grouped}");
