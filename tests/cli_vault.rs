@@ -80,6 +80,14 @@ fn added_accounts_are_listed_with_their_parameters_and_no_secret() {
 
     let text = vault.ok(&["list"]);
     assert_eq!(text.lines().count(), 7);
+    let spdx_line = text
+        .lines()
+        .find(|line| line.contains("SPDX:James"))
+        .unwrap();
+    assert!(
+        spdx_line.contains("totp SHA256 7 digits 20s  [fixture]"),
+        "the text list shows algorithm, digits and period: {spdx_line}"
+    );
     for secret in [
         "4SJHB4GSD43FZBAI7C2HLRJGPQ",
         "5OM4WOOGPLQEF6UGN3CPEOOLWU",
@@ -153,6 +161,28 @@ fn a_query_must_name_exactly_one_account() {
         vault.ok(&["code", &first[..8], "--at", "59"]).trim(),
         "94287082"
     );
+}
+
+#[test]
+fn a_mistyped_query_suggests_the_closest_accounts() {
+    let vault = CliVault::init();
+    for uri in [
+        "otpauth://totp/GitHub:alice?secret=JBSWY3DPEHPK3PXP&issuer=GitHub",
+        "otpauth://totp/GitLab:alice?secret=KRSXG5CTMVRXEZLU&issuer=GitLab",
+        "otpauth://totp/Dropbox:alice?secret=GEZDGNBVGY3TQOJQ&issuer=Dropbox",
+    ] {
+        vault.ok(&["add", uri]);
+    }
+    let stderr = vault.err(&["code", "githbu"]);
+    assert!(
+        stderr.contains("no account matches \"githbu\"; did you mean GitHub:alice?"),
+        "{stderr}"
+    );
+    let stderr = vault.err(&["code", "gitlba"]);
+    assert!(stderr.contains("did you mean GitLab:alice"), "{stderr}");
+    assert!(!stderr.contains("Dropbox"), "{stderr}");
+    let stderr = vault.err(&["code", "zzzzzz"]);
+    assert!(!stderr.contains("did you mean"), "{stderr}");
 }
 
 #[test]
@@ -240,6 +270,68 @@ fn without_any_password_source_the_cli_says_how_to_give_one() {
         .unwrap();
     let stderr = expect_failure(&output, &["list"]);
     assert!(stderr.contains("TESSERA_PASSWORD"), "{stderr}");
+}
+
+#[test]
+fn init_without_a_password_says_how_to_give_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("new.tessera");
+    let mut args = vec!["--vault", path.to_str().unwrap(), "init"];
+    args.extend(TEST_KDF);
+    let output = Command::new(tessera_bin())
+        .args(&args)
+        .env_remove("TESSERA_PASSWORD")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = expect_failure(&output, &["init"]);
+    assert!(
+        stderr.contains("TESSERA_PASSWORD")
+            && stderr.contains("--password-file")
+            && stderr.contains("terminal"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("keyring"),
+        "a new vault has no keyring slot: {stderr}"
+    );
+    assert!(!path.exists());
+}
+
+#[test]
+fn init_with_a_guessable_password_warns_and_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("weak.tessera");
+    let mut args = vec!["--vault", path.to_str().unwrap(), "init"];
+    args.extend(TEST_KDF);
+    let output = Command::new(tessera_bin())
+        .args(&args)
+        .env("TESSERA_PASSWORD", "password123")
+        .output()
+        .unwrap();
+    expect_success(&output, &["init"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(&format!("{WARNING}this password is weak")),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("password123"),
+        "the password is not echoed: {stderr}"
+    );
+    assert!(path.exists());
+
+    let strong = dir.path().join("strong.tessera");
+    let mut args = vec!["--vault", strong.to_str().unwrap(), "init"];
+    args.extend(TEST_KDF);
+    let output = Command::new(tessera_bin())
+        .args(&args)
+        .env("TESSERA_PASSWORD", PASSWORD)
+        .output()
+        .unwrap();
+    expect_success(&output, &["init"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("this password is"), "{stderr}");
 }
 
 #[test]

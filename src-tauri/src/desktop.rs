@@ -38,6 +38,7 @@ pub fn build_app<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<R>
         .plugin(ipc::tray::shortcut_plugin())
         .manage(state)
         .invoke_handler(commands.invoke_handler())
+        .on_window_event(hide_to_tray_on_close)
         .setup(move |app| {
             commands.mount_events(app);
             tune_webview(app);
@@ -45,13 +46,35 @@ pub fn build_app<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<R>
             std::thread::spawn(move || handle.state::<AppState>().unlock_at_start());
             start_idle_timer(app.handle().clone());
             start_refresh_watch(app.handle().clone());
-            if let Err(error) = ipc::tray::install(app) {
+            match ipc::tray::install(app) {
+                Ok(()) => app
+                    .state::<AppState>()
+                    .tray_available
+                    .store(true, Ordering::SeqCst),
                 // The app works without a tray (desktops without one exist).
-                eprintln!("tessera: no tray icon: {error}");
+                Err(error) => eprintln!("tessera: no tray icon: {error}"),
             }
             register_shortcut_later(app.handle().clone());
             Ok(())
         })
+}
+
+/// Closing the main window hides it when the user wants that and a tray
+/// shows Tessera's icon to bring it back; otherwise the window closes and
+/// the app quits.
+fn hide_to_tray_on_close<R: Runtime>(window: &tauri::Window<R>, event: &tauri::WindowEvent) {
+    let tauri::WindowEvent::CloseRequested { api, .. } = event else {
+        return;
+    };
+    let state = window.state::<AppState>();
+    let wanted = state
+        .session()
+        .is_ok_and(|session| session.settings.close_to_tray);
+    if wanted && ipc::tray::is_shown(&state) {
+        api.prevent_close();
+        // Best effort: a window that cannot hide stays in view.
+        let _ = window.hide();
+    }
 }
 
 /// Registers the global shortcut [`ipc::tray::SHORTCUT_FALLBACK`] after

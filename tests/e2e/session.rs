@@ -36,20 +36,20 @@ pub struct AppSession {
 impl AppSession {
     /// Opens the app on a fresh, not yet created vault in a temp directory.
     pub async fn start() -> Self {
-        Self::launch(Setup::Nothing).await
+        Self::launch(Setup::Nothing, DEFAULT_SCREEN).await
     }
 
     /// Opens the app on a vault created beforehand by `tessera init` with
     /// small Argon2id parameters and the password [`PASSWORD`] (for tests
     /// that are not about creating one), locked.
     pub async fn start_with_vault() -> Self {
-        Self::launch(Setup::CliInit).await
+        Self::launch(Setup::CliInit, DEFAULT_SCREEN).await
     }
 
     /// Opens the app on a vault that `prepare` writes at the given path
     /// first (with the password [`PASSWORD`]), locked.
     pub async fn start_prepared(prepare: fn(&Path)) -> Self {
-        Self::launch(Setup::Prepared(prepare)).await
+        Self::launch(Setup::Prepared(prepare), DEFAULT_SCREEN).await
     }
 
     /// [`start_with_vault`](Self::start_with_vault), then unlocks it in the
@@ -61,7 +61,13 @@ impl AppSession {
         app
     }
 
-    async fn launch(setup: Setup) -> Self {
+    /// The app on a vault made by `tessera init`, on an X screen of
+    /// `width` x `height` pixels (for windows larger than the default screen).
+    pub async fn start_with_vault_on_screen(width: u32, height: u32) -> Self {
+        Self::launch(Setup::CliInit, (width, height)).await
+    }
+
+    async fn launch(setup: Setup, (width, height): (u32, u32)) -> Self {
         let turn = ONE_AT_A_TIME.lock().await;
         let dir = tempfile::tempdir().unwrap();
         let vault_path = dir.path().join("e2e.tessera");
@@ -85,7 +91,7 @@ impl AppSession {
                 String::from_utf8_lossy(&output.stderr)
             );
         }
-        let display = VirtualDisplay::start();
+        let display = VirtualDisplay::start_sized(width, height);
         let (driver, client) = connect(&display, dir.path(), &vault_path, &config_home).await;
         Self {
             client,
@@ -393,6 +399,9 @@ async fn connect(
     .expect("WebDriver session");
     (driver, client)
 }
+
+/// The X screen the app's window opens on, unless a test asks for another.
+const DEFAULT_SCREEN: (u32, u32) = (1280, 800);
 
 /// What exists before the app starts.
 #[derive(Clone, Copy)]

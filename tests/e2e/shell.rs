@@ -167,3 +167,96 @@ async fn a_second_start_on_the_same_vault_raises_the_first_window_with_or_withou
     app.by_test_id("screen-settings").await;
     app.close().await;
 }
+
+/// The pid of the app process (not its web processes) working on `app`'s vault.
+fn app_pid(app: &AppSession) -> u32 {
+    let marker = format!("TESSERA_VAULT={}", app.vault_path.display());
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let ours = std::fs::read(entry.path().join("environ")).is_ok_and(|environ| {
+            environ
+                .split(|byte| *byte == 0)
+                .any(|variable| variable == marker.as_bytes())
+        });
+        let name = std::fs::read_to_string(entry.path().join("comm")).unwrap_or_default();
+        if ours && name.trim() == "tessera" {
+            return pid;
+        }
+    }
+    panic!("no tessera process on {}", app.vault_path.display());
+}
+
+fn is_running(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| !stat.contains(") Z "))
+}
+
+/// Waits up to 20 s for `done`.
+async fn eventually(what: &str, done: impl Fn() -> bool) {
+    for _ in 0..200 {
+        if done() {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("{what} did not happen within 20 s");
+}
+
+#[tokio::test]
+async fn closing_the_window_quits_without_a_tray_and_hides_it_with_one() {
+    use crate::support::display::{ask_to_close, mapped_windows_of};
+
+    // A bare X server: no tray shows icons, so Settings says closing quits,
+    // and closing does.
+    let app = AppSession::start_unlocked().await;
+    app.by_test_id("nav-settings").await.click().await.unwrap();
+    let note = app
+        .wait_attr("tray-note", "data-tray", |t| t != "unknown")
+        .await;
+    assert_eq!(note, "false");
+    assert!(
+        app.text_of("tray-note")
+            .await
+            .contains("closing the window quits")
+    );
+    let pid = app_pid(&app);
+    let windows = mapped_windows_of(&app.display, pid);
+    assert_eq!(windows.len(), 1, "the main window: {windows:?}");
+    ask_to_close(&app.display, windows[0]);
+    eventually("the app quitting", || !is_running(pid)).await;
+    app.close().await;
+
+    // A tray: the StatusNotifier watcher's name owned on the app's session
+    // bus. A stand-in for a desktop panel, which needs a desktop session
+    // that cannot run under Xvfb here; the app asks only whether the name
+    // has an owner, and owning it is all a tray host does towards that.
+    let app = AppSession::start_unlocked().await;
+    let bus =
+        zbus::blocking::Connection::session().expect("the session bus of .ci/keyring-session");
+    bus.request_name("org.kde.StatusNotifierWatcher").unwrap();
+    app.by_test_id("nav-settings").await.click().await.unwrap();
+    let note = app
+        .wait_attr("tray-note", "data-tray", |t| t != "unknown")
+        .await;
+    assert_eq!(note, "true");
+    let pid = app_pid(&app);
+    let windows = mapped_windows_of(&app.display, pid);
+    assert_eq!(windows.len(), 1, "the main window: {windows:?}");
+    ask_to_close(&app.display, windows[0]);
+    eventually("the window hiding", || {
+        mapped_windows_of(&app.display, pid).is_empty()
+    })
+    .await;
+    assert!(is_running(pid), "closing with a tray keeps Tessera running");
+    // Starting Tessera again brings the hidden window back.
+    let (ok, stderr) = launch_again(&app, &app.vault_path, None);
+    assert!(ok, "{stderr}");
+    eventually("the window showing again", || {
+        mapped_windows_of(&app.display, pid).len() == 1
+    })
+    .await;
+    app.by_test_id("screen-settings").await;
+    drop(bus);
+    app.close().await;
+}

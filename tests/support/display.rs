@@ -12,15 +12,17 @@ pub struct VirtualDisplay {
 }
 
 impl VirtualDisplay {
-    /// Starts Xvfb on the first free display number (`-displayfd`).
-    pub fn start() -> Self {
+    /// Starts Xvfb with a screen of `width` x `height` pixels on the first
+    /// free display number (`-displayfd`).
+    pub fn start_sized(width: u32, height: u32) -> Self {
+        let screen = format!("{width}x{height}x24");
         let mut child = Command::new("Xvfb")
             .args([
                 "-displayfd",
                 "1",
                 "-screen",
                 "0",
-                "1280x800x24",
+                &screen,
                 "-nolisten",
                 "tcp",
             ])
@@ -119,4 +121,63 @@ pub fn show_on_root(
         .unwrap();
     connection.get_input_focus().unwrap().reply().unwrap();
     connection
+}
+
+/// The top-level windows of process `pid` on `display` that are mapped (on
+/// screen), found by the `_NET_WM_PID` GTK sets.
+pub fn mapped_windows_of(display: &str, pid: u32) -> Vec<u32> {
+    use x11rb::connection::Connection as _;
+    use x11rb::protocol::xproto::{AtomEnum, ConnectionExt as _, MapState};
+    let (connection, screen_number) = x11rb::connect(Some(display)).unwrap();
+    let root = connection.setup().roots[screen_number].root;
+    let net_wm_pid = connection
+        .intern_atom(false, b"_NET_WM_PID")
+        .unwrap()
+        .reply()
+        .unwrap()
+        .atom;
+    let children = connection
+        .query_tree(root)
+        .unwrap()
+        .reply()
+        .unwrap()
+        .children;
+    children
+        .into_iter()
+        .filter(|&window| {
+            let owner = connection
+                .get_property(false, window, net_wm_pid, AtomEnum::CARDINAL, 0, 1)
+                .ok()
+                .and_then(|cookie| cookie.reply().ok())
+                .and_then(|reply| reply.value32().and_then(|mut values| values.next()));
+            let mapped = connection
+                .get_window_attributes(window)
+                .ok()
+                .and_then(|cookie| cookie.reply().ok())
+                .is_some_and(|attributes| attributes.map_state == MapState::VIEWABLE);
+            owner == Some(pid) && mapped
+        })
+        .collect()
+}
+
+/// Asks `window` to close as a window manager's close button does: a
+/// `WM_DELETE_WINDOW` client message (there is no window manager here).
+pub fn ask_to_close(display: &str, window: u32) {
+    use x11rb::connection::Connection as _;
+    use x11rb::protocol::xproto::{ClientMessageEvent, ConnectionExt as _, EventMask};
+    let (connection, _) = x11rb::connect(Some(display)).unwrap();
+    let atom = |name: &[u8]| {
+        connection
+            .intern_atom(false, name)
+            .unwrap()
+            .reply()
+            .unwrap()
+            .atom
+    };
+    let (protocols, delete) = (atom(b"WM_PROTOCOLS"), atom(b"WM_DELETE_WINDOW"));
+    let event = ClientMessageEvent::new(32, window, protocols, [delete, 0, 0, 0, 0]);
+    connection
+        .send_event(false, window, EventMask::NO_EVENT, event)
+        .unwrap();
+    connection.flush().unwrap();
 }

@@ -29,6 +29,7 @@ pub fn resolve(vault: &Vault, query: &str) -> Result<Uuid, CliError> {
     match matches.as_slice() {
         [] => Err(CliError::NoMatch {
             query: query.to_owned(),
+            suggestions: closest(vault.entries()?, &needle),
         }),
         [one] => Ok(one.id),
         many => Err(CliError::Ambiguous {
@@ -43,6 +44,67 @@ fn names(entry: &Entry, needle: &str) -> bool {
     entry.id.hyphenated().to_string().contains(needle)
         || entry.account.issuer.to_lowercase().contains(needle)
         || entry.account.name.to_lowercase().contains(needle)
+}
+
+/// The labels of at most three entries whose issuer or name is a few typing
+/// mistakes from `needle` (lowercase), closest first: what `code githbu`
+/// offers instead of a bare "no account matches".
+fn closest(entries: &[Entry], needle: &str) -> Vec<String> {
+    let allowed = (needle.chars().count() / 3).clamp(1, 3);
+    let mut near: Vec<(usize, &Entry)> = entries
+        .iter()
+        .filter_map(|entry| {
+            let distance = [&entry.account.issuer, &entry.account.name]
+                .into_iter()
+                .filter(|text| !text.is_empty())
+                .map(|text| typing_distance(needle, &text.to_lowercase()))
+                .min()?;
+            (distance <= allowed).then_some((distance, entry))
+        })
+        .collect();
+    near.sort_by_key(|(distance, _)| *distance);
+    near.into_iter()
+        .take(3)
+        .map(|(_, entry)| entry.account.label())
+        .collect()
+}
+
+/// The fewest insertions, deletions, substitutions and swaps of two
+/// neighbouring characters that turn `typed` into `text` or into the start
+/// of a word of it ("githbu" is 1 from "github", "proton" 0 from "proton
+/// mail"), so a query may stop early.
+fn typing_distance(typed: &str, text: &str) -> usize {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|word| !word.is_empty())
+        .chain(std::iter::once(text))
+        .map(|candidate| prefix_distance(typed, candidate))
+        .min()
+        .unwrap_or(usize::MAX)
+}
+
+/// Optimal string alignment distance from `typed` to the closest prefix of
+/// `text`.
+fn prefix_distance(typed: &str, text: &str) -> usize {
+    let a: Vec<char> = typed.chars().collect();
+    let b: Vec<char> = text.chars().collect();
+    let mut rows = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in rows.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for j in 0..=b.len() {
+        rows[0][j] = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let substitution = rows[i - 1][j - 1] + usize::from(a[i - 1] != b[j - 1]);
+            let mut best = substitution.min(rows[i - 1][j] + 1).min(rows[i][j - 1] + 1);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(rows[i - 2][j - 2] + 1);
+            }
+            rows[i][j] = best;
+        }
+    }
+    rows[a.len()].iter().copied().min().unwrap_or(a.len())
 }
 
 /// `id (issuer:name)`, for messages; no secret.
@@ -142,10 +204,12 @@ pub fn list(vault: &Vault, json: bool) -> Result<(), CliError> {
             format!("  [{}]", listed.tags.join(", "))
         };
         output::line(&format!(
-            "{}  {}  {} {}{}",
+            "{}  {}  {} {} {} digits {}{}",
             listed.id,
             entry.account.label(),
             listed.kind,
+            listed.algorithm,
+            listed.digits,
             parameters(&entry.account.kind),
             tags
         ))?;
@@ -212,4 +276,29 @@ pub fn remove(vault: &mut Vault, query: &str) -> Result<(), CliError> {
     let id = resolve(vault, query)?;
     vault.remove(id)?;
     output::line(&format!("removed {id}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{prefix_distance, typing_distance};
+
+    #[test]
+    fn a_swap_a_slip_and_a_missing_letter_are_one_mistake_each() {
+        assert_eq!(typing_distance("githbu", "github"), 1);
+        assert_eq!(typing_distance("gitjub", "github"), 1);
+        assert_eq!(typing_distance("gthub", "github"), 1);
+        assert_eq!(typing_distance("github", "github"), 0);
+    }
+
+    #[test]
+    fn a_query_may_stop_early_or_name_one_word() {
+        assert_eq!(prefix_distance("proto", "proton mail"), 0);
+        assert_eq!(typing_distance("mial", "proton mail"), 1);
+        assert_eq!(typing_distance("alice", "alice@example.com"), 0);
+    }
+
+    #[test]
+    fn unrelated_words_are_far_apart() {
+        assert!(typing_distance("github", "dropbox") >= 4);
+    }
 }

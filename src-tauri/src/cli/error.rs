@@ -34,8 +34,12 @@ pub enum CliError {
     Code(OtpError),
     #[error("no vault at {path}: create one with `tessera init`", path = path.display())]
     NoVault { path: std::path::PathBuf },
-    #[error("no account matches {query:?}")]
-    NoMatch { query: String },
+    #[error("no account matches {query:?}{}", did_you_mean(suggestions))]
+    NoMatch {
+        query: String,
+        /// Labels of accounts a few typing mistakes away.
+        suggestions: Vec<String>,
+    },
     #[error("{query:?} matches {} accounts, be more specific: {}", matches.len(), matches.join("; "))]
     Ambiguous { query: String, matches: Vec<String> },
     #[error("no unused backup code {position} of the ones given matches account {account}")]
@@ -67,5 +71,14 @@ impl CliError {
             what: what.into(),
             source,
         }
+    }
+}
+
+/// "; did you mean GitHub:alice or GitLab:alice?", or nothing.
+fn did_you_mean(suggestions: &[String]) -> String {
+    match suggestions {
+        [] => String::new(),
+        [one] => format!("; did you mean {one}?"),
+        [first @ .., last] => format!("; did you mean {} or {last}?", first.join(", ")),
     }
 }

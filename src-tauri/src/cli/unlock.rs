@@ -129,32 +129,40 @@ fn warn_if_shared(_file: &Path, _opened: &std::fs::File) {}
 /// Asks on the terminal without echo. Only when standard input is a
 /// terminal: a script gets an error instead of a prompt that blocks.
 pub fn prompt(label: &str) -> Result<SecretString, CliError> {
-    let no_password = || {
-        CliError::Password(format!(
-            "no password: set {PASSWORD_ENV}, pass --password-file, enable `tessera keyring enable`, or run in a terminal"
-        ))
-    };
-    if !std::io::stdin().is_terminal() {
-        return Err(no_password());
-    }
-    rpassword::prompt_password(label)
-        .map(SecretString::new)
-        .map_err(|_| no_password())
+    ask(label, || {
+        format!(
+            "no password: set {PASSWORD_ENV}, pass --password-file, turn on keyring unlock (`tessera keyring enable`), or run in a terminal to be asked"
+        )
+    })
 }
 
-/// Asks twice and insists both answers match and are not empty.
-pub fn prompt_new(label: &str) -> Result<SecretString, CliError> {
-    let first = prompt(label)?;
+/// Asks twice for a new password and insists both answers match and are
+/// not empty. Without a terminal the error names the variable (`env`) and
+/// the option (`file_option`) that give it instead.
+pub fn prompt_new(label: &str, env: &str, file_option: &str) -> Result<SecretString, CliError> {
+    let no_password = || {
+        format!("no new password: set {env}, pass {file_option}, or run in a terminal to be asked")
+    };
+    let first = ask(label, no_password)?;
     if first.is_empty() {
         return Err(CliError::Password(
             "the password must not be empty".to_owned(),
         ));
     }
-    let again = prompt("Repeat it: ")?;
+    let again = ask("Repeat it: ", no_password)?;
     if first != again {
         return Err(CliError::Password("the two passwords differ".to_owned()));
     }
     Ok(first)
+}
+
+fn ask(label: &str, no_password: impl Fn() -> String) -> Result<SecretString, CliError> {
+    if !std::io::stdin().is_terminal() {
+        return Err(CliError::Password(no_password()));
+    }
+    rpassword::prompt_password(label)
+        .map(SecretString::new)
+        .map_err(|_| CliError::Password(no_password()))
 }
 
 /// Opens the vault at `path`, locked, with a hint when it does not exist.

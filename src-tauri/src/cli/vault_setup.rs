@@ -5,6 +5,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::core::clock::Clock;
+use crate::core::password_strength;
+use crate::core::secret::SecretString;
 use crate::core::vault::{KdfParams, Vault, kdf};
 
 use super::args::{InitArgs, KeyringCommand};
@@ -39,8 +41,9 @@ pub fn init(
     let password = match unlock::given_password(PASSWORD_ENV, password_file.map(PathBuf::as_path))?
     {
         Some(password) => password,
-        None => unlock::prompt_new("New vault password: ")?,
+        None => unlock::prompt_new("New vault password: ", PASSWORD_ENV, "--password-file")?,
     };
+    warn_if_weak(&password);
     let params = kdf_params(args)?;
     if params.m_kib < WEAK_BELOW_KIB {
         output::warn(&format!(
@@ -51,6 +54,19 @@ pub fn init(
     }
     Vault::create(path, &password, params, clock)?;
     output::line(&format!("created {}", path.display()))
+}
+
+/// A password the estimator finds easy to guess is used, with a warning
+/// that says why.
+fn warn_if_weak(password: &SecretString) {
+    let strength = password_strength::estimate(password.expose());
+    if !strength.is_acceptable() {
+        output::warn(&format!(
+            "this password is {}: {}",
+            strength.verdict.word(),
+            strength.advice()
+        ));
+    }
 }
 
 /// The Argon2id parameters `init` asked for, calibrated where not given.
@@ -85,8 +101,13 @@ pub fn passwd(
     let new =
         match unlock::given_password(NEW_PASSWORD_ENV, new_password_file.map(PathBuf::as_path))? {
             Some(password) => password,
-            None => unlock::prompt_new("New vault password: ")?,
+            None => unlock::prompt_new(
+                "New vault password: ",
+                NEW_PASSWORD_ENV,
+                "--new-password-file",
+            )?,
         };
+    warn_if_weak(&new);
     let params = match vault.password_kdf() {
         Some(params) => params,
         None => KdfParams::desktop()?,

@@ -7,6 +7,7 @@
 pub mod clock;
 pub mod intake;
 pub mod otp;
+pub mod password_strength;
 pub mod paths;
 pub mod private_file;
 pub mod qr;

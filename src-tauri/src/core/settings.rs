@@ -37,6 +37,9 @@ pub struct Settings {
     /// The vault locks after this long without input (0: never).
     pub auto_lock_minutes: u32,
     pub theme: Theme,
+    /// Closing the window hides it while a tray icon can bring it back;
+    /// without a tray, or when false, closing quits.
+    pub close_to_tray: bool,
 }
 
 impl Default for Settings {
@@ -46,6 +49,7 @@ impl Default for Settings {
             clipboard_clear_seconds: 30,
             auto_lock_minutes: 5,
             theme: Theme::System,
+            close_to_tray: true,
         }
     }
 }

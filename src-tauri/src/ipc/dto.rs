@@ -7,6 +7,7 @@ use specta::Type;
 
 use crate::core::clock::Timestamp;
 use crate::core::otp::{Account, Algorithm, Code, OtpKind};
+use crate::core::password_strength::{PasswordStrength, Verdict};
 use crate::core::settings::{Settings, Theme};
 use crate::core::vault::{BackupCode, Entry, Vault};
 
@@ -20,6 +21,9 @@ pub struct AppInfo {
     pub vault_path: String,
     /// Whether a vault file exists there yet (false on first run).
     pub vault_exists: bool,
+    /// Whether the desktop shows Tessera's tray icon (without one, closing
+    /// the window quits).
+    pub tray_available: bool,
 }
 
 /// Whether there is a vault, and whether it is open.
@@ -52,6 +56,45 @@ impl VaultStatus {
             },
             keyring_enabled: vault.has_keyring_slot(),
             vault_path: vault.path().display().to_string(),
+        }
+    }
+}
+
+/// How guessable a new password is, in words (zxcvbn's score).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Type)]
+#[serde(rename_all = "snake_case")]
+pub enum PasswordVerdict {
+    Empty,
+    Weak,
+    Fair,
+    Good,
+    Strong,
+}
+
+/// The estimate shown under a new-password field: never the password.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct PasswordStrengthView {
+    pub verdict: PasswordVerdict,
+    /// Whether it may be used without confirming it is meant.
+    pub acceptable: bool,
+    pub warning: Option<String>,
+    pub suggestions: Vec<String>,
+}
+
+impl From<PasswordStrength> for PasswordStrengthView {
+    fn from(strength: PasswordStrength) -> Self {
+        Self {
+            verdict: match strength.verdict {
+                Verdict::Empty => PasswordVerdict::Empty,
+                Verdict::Weak => PasswordVerdict::Weak,
+                Verdict::Fair => PasswordVerdict::Fair,
+                Verdict::Good => PasswordVerdict::Good,
+                Verdict::Strong => PasswordVerdict::Strong,
+            },
+            acceptable: strength.is_acceptable(),
+            warning: strength.warning,
+            suggestions: strength.suggestions,
         }
     }
 }
@@ -285,6 +328,8 @@ pub struct SettingsView {
     /// 0: never.
     pub auto_lock_minutes: u32,
     pub theme: ThemeName,
+    /// Closing the window hides it to the tray (when the desktop has one).
+    pub close_to_tray: bool,
 }
 
 impl From<&Settings> for SettingsView {
@@ -304,6 +349,7 @@ impl From<&Settings> for SettingsView {
                 Theme::Light => ThemeName::Light,
                 Theme::Dark => ThemeName::Dark,
             },
+            close_to_tray: settings.close_to_tray,
         }
     }
 }
@@ -319,6 +365,7 @@ impl From<&SettingsView> for Settings {
                 ThemeName::Light => Theme::Light,
                 ThemeName::Dark => Theme::Dark,
             },
+            close_to_tray: view.close_to_tray,
         }
     }
 }

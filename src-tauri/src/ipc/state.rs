@@ -30,6 +30,8 @@ pub struct AppState {
     pub settings_path: Option<PathBuf>,
     /// Whether the global shortcut has been asked for (once per run).
     pub shortcut_registered: AtomicBool,
+    /// Whether the tray icon is up and the desktop has a tray to show it.
+    pub tray_available: AtomicBool,
     session: Mutex<Session>,
 }
 
@@ -89,6 +91,7 @@ impl AppState {
             vault_path,
             settings_path,
             shortcut_registered: AtomicBool::new(false),
+            tray_available: AtomicBool::new(false),
             session: Mutex::new(Session {
                 vault: None,
                 settings,

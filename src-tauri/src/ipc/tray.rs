@@ -29,6 +29,39 @@ pub fn install<R: Runtime, M: Manager<R>>(app: &M) -> tauri::Result<()> {
     Ok(())
 }
 
+/// The D-Bus name of the StatusNotifier host registry: the tray that
+/// shows the icon on Linux desktops (KDE, GNOME with AppIndicator support,
+/// most others). Without an owner no tray shows the icon.
+#[cfg(target_os = "linux")]
+const TRAY_WATCHER: &str = "org.kde.StatusNotifierWatcher";
+
+/// Whether the desktop has a tray that shows the icon now. On Linux: the
+/// StatusNotifier watcher has an owner on the session bus (under a bare X
+/// server there is none). Elsewhere the system tray always exists.
+#[cfg(target_os = "linux")]
+pub fn host_present() -> bool {
+    let asked = || -> zbus::Result<bool> {
+        let bus = zbus::blocking::Connection::session()?;
+        let name = zbus::names::BusName::try_from(TRAY_WATCHER)?;
+        Ok(zbus::blocking::fdo::DBusProxy::new(&bus)?.name_has_owner(name)?)
+    };
+    asked().unwrap_or(false)
+}
+
+#[cfg(not(target_os = "linux"))]
+pub fn host_present() -> bool {
+    true
+}
+
+/// Whether the tray icon is installed and a tray shows it: then closing the
+/// window may hide it instead of quitting.
+pub fn is_shown(state: &AppState) -> bool {
+    state
+        .tray_available
+        .load(std::sync::atomic::Ordering::SeqCst)
+        && host_present()
+}
+
 /// The global shortcut that shows the window with the quick search.
 pub const PALETTE_SHORTCUT: &str = "CommandOrControl+Shift+K";
 

@@ -12,20 +12,61 @@ describe("the vault gate", () => {
     render(App);
     await screen.findByTestId("first-run");
     await user.type(screen.getByLabelText("Password"), "correct horse battery staple");
-    expect(screen.getByTestId("password-strength")).toHaveTextContent(/Good|Strong/);
+    await waitFor(() => {
+      expect(screen.getByTestId("password-strength")).toHaveTextContent(/Good|Strong/);
+    });
     await user.type(screen.getByLabelText("Repeat the password"), "correct horse battery staple");
     await user.click(screen.getByRole("button", { name: "Create vault" }));
     await screen.findByTestId("app-shell");
     expect(backend.calls.find((c) => c.cmd === "create_vault")?.args).toEqual({ password: "correct horse battery staple" });
   });
 
+  it("asks before it uses a guessable password", async () => {
+    const user = userEvent.setup();
+    const backend = fakeBackend({ state: "missing" });
+    render(App);
+    await user.type(await screen.findByLabelText("Password"), "password123");
+    await waitFor(() => {
+      expect(screen.getByTestId("password-strength")).toHaveAttribute("data-verdict", "weak");
+    });
+    expect(screen.getByTestId("password-strength")).toHaveTextContent("very common password");
+    await user.type(screen.getByLabelText("Repeat the password"), "password123");
+    const create = screen.getByRole("button", { name: "Create vault" });
+    expect(create).toBeDisabled();
+    await user.click(screen.getByTestId("accept-weak-password"));
+    expect(create).toBeEnabled();
+    await user.click(create);
+    await screen.findByTestId("app-shell");
+    expect(backend.calls.find((c) => c.cmd === "create_vault")?.args).toEqual({ password: "password123" });
+  });
+
+  it("says the passwords differ as the repeat goes wrong, and shows them on request", async () => {
+    const user = userEvent.setup();
+    fakeBackend({ state: "missing" });
+    render(App);
+    const password = await screen.findByLabelText("Password");
+    await user.type(password, "a long enough pass phrase");
+    const repeat = screen.getByLabelText("Repeat the password");
+    await user.type(repeat, "a long");
+    expect(screen.queryByTestId("password-mismatch")).toBeNull();
+    await user.type(repeat, "x");
+    expect(screen.getByTestId("password-mismatch")).toHaveTextContent("differ");
+    expect(repeat).toHaveAttribute("aria-invalid", "true");
+    expect(password).toHaveAttribute("type", "password");
+    await user.click(screen.getByRole("button", { name: "Show password" }));
+    expect(password).toHaveAttribute("type", "text");
+    expect(repeat).toHaveAttribute("type", "text");
+    await user.click(screen.getByRole("button", { name: "Hide password" }));
+    expect(password).toHaveAttribute("type", "password");
+  });
+
   it("refuses two different passwords", async () => {
     const user = userEvent.setup();
     const backend = fakeBackend({ state: "missing" });
     render(App);
-    await user.type(await screen.findByLabelText("Password"), "one long password");
+    await user.type(await screen.findByLabelText("Password"), "one long password for the vault");
     await user.type(screen.getByLabelText("Repeat the password"), "another one");
-    await user.click(screen.getByRole("button", { name: "Create vault" }));
+    expect(screen.getByRole("button", { name: "Create vault" })).toBeDisabled();
     expect(screen.getByRole("alert")).toHaveTextContent("differ");
     expect(backend.calls.some((c) => c.cmd === "create_vault")).toBe(false);
   });
@@ -99,6 +140,26 @@ describe("the accounts screen", () => {
     expect(backend.calls.find((c) => c.cmd === "copy_code")?.args).toEqual({ id: "a" });
   });
 
+  it("shows the live code on the account's page and copies it from there", async () => {
+    const user = userEvent.setup();
+    const backend = fakeBackend({ accounts });
+    render(App);
+    await waitFor(() => {
+      expect(screen.getAllByTestId("account-open")).toHaveLength(3);
+    });
+    const [, , mail] = screen.getAllByTestId("account-open");
+    if (!mail) throw new Error("no third row");
+    await user.click(mail);
+    const live = await screen.findByTestId("detail-code");
+    const code = codeFor("c");
+    await waitFor(() => {
+      expect(live).toHaveTextContent(`${code.slice(0, 3)} ${code.slice(3)}`);
+    });
+    await user.click(screen.getByTestId("detail-copy"));
+    expect(await screen.findByTestId("toast")).toHaveTextContent("Copied the code for Mail");
+    expect(backend.calls.find((c) => c.cmd === "copy_code")?.args).toEqual({ id: "c" });
+  });
+
   it("deletes with undo", async () => {
     const user = userEvent.setup();
     const backend = fakeBackend({ accounts });
@@ -130,6 +191,10 @@ describe("adding an account", () => {
     await user.type(screen.getByTestId("add-uri"), "otpauth://totp/x");
     await user.click(screen.getByTestId("add-uri-submit"));
     expect(await screen.findByTestId("add-uri-error")).toHaveTextContent("no secret");
+    // The message is about what was submitted: editing the link clears it.
+    await user.type(screen.getByTestId("add-uri"), "?");
+    expect(screen.queryByTestId("add-uri-error")).toBeNull();
+    expect(screen.getByTestId("add-uri")).toHaveAttribute("aria-invalid", "false");
   });
 
   it("adds by URI and returns to the list", async () => {
@@ -162,6 +227,11 @@ describe("desktop integration", () => {
       expect(screen.getAllByTestId("palette-match").map((m) => m.textContent)).toEqual([
         expect.stringContaining("GitLab"),
       ]);
+    });
+    // The match shows the code Enter copies.
+    const code = codeFor("b");
+    await waitFor(() => {
+      expect(screen.getByTestId("palette-code")).toHaveTextContent(`${code.slice(0, 3)} ${code.slice(3)}`);
     });
     await user.keyboard("{Enter}");
     await waitFor(() => {

@@ -268,3 +268,43 @@ describe("the palette", () => {
     expect(faded).toEqual([]);
   });
 });
+
+/** An `hsl()` colour (degrees, percent, percent) in sRGB, 0–255 per channel. */
+function hsl(hue: number, saturation: number, lightness: number): Rgba {
+  const s = saturation / 100;
+  const l = lightness / 100;
+  const k = (n: number): number => (n + hue / 30) % 12;
+  const a = s * Math.min(l, 1 - l);
+  const f = (n: number): number => 255 * (l - a * Math.max(-1, Math.min(k(n) - 3, 9 - k(n), 1)));
+  return [f(0), f(8), f(4), 1];
+}
+
+describe("account avatars", () => {
+  const lightness = (rule: CssRule, name: string): number => {
+    const value = rule.declarations.find((d) => d.property === name)?.value;
+    if (value === undefined) throw new Error(`no ${name} in ${rule.selector}`);
+    return parseFloat(value);
+  };
+  const palettes: [string, CssRule][] = [
+    ["light", paletteRule(rules, ":root", [])],
+    ["dark (system)", paletteRule(rules, ':root:not([data-theme="light"])', ["@media (prefers-color-scheme: dark)"])],
+    ["dark (setting)", paletteRule(rules, ':root[data-theme="dark"]', [])],
+  ];
+
+  it("checks the hsl conversion against known colours", () => {
+    expect(hsl(0, 100, 50).slice(0, 3)).toEqual([255, 0, 0]);
+    expect(hsl(120, 100, 25).slice(0, 3).map(Math.round)).toEqual([0, 128, 0]);
+  });
+
+  it.each(palettes)("give the initial 4.5:1 on its fill at every hue in the %s theme", (_theme, rule) => {
+    const fill = lightness(rule, "--avatar-fill-lightness");
+    const text = lightness(rule, "--avatar-text-lightness");
+    const failing: string[] = [];
+    for (let hue = 0; hue < 360; hue += 5) {
+      // AccountRow.svelte: hsl(var(--hue) 60% text) on hsl(var(--hue) 45% fill).
+      const measured = ratio(hsl(hue, 60, text), hsl(hue, 45, fill));
+      if (measured < MINIMUM.text) failing.push(`hue ${String(hue)}: ${measured.toFixed(2)}:1`);
+    }
+    expect(failing).toEqual([]);
+  });
+});

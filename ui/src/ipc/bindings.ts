@@ -38,6 +38,13 @@ async vaultStatus() : Promise<Result<VaultStatus, IpcError>> {
 }
 },
 /**
+ * How guessable `password` is, for the feedback under a new-password
+ * field (first run and changing the password).
+ */
+async passwordStrength(password: string) : Promise<PasswordStrengthView> {
+    return await TAURI_INVOKE("password_strength", { password });
+},
+/**
  * Creates the vault with `password` (Argon2id calibrated for this
  * machine, about half a second per unlock) and leaves it unlocked.
  */
@@ -650,7 +657,12 @@ vaultPath: string;
 /**
  * Whether a vault file exists there yet (false on first run).
  */
-vaultExists: boolean }
+vaultExists: boolean; 
+/**
+ * Whether the desktop shows Tessera's tray icon (without one, closing
+ * the window quits).
+ */
+trayAvailable: boolean }
 /**
  * One backup code of an account, shown on its detail screen.
  */
@@ -1035,6 +1047,8 @@ export type OpenPalette = null
 /**
  * A file chosen in the native dialog.
  */
+export type PasswordStrengthView = { verdict: PasswordVerdict; acceptable: boolean; warning: string | null; suggestions: string[] }
+export type PasswordVerdict = "empty" | "weak" | "fair" | "good" | "strong"
 export type PickedFile = { path: string; 
 /**
  * The file name, for display.
@@ -1130,7 +1144,11 @@ clipboardClearSeconds: number;
 /**
  * 0: never.
  */
-autoLockMinutes: number; theme: ThemeName }
+autoLockMinutes: number; theme: ThemeName; 
+/**
+ * Closing the window hides it to the tray (when the desktop has one).
+ */
+closeToTray: boolean }
 /**
  * Light, dark, or whatever the desktop says.
  */

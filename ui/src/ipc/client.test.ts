@@ -8,6 +8,7 @@ const info: AppInfo = {
   version: "1.2.3",
   vaultPath: "/home/ada/.local/share/tessera/vault.db",
   vaultExists: false,
+  trayAvailable: false,
 };
 
 async function failureOf(promise: Promise<unknown>): Promise<IpcFailure> {

@@ -9,6 +9,7 @@ import type {
   BackupCodeView,
   CodeView,
   IpcError,
+  PasswordStrengthView,
   ProfileView,
   ScanView,
   ServerView,
@@ -32,6 +33,21 @@ export interface FakeBackend {
   backupCodes: Record<string, BackupCodeView[]>;
   servers: ServerView[];
   profiles: ProfileView[];
+  /** What app_info says of the tray (default: none, as under Xvfb). */
+  trayAvailable?: boolean;
+}
+
+/**
+ * A stand-in for Rust's zxcvbn estimate (the real one is tested in Rust):
+ * 20 characters or more are strong, a common word or under 8 are weak.
+ */
+function fakeStrength(password: string): PasswordStrengthView {
+  if (password === "") return { verdict: "empty", acceptable: false, warning: null, suggestions: [] };
+  if (password.length >= 20) return { verdict: "strong", acceptable: true, warning: null, suggestions: [] };
+  if (password.length < 8 || password.includes("password")) {
+    return { verdict: "weak", acceptable: false, warning: "This is a very common password.", suggestions: ["Add another word or two."] };
+  }
+  return { verdict: "fair", acceptable: false, warning: null, suggestions: ["Add another word or two."] };
 }
 
 export function account(id: string, issuer: string, name: string, extra: Partial<AccountSummary> = {}): AccountSummary {
@@ -84,7 +100,7 @@ export function fakeBackend(initial: Partial<FakeBackend> = {}): FakeBackend {
     state: "unlocked",
     password: "right",
     accounts: [],
-    settings: { clockOffsetMs: 0, clipboardClearSeconds: 30, autoLockMinutes: 5, theme: "system" },
+    settings: { clockOffsetMs: 0, clipboardClearSeconds: 30, autoLockMinutes: 5, theme: "system", closeToTray: true },
     calls: [],
     scan: { found: [], exports: [], last: null },
     scanQueue: [],
@@ -110,9 +126,11 @@ export function fakeBackend(initial: Partial<FakeBackend> = {}): FakeBackend {
       }
       switch (cmd) {
         case "app_info":
-          return { name: "Tessera", version: "0.1.0", vaultPath: "/tmp/test.tessera", vaultExists: backend.state !== "missing" };
+          return { name: "Tessera", version: "0.1.0", vaultPath: "/tmp/test.tessera", vaultExists: backend.state !== "missing", trayAvailable: backend.trayAvailable ?? false };
         case "vault_status":
           return status();
+        case "password_strength":
+          return fakeStrength(String(args.password));
         case "create_vault":
           backend.state = "unlocked";
           return status();

@@ -21,6 +21,7 @@ pub fn app_info(state: State<'_, AppState>) -> AppInfo {
         version: env!("CARGO_PKG_VERSION").to_owned(),
         vault_path: state.vault_path.display().to_string(),
         vault_exists: state.vault_path.is_file(),
+        tray_available: tray::is_shown(&state),
     }
 }
 

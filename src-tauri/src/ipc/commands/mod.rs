@@ -48,6 +48,7 @@ pub fn specta_builder<R: Runtime>() -> Builder<R> {
             app::report_first_screen::<tauri::Wry>,
             vault::vault_status,
             vault::create_vault,
+            vault::password_strength,
             vault::unlock_with_password,
             vault::unlock_with_keyring,
             vault::lock_vault,

@@ -2,9 +2,10 @@
 
 use tauri::State;
 
+use crate::core::password_strength;
 use crate::core::secret::SecretString;
 use crate::core::vault::{KdfParams, OsKeyring, Vault};
-use crate::ipc::dto::{VaultState, VaultStatus};
+use crate::ipc::dto::{PasswordStrengthView, VaultState, VaultStatus};
 use crate::ipc::error::IpcError;
 use crate::ipc::state::{AppState, vault_clock};
 
@@ -21,6 +22,15 @@ pub async fn vault_status(state: State<'_, AppState>) -> Result<VaultStatus, Ipc
         });
     }
     state.with_vault(|vault, _| Ok(VaultStatus::of(vault)))
+}
+
+/// How guessable `password` is, for the feedback under a new-password
+/// field (first run and changing the password).
+#[tauri::command]
+#[specta::specta]
+pub fn password_strength(password: String) -> PasswordStrengthView {
+    let password = SecretString::new(password);
+    password_strength::estimate(password.expose()).into()
 }
 
 /// Creates the vault with `password` (Argon2id calibrated for this

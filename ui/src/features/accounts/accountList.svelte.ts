@@ -82,6 +82,19 @@ export function tagCounts(accounts: readonly AccountSummary[]): { tag: string; c
 }
 
 /** Groups digits for reading: 123 456, 1234 5678, 12345 (Steam stays whole). */
+/**
+ * A hue (0–359) for an issuer, the same on every start and machine, so an
+ * account keeps its colour: FNV-1a over the lower-cased name.
+ */
+export function issuerHue(issuer: string): number {
+  let hash = 0x811c9dc5;
+  for (const char of issuer.trim().toLowerCase()) {
+    hash ^= char.codePointAt(0) ?? 0;
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash % 360;
+}
+
 export function groupDigits(code: string): string {
   if (!/^\d+$/.test(code) || code.length < 6) {
     return code;

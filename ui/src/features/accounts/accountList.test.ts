@@ -4,6 +4,7 @@ import {
   AccountList,
   filterAccounts,
   groupDigits,
+  issuerHue,
   indexAccount,
   ordered,
   remainingMs,
@@ -78,6 +79,21 @@ describe("tags", () => {
     expect(withTags(tagged, new Set(["work"])).map((a) => a.id)).toEqual(["p", "q"]);
     expect(withTags(tagged, new Set(["work", "dev"])).map((a) => a.id)).toEqual(["p"]);
     expect(withTags(tagged, new Set()).map((a) => a.id)).toEqual(["p", "q", "r", "s"]);
+  });
+});
+
+describe("issuerHue", () => {
+  it("gives an issuer the same hue whatever its case or spacing", () => {
+    expect(issuerHue("GitHub")).toBe(issuerHue(" github "));
+  });
+
+  it("is a hue, and differs between issuers", () => {
+    const hues = ["GitHub", "Proton", "Dropbox", "Mastodon", "PayPal"].map(issuerHue);
+    for (const hue of hues) {
+      expect(hue).toBeGreaterThanOrEqual(0);
+      expect(hue).toBeLessThan(360);
+    }
+    expect(new Set(hues).size).toBeGreaterThan(3);
   });
 });
 

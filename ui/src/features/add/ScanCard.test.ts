@@ -58,6 +58,24 @@ describe("adding accounts from QR pictures", () => {
     expect(await screen.findByTestId("toast")).toHaveTextContent("Added 2 accounts.");
   });
 
+  it("shows the parameters of accounts that would otherwise look the same", async () => {
+    const twins: ScanView = {
+      found: [
+        found("t1", "Bank", "alice"),
+        found("t2", "Bank", "alice", { algorithm: "sha256", digits: 8, period: 60 }),
+        found("t3", "Mail", "alice"),
+      ],
+      exports: [],
+      last: { accounts: 3, parts: 0, repeated: 0 },
+    };
+    fakeBackend({ scanQueue: [twins] });
+    await openAdd();
+    await drop(new File([new Uint8Array([0x89, 0x50, 0x4e, 0x47])], "twins.png", { type: "image/png" }));
+    await screen.findByTestId("scan-found-list");
+    const shown = screen.getAllByTestId("scan-found-params").map((el) => el.textContent);
+    expect(shown).toEqual(["SHA-1 · 6 digits · 30 s", "SHA-256 · 8 digits · 60 s"]);
+  });
+
   it("names the problem when a picture holds no account", async () => {
     const backend = fakeBackend();
     backend.failNext = {

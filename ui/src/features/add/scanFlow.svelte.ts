@@ -6,6 +6,7 @@
  * exports ("2 of 4 scanned"), which Rust keeps across scans until the vault
  * locks.
  */
+import { counted } from "../../app/counted";
 import { commands, type AccountSummary, type MigrationProgress, type ScanNote, type ScanView } from "../../ipc/bindings";
 import { IpcFailure, unwrap } from "../../ipc/client";
 import { explainFailure } from "../vault/session.svelte";
@@ -34,7 +35,7 @@ export function describeProgress(progress: MigrationProgress): string {
 }
 
 function accounts(n: number): string {
-  return n === 1 ? "1 account" : `${String(n)} accounts`;
+  return counted(n, "account");
 }
 
 /** What the last scan did, in a sentence. */

@@ -10,6 +10,7 @@ const info: AppInfo = {
   version: "0.4.2",
   vaultPath: "/home/ada/.local/share/tessera/vault.db",
   vaultExists: false,
+  trayAvailable: false,
 };
 
 describe("AboutSection", () => {
@@ -27,7 +28,7 @@ describe("AboutSection", () => {
     mockIPC(() => ({ ...info, vaultExists: true }));
     render(AboutSection);
     const exists = await screen.findByTestId("about-vault-exists");
-    expect(exists).toHaveTextContent("Created");
+    expect(exists).toHaveTextContent("Encrypted with XChaCha20-Poly1305");
     expect(exists).toHaveAttribute("data-exists", "true");
   });
 

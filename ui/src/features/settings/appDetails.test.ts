@@ -8,6 +8,7 @@ const info: AppInfo = {
   version: "0.1.0",
   vaultPath: "/home/ada/.local/share/tessera/vault.db",
   vaultExists: true,
+  trayAvailable: false,
 };
 
 describe("AppDetails", () => {

@@ -11,6 +11,7 @@ export const DEFAULT_SETTINGS: SettingsView = {
   clipboardClearSeconds: 30,
   autoLockMinutes: 5,
   theme: "system",
+  closeToTray: true,
 };
 
 export class Preferences {

@@ -7,6 +7,7 @@
  * An export goes: a format → a password for encrypted formats, or the
  * plaintext acknowledgement → Rust writes the file where the user chooses.
  */
+import { counted } from "../../app/counted";
 import {
   commands,
   type ExportFormatOption,
@@ -191,7 +192,7 @@ export function exportBlocker(
 
 /** What the toast says after an export. */
 export function exportSummary(result: ExportResult): string {
-  const accounts = `${String(result.written)} ${result.written === 1 ? "account" : "accounts"}`;
+  const accounts = counted(result.written, "account");
   const where = result.files.length === 1 ? (result.files[0] ?? "") : `${String(result.files.length)} files: ${result.files.join(", ")}`;
   const parts = [`Exported ${accounts} to ${where}.`];
   if (result.leftOut.length > 0) {
