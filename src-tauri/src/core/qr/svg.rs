@@ -3,20 +3,19 @@
 //!
 //! A QR picture may come from a hostile server answer, a clipboard or a
 //! downloaded file, so usvg's defaults are not used:
-//! - `<image href>` naming a path, a `file:` URL or anything else loads
-//!   nothing (usvg's default resolver reads any file the process can, such as
-//!   another QR picture's secret, `/etc/shadow` or `/dev/zero`);
-//! - `data:` URLs may embed a PNG, JPEG, GIF or WebP of at most
-//!   [`MAX_EMBEDDED_BYTES`] and [`MAX_EMBEDDED_SIDE`] pixels a side; an SVG
-//!   inside an SVG is refused (no nesting to multiply work);
+//! - `<image>` draws nothing, whatever it names: a path, a `file:` URL or a
+//!   `data:` URL (usvg's default resolver reads any file the process can,
+//!   such as another account's QR picture, `/etc/shadow` or `/dev/zero`,
+//!   and parses SVG inside SVG without end). A QR code is drawn with shapes;
+//!   raster images are not decoded here at all (resvg is built without
+//!   them);
 //! - SVGZ is inflated here with a cap of [`MAX_INFLATED_BYTES`] before usvg
 //!   sees it, so a small file cannot expand to gigabytes;
 //! - no fonts are loaded (text in a QR picture carries nothing to decode).
 
-use std::io::{Cursor, Read};
-use std::sync::Arc;
+use std::io::Read;
 
-use image::{GrayImage, ImageReader};
+use image::GrayImage;
 use resvg::{tiny_skia, usvg};
 
 use super::error::QrError;
@@ -24,12 +23,6 @@ use super::error::QrError;
 /// The most an SVGZ picture may inflate to. QR pictures are a few
 /// kilobytes; an 8 MiB SVG is already far beyond any real one.
 pub const MAX_INFLATED_BYTES: u64 = 8 * 1024 * 1024;
-
-/// The most bytes a `data:` image inside an SVG may have.
-pub const MAX_EMBEDDED_BYTES: usize = 4 * 1024 * 1024;
-
-/// The longest side, in pixels, of a raster image inside an SVG.
-pub const MAX_EMBEDDED_SIDE: u32 = 4096;
 
 /// The smallest and largest side the SVG is drawn at: small enough to stay
 /// quick, large enough for the decoder to see every module.
@@ -79,40 +72,10 @@ fn options() -> usvg::Options<'static> {
     usvg::Options {
         resources_dir: None,
         image_href_resolver: usvg::ImageHrefResolver {
-            resolve_data: Box::new(embedded_raster),
+            resolve_data: Box::new(|_mime, _data, _options| None),
             resolve_string: Box::new(|_href, _options| None),
         },
         ..usvg::Options::default()
-    }
-}
-
-/// A `data:` image: a raster picture of bounded size, or nothing.
-#[allow(
-    clippy::needless_pass_by_value,
-    reason = "the signature usvg's resolver has"
-)]
-fn embedded_raster(
-    _mime: &str,
-    data: Arc<Vec<u8>>,
-    _options: &usvg::Options<'_>,
-) -> Option<usvg::ImageKind> {
-    if data.len() > MAX_EMBEDDED_BYTES {
-        return None;
-    }
-    let reader = ImageReader::new(Cursor::new(data.as_slice()))
-        .with_guessed_format()
-        .ok()?;
-    let format = reader.format()?;
-    let (width, height) = reader.into_dimensions().ok()?;
-    if width.max(height) > MAX_EMBEDDED_SIDE {
-        return None;
-    }
-    match format {
-        image::ImageFormat::Png => Some(usvg::ImageKind::PNG(data)),
-        image::ImageFormat::Jpeg => Some(usvg::ImageKind::JPEG(data)),
-        image::ImageFormat::Gif => Some(usvg::ImageKind::GIF(data)),
-        image::ImageFormat::WebP => Some(usvg::ImageKind::WEBP(data)),
-        _ => None,
     }
 }
 
