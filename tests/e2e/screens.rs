@@ -82,12 +82,11 @@ struct Layout {
     inner_width: f64,
     inner_height: f64,
     page_overflows: bool,
-    main_overflows_x: bool,
-    main_overflows_y: bool,
+    main_scrolls: bool,
     list_scrolls: bool,
     gap_below_list: f64,
     rail_width: f64,
-    labels_shown: bool,
+    label_width: f64,
     rows_in_view: u32,
     truncated_issuers: Vec<String>,
 }
@@ -107,12 +106,11 @@ const MEASURE: &str = r#"
       innerWidth: window.innerWidth,
       innerHeight: window.innerHeight,
       pageOverflows: root.scrollWidth > window.innerWidth || root.scrollHeight > window.innerHeight,
-      mainOverflowsX: main.scrollWidth > main.clientWidth + 1,
-      mainOverflowsY: main.scrollHeight > main.clientHeight + 1,
+      mainScrolls: main.scrollWidth > main.clientWidth + 1 || main.scrollHeight > main.clientHeight + 1,
       listScrolls: list.scrollHeight > list.clientHeight,
       gapBelowList: window.innerHeight - box.bottom,
       railWidth: document.querySelector(".sidebar").getBoundingClientRect().width,
-      labelsShown: label.getBoundingClientRect().width > 8,
+      labelWidth: label.getBoundingClientRect().width,
       rowsInView: rows.length,
       truncatedIssuers: rows
         .map((row) => row.querySelector("[data-testid='account-issuer']"))
@@ -216,47 +214,8 @@ async fn small_and_large_windows_have_one_scroll_container_and_readable_rows() {
             app.wait_attr("account-code", "data-code", |c| !c.is_empty())
                 .await;
             let layout = measure(&app).await;
+            check_accounts_layout(&layout, width, height);
             let size = format!("{width}x{height}");
-            assert_eq!(
-                (layout.inner_width, layout.inner_height),
-                (f64::from(width), f64::from(height)),
-                "{layout:?}"
-            );
-            assert!(
-                !layout.page_overflows,
-                "{size}: the page scrolls: {layout:?}"
-            );
-            assert!(
-                !layout.main_overflows_x && !layout.main_overflows_y,
-                "{size}: the screen scrolls around the list: {layout:?}"
-            );
-            assert!(
-                layout.list_scrolls,
-                "{size}: the list is the scroll container: {layout:?}"
-            );
-            assert!(
-                layout.gap_below_list < 40.0,
-                "{size}: the list fills the window: {layout:?}"
-            );
-            assert!(
-                layout.truncated_issuers.is_empty(),
-                "{size}: names are cut: {layout:?}"
-            );
-            if width < 760 {
-                assert!(
-                    layout.rail_width < 80.0,
-                    "{size}: the rail collapses: {layout:?}"
-                );
-                assert!(!layout.labels_shown, "{size}: {layout:?}");
-                assert!(layout.rows_in_view >= 4, "{size}: rows in view: {layout:?}");
-            } else {
-                assert!(layout.rail_width >= 180.0, "{size}: {layout:?}");
-                assert!(layout.labels_shown, "{size}: {layout:?}");
-                assert!(
-                    layout.rows_in_view >= 12,
-                    "{size}: rows in view: {layout:?}"
-                );
-            }
             app.screenshot(&format!("accounts-{size}-{theme}.png"))
                 .await;
         }
@@ -282,46 +241,96 @@ async fn small_and_large_windows_have_one_scroll_container_and_readable_rows() {
         app.wait_attr("account-code", "data-code", |c| !c.is_empty())
             .await;
 
-        // Every screen fits the window's width and opens at its top.
-        for screen in ["add", "transfer", "servers", "settings"] {
-            open_screen(&app, screen).await;
-            assert_eq!(
-                main_scroll_top(&app).await,
-                0.0,
-                "{screen} opens at its top"
-            );
-            let overflows = app
-                .client
-                .execute(
-                    "const main = document.getElementById('main');
-                     return main.scrollWidth > main.clientWidth + 1;",
-                    vec![],
-                )
-                .await
-                .unwrap();
-            assert_eq!(
-                overflows,
-                serde_json::json!(false),
-                "{screen} is wider than {width} px"
-            );
-            if width < 760 {
-                app.screenshot(&format!("{screen}-{width}x{height}.png"))
-                    .await;
-            }
-            app.client
-                .execute(
-                    "document.getElementById('main').scrollTop = 100000;",
-                    vec![],
-                )
-                .await
-                .unwrap();
-        }
-        if width < 760 {
-            assert!(
-                main_scroll_top(&app).await > 0.0,
-                "settings is taller than a {width} x {height} window, so it scrolls"
-            );
-        }
+        check_other_screens(&app, width, height).await;
     }
     app.close().await;
+}
+
+/// The Accounts screen at `width` x `height`: no scrolling around the list,
+/// the list filling the window, names in full, the rail as wide as fits.
+fn check_accounts_layout(layout: &Layout, width: u32, height: u32) {
+    let size = format!("{width}x{height}");
+    assert!(
+        (layout.inner_width - f64::from(width)).abs() < 1.0
+            && (layout.inner_height - f64::from(height)).abs() < 1.0,
+        "{layout:?}"
+    );
+    assert!(
+        !layout.page_overflows,
+        "{size}: the page scrolls: {layout:?}"
+    );
+    assert!(
+        !layout.main_scrolls,
+        "{size}: the screen scrolls around the list: {layout:?}"
+    );
+    assert!(
+        layout.list_scrolls,
+        "{size}: the list is the scroll container: {layout:?}"
+    );
+    assert!(
+        layout.gap_below_list < 40.0,
+        "{size}: the list fills the window: {layout:?}"
+    );
+    assert!(
+        layout.truncated_issuers.is_empty(),
+        "{size}: names are cut: {layout:?}"
+    );
+    if width < 760 {
+        assert!(
+            layout.rail_width < 80.0,
+            "{size}: the rail collapses: {layout:?}"
+        );
+        assert!(layout.label_width < 2.0, "{size}: icons only: {layout:?}");
+        assert!(layout.rows_in_view >= 4, "{size}: rows in view: {layout:?}");
+    } else {
+        assert!(layout.rail_width >= 180.0, "{size}: {layout:?}");
+        assert!(layout.label_width > 8.0, "{size}: labels shown: {layout:?}");
+        assert!(
+            layout.rows_in_view >= 12,
+            "{size}: rows in view: {layout:?}"
+        );
+    }
+}
+
+/// Every other screen fits the window's width and opens at its top, even
+/// when the one before was scrolled down.
+async fn check_other_screens(app: &AppSession, width: u32, height: u32) {
+    for screen in ["add", "transfer", "servers", "settings"] {
+        open_screen(app, screen).await;
+        assert!(
+            main_scroll_top(app).await < 1.0,
+            "{screen} opens at its top"
+        );
+        let overflows = app
+            .client
+            .execute(
+                "const main = document.getElementById('main');
+                 return main.scrollWidth > main.clientWidth + 1;",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            overflows,
+            serde_json::json!(false),
+            "{screen} is wider than {width} px"
+        );
+        if width < 760 {
+            app.screenshot(&format!("{screen}-{width}x{height}.png"))
+                .await;
+        }
+        app.client
+            .execute(
+                "document.getElementById('main').scrollTop = 100000;",
+                vec![],
+            )
+            .await
+            .unwrap();
+    }
+    if width < 760 {
+        assert!(
+            main_scroll_top(app).await > 0.0,
+            "settings is taller than a {width} x {height} window, so it scrolls"
+        );
+    }
 }

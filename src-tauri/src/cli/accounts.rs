@@ -91,14 +91,14 @@ fn prefix_distance(typed: &str, text: &str) -> usize {
     for (i, row) in rows.iter_mut().enumerate() {
         row[0] = i;
     }
-    for j in 0..=b.len() {
-        rows[0][j] = j;
+    for (j, cell) in rows[0].iter_mut().enumerate() {
+        *cell = j;
     }
     for i in 1..=a.len() {
-        for j in 1..=b.len() {
-            let substitution = rows[i - 1][j - 1] + usize::from(a[i - 1] != b[j - 1]);
+        for (j, &letter) in b.iter().enumerate().map(|(k, c)| (k + 1, c)) {
+            let substitution = rows[i - 1][j - 1] + usize::from(a[i - 1] != letter);
             let mut best = substitution.min(rows[i - 1][j] + 1).min(rows[i][j - 1] + 1);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == letter {
                 best = best.min(rows[i - 2][j - 2] + 1);
             }
             rows[i][j] = best;

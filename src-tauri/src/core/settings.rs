@@ -143,6 +143,7 @@ mod tests {
             clipboard_clear_seconds: 0,
             auto_lock_minutes: 15,
             theme: Theme::Dark,
+            close_to_tray: false,
         };
         settings.save(&path).unwrap();
         assert_eq!(Settings::load(&path).unwrap(), settings);

@@ -29,14 +29,14 @@ pub fn install<R: Runtime, M: Manager<R>>(app: &M) -> tauri::Result<()> {
     Ok(())
 }
 
-/// The D-Bus name of the StatusNotifier host registry: the tray that
-/// shows the icon on Linux desktops (KDE, GNOME with AppIndicator support,
-/// most others). Without an owner no tray shows the icon.
+/// The D-Bus name of the `StatusNotifier` host registry: the tray that
+/// shows the icon on Linux desktops (KDE, GNOME with `AppIndicator`
+/// support, most others). Without an owner no tray shows the icon.
 #[cfg(target_os = "linux")]
 const TRAY_WATCHER: &str = "org.kde.StatusNotifierWatcher";
 
 /// Whether the desktop has a tray that shows the icon now. On Linux: the
-/// StatusNotifier watcher has an owner on the session bus (under a bare X
+/// `StatusNotifier` watcher has an owner on the session bus (under a bare X
 /// server there is none). Elsewhere the system tray always exists.
 #[cfg(target_os = "linux")]
 pub fn host_present() -> bool {

@@ -38,13 +38,6 @@ async vaultStatus() : Promise<Result<VaultStatus, IpcError>> {
 }
 },
 /**
- * How guessable `password` is, for the feedback under a new-password
- * field (first run and changing the password).
- */
-async passwordStrength(password: string) : Promise<PasswordStrengthView> {
-    return await TAURI_INVOKE("password_strength", { password });
-},
-/**
  * Creates the vault with `password` (Argon2id calibrated for this
  * machine, about half a second per unlock) and leaves it unlocked.
  */
@@ -55,6 +48,13 @@ async createVault(password: string) : Promise<Result<VaultStatus, IpcError>> {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+/**
+ * How guessable `password` is, for the feedback under a new-password
+ * field (first run and changing the password).
+ */
+async passwordStrength(password: string) : Promise<PasswordStrengthView> {
+    return await TAURI_INVOKE("password_strength", { password });
 },
 /**
  * Unlocks with the password.
@@ -1045,10 +1045,20 @@ register: boolean }
  */
 export type OpenPalette = null
 /**
+ * The estimate shown under a new-password field: never the password.
+ */
+export type PasswordStrengthView = { verdict: PasswordVerdict; 
+/**
+ * Whether it may be used without confirming it is meant.
+ */
+acceptable: boolean; warning: string | null; suggestions: string[] }
+/**
+ * How guessable a new password is, in words (zxcvbn's score).
+ */
+export type PasswordVerdict = "empty" | "weak" | "fair" | "good" | "strong"
+/**
  * A file chosen in the native dialog.
  */
-export type PasswordStrengthView = { verdict: PasswordVerdict; acceptable: boolean; warning: string | null; suggestions: string[] }
-export type PasswordVerdict = "empty" | "weak" | "fair" | "good" | "strong"
 export type PickedFile = { path: string; 
 /**
  * The file name, for display.
