@@ -16,7 +16,8 @@ use tessera::core::clock::FixedClock;
 use tessera::core::otp::{Account, Algorithm, OtpKind};
 use tessera::core::secret::{SecretBytes, SecretString};
 use tessera::core::vault::{
-    Details, EnvelopeKey, KdfParams, KeyStore, OsKeyring, SCHEMA_VERSION, Vault, VaultError,
+    AccountEdit, Details, EnvelopeKey, KdfParams, KeyStore, OsKeyring, SCHEMA_VERSION, Vault,
+    VaultError,
 };
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -420,6 +421,74 @@ fn update_remove_reorder_and_mark_used_persist() {
         vault.get(ids[2]),
         Err(VaultError::NotFound { .. })
     ));
+}
+
+/// The edit that changes nothing of `entry` but what a test sets after.
+fn edit_of(account: &Account, details: &Details) -> AccountEdit {
+    AccountEdit {
+        issuer: account.issuer.clone(),
+        name: account.name.clone(),
+        algorithm: account.algorithm,
+        digits: account.digits,
+        period: account.period(),
+        tags: details.tags.clone(),
+        note: details.note.clone(),
+        favorite: details.favorite,
+    }
+}
+
+#[test]
+fn an_edit_changes_the_code_parameters_and_keeps_secret_counter_and_codes() {
+    let fx = Fixture::new();
+    let (mut vault, ids) = populated(&fx);
+    let before = vault.get(ids[0]).unwrap().clone();
+
+    // TOTP: names trimmed, algorithm, digits and period as asked.
+    let mut edit = edit_of(&before.account, &before.details);
+    edit.issuer = "  Renamed  ".into();
+    edit.algorithm = Algorithm::Sha512;
+    edit.digits = 6;
+    edit.period = Some(60);
+    edit.favorite = true;
+    vault.edit(ids[0], edit).unwrap();
+
+    // HOTP: the counter stays whatever period is sent.
+    let hotp_entry = vault.get(ids[1]).unwrap().clone();
+    let mut edit = edit_of(&hotp_entry.account, &hotp_entry.details);
+    edit.digits = 8;
+    edit.period = Some(45);
+    vault.edit(ids[1], edit).unwrap();
+
+    // Steam: another algorithm or 6 digits is refused and changes nothing.
+    let steam_entry = vault.get(ids[2]).unwrap().clone();
+    for (algorithm, digits) in [(Algorithm::Sha256, 5), (Algorithm::Sha1, 6)] {
+        let mut edit = edit_of(&steam_entry.account, &steam_entry.details);
+        edit.algorithm = algorithm;
+        edit.digits = digits;
+        assert!(
+            matches!(vault.edit(ids[2], edit), Err(VaultError::InvalidAccount(_))),
+            "{algorithm:?} {digits}"
+        );
+    }
+    drop(vault);
+
+    let vault = fx.unlock().unwrap();
+    let totp_after = vault.get(ids[0]).unwrap();
+    assert_eq!(totp_after.account.issuer, "Renamed");
+    assert_eq!(totp_after.account.algorithm, Algorithm::Sha512);
+    assert_eq!(totp_after.account.digits, 6);
+    assert_eq!(totp_after.account.kind, OtpKind::Totp { period: 60 });
+    assert!(totp_after.details.favorite);
+    assert!(
+        totp_after.account.secret == before.account.secret,
+        "the secret stays"
+    );
+    assert_eq!(totp_after.account.extra_params, before.account.extra_params);
+    assert_eq!(totp_after.backup_codes.len(), 2, "backup codes stay");
+    let hotp_after = vault.get(ids[1]).unwrap();
+    assert_eq!(hotp_after.account.kind, OtpKind::Hotp { counter: 5 });
+    assert_eq!(hotp_after.account.digits, 8);
+    assert_eq!(vault.get(ids[2]).unwrap().account, steam_entry.account);
 }
 
 #[test]

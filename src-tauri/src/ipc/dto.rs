@@ -9,7 +9,7 @@ use crate::core::clock::Timestamp;
 use crate::core::otp::{Account, Algorithm, Code, OtpKind};
 use crate::core::password_strength::{PasswordStrength, Verdict};
 use crate::core::settings::{Settings, Theme};
-use crate::core::vault::{BackupCode, Entry, Vault};
+use crate::core::vault::{self, BackupCode, Entry, Vault};
 
 /// The app's identity and the vault it works on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
@@ -231,15 +231,34 @@ impl NewAccount {
     }
 }
 
-/// The editable, non-cryptographic fields of an account.
+/// What the account page may change: all but the secret, kind and counter.
 #[derive(Debug, Clone, Deserialize, Type)]
 #[serde(rename_all = "camelCase")]
 pub struct AccountEdit {
     pub issuer: String,
     pub name: String,
+    pub algorithm: AlgorithmName,
+    pub digits: u8,
+    /// Seconds per code (TOTP, Steam); ignored for HOTP.
+    pub period: Option<u32>,
     pub tags: Vec<String>,
     pub note: String,
     pub favorite: bool,
+}
+
+impl From<AccountEdit> for vault::AccountEdit {
+    fn from(edit: AccountEdit) -> Self {
+        Self {
+            issuer: edit.issuer,
+            name: edit.name,
+            algorithm: edit.algorithm.into(),
+            digits: edit.digits,
+            period: edit.period,
+            tags: edit.tags,
+            note: edit.note,
+            favorite: edit.favorite,
+        }
+    }
 }
 
 /// The codes of one account right now. HOTP accounts have none until the

@@ -143,13 +143,7 @@ describe("the accounts screen", () => {
   it("shows the live code on the account's page and copies it from there", async () => {
     const user = userEvent.setup();
     const backend = fakeBackend({ accounts });
-    render(App);
-    await waitFor(() => {
-      expect(screen.getAllByTestId("account-open")).toHaveLength(3);
-    });
-    const [, , mail] = screen.getAllByTestId("account-open");
-    if (!mail) throw new Error("no third row");
-    await user.click(mail);
+    await openAccountPage(user, 2);
     const live = await screen.findByTestId("detail-code");
     const code = codeFor("c");
     await waitFor(() => {
@@ -158,6 +152,23 @@ describe("the accounts screen", () => {
     await user.click(screen.getByTestId("detail-copy"));
     expect(await screen.findByTestId("toast")).toHaveTextContent("Copied the code for Mail");
     expect(backend.calls.find((c) => c.cmd === "copy_code")?.args).toEqual({ id: "c" });
+  });
+
+  it("edits the code parameters on the account's page", async () => {
+    const user = userEvent.setup();
+    const backend = fakeBackend({ accounts });
+    await openAccountPage(user, 2);
+    await user.selectOptions(await screen.findByTestId("edit-algorithm"), "sha256");
+    await user.selectOptions(screen.getByTestId("edit-digits"), "8");
+    const period = screen.getByTestId("edit-period");
+    await user.clear(period);
+    await user.type(period, "60");
+    await user.click(screen.getByTestId("edit-save"));
+    expect(await screen.findByTestId("toast")).toHaveTextContent("Saved.");
+    expect(backend.calls.find((c) => c.cmd === "update_account")?.args).toEqual({
+      id: "c",
+      edit: { issuer: "Mail", name: "carol", algorithm: "sha256", digits: 8, period: 60, tags: [], note: "", favorite: false },
+    });
   });
 
   it("deletes with undo", async () => {
@@ -181,6 +192,17 @@ describe("the accounts screen", () => {
     expect(backend.calls.some((c) => c.cmd === "remove_account")).toBe(false);
   });
 });
+
+/** Renders the app on `accounts` and opens the page of the row at `index`. */
+async function openAccountPage(user: ReturnType<typeof userEvent.setup>, index: number): Promise<void> {
+  render(App);
+  await waitFor(() => {
+    expect(screen.getAllByTestId("account-open")).toHaveLength(3);
+  });
+  const row = screen.getAllByTestId("account-open")[index];
+  if (!row) throw new Error(`no row ${String(index)}`);
+  await user.click(row);
+}
 
 describe("adding an account", () => {
   it("names the problem with a bad URI", async () => {

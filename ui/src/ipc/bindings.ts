@@ -625,7 +625,7 @@ vaultLocked: "vault-locked"
 /**
  * The editable, non-cryptographic fields of an account.
  */
-export type AccountEdit = { issuer: string; name: string; tags: string[]; note: string; favorite: boolean }
+export type AccountEdit = { issuer: string; name: string; algorithm: AlgorithmName; digits: number; period: number | null; tags: string[]; note: string; favorite: boolean }
 /**
  * One account as the list and the detail screen show it: no secret.
  */

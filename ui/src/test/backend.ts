@@ -5,6 +5,7 @@
  */
 import { mockIPC } from "@tauri-apps/api/mocks";
 import type {
+  AccountEdit,
   AccountSummary,
   BackupCodeView,
   CodeView,
@@ -166,6 +167,22 @@ export function fakeBackend(initial: Partial<FakeBackend> = {}): FakeBackend {
         }
         case "transfer_formats":
           return { import: [{ id: "aegis", title: "Aegis vault" }], export: [{ id: "tessera", title: "Tessera backup (encrypted)", plaintext: false, needsPassword: false, description: "A copy of the vault." }] };
+        case "update_account": {
+          const edit = args.edit as AccountEdit;
+          const updated = backend.accounts.find((a) => a.id === args.id);
+          if (!updated) return fail("not_found", "no such account");
+          Object.assign(updated, {
+            issuer: edit.issuer,
+            name: edit.name,
+            algorithm: edit.algorithm,
+            digits: edit.digits,
+            period: updated.kind === "hotp" ? null : edit.period,
+            tags: edit.tags,
+            note: edit.note,
+            favorite: edit.favorite,
+          });
+          return updated;
+        }
         case "remove_account":
           backend.accounts = backend.accounts.filter((a) => a.id !== args.id);
           return null;

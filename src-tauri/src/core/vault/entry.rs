@@ -33,6 +33,21 @@ impl Details {
     }
 }
 
+/// What a person may change of a stored account: everything but its
+/// secret, its kind and its HOTP counter (those come from the service).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountEdit {
+    pub issuer: String,
+    pub name: String,
+    pub algorithm: crate::core::otp::Algorithm,
+    pub digits: u8,
+    /// Seconds per code, for TOTP and Steam; ignored for HOTP.
+    pub period: Option<u32>,
+    pub tags: Vec<String>,
+    pub note: String,
+    pub favorite: bool,
+}
+
 /// One backup (recovery) code of an account.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BackupCode {

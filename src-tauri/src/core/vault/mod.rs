@@ -39,7 +39,7 @@ use std::sync::Arc;
 
 use rusqlite::Connection;
 
-pub use entry::{BackupCode, Details, Entry};
+pub use entry::{AccountEdit, BackupCode, Details, Entry};
 pub use envelope::EnvelopeKey;
 pub use error::{Result, VaultError};
 pub use kdf::KdfParams;

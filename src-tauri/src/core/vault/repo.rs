@@ -18,7 +18,7 @@ use zeroize::Zeroizing;
 
 use super::Vault;
 use super::db::parse_id;
-use super::entry::{BackupCode, Details, Entry};
+use super::entry::{AccountEdit, BackupCode, Details, Entry};
 use super::envelope::{self, AssociatedData, EnvelopeKey, FORMAT_VERSION};
 use super::error::{Result, VaultError};
 use super::payload;
@@ -249,6 +249,32 @@ impl Vault {
         let ids = new_entries.iter().map(|e| e.id).collect();
         unlocked.entries.extend(new_entries);
         Ok(ids)
+    }
+
+    /// Applies what the user changed of `id`: names (trimmed), algorithm,
+    /// digits, period, tags, note and favourite mark. The secret, kind,
+    /// counter, icon and extra URI parameters stay; parameters the kind does
+    /// not allow (Steam with another algorithm, 3 digits) are refused with
+    /// the URI parser's error and change nothing.
+    pub fn edit(&mut self, id: Uuid, edit: AccountEdit) -> Result<()> {
+        let entry = self.get(id)?;
+        let mut account = entry.account.clone();
+        edit.issuer.trim().clone_into(&mut account.issuer);
+        edit.name.trim().clone_into(&mut account.name);
+        account.algorithm = edit.algorithm;
+        account.digits = edit.digits;
+        if let (OtpKind::Totp { period } | OtpKind::Steam { period }, Some(new)) =
+            (&mut account.kind, edit.period)
+        {
+            *period = new;
+        }
+        let details = Details {
+            tags: edit.tags,
+            favorite: edit.favorite,
+            note: edit.note,
+            icon: entry.details.icon.clone(),
+        };
+        self.update(id, account, details)
     }
 
     /// Replaces the account and details of `id` (its backup codes, times

@@ -88,7 +88,8 @@ pub async fn add_account(
     })
 }
 
-/// Changes an account's names, tags, note and favourite mark.
+/// Changes what a person may change of an account: names, algorithm,
+/// digits, period, tags, note and favourite mark.
 #[tauri::command]
 #[specta::specta]
 pub async fn update_account(
@@ -98,17 +99,7 @@ pub async fn update_account(
 ) -> Result<AccountSummary, IpcError> {
     let id = parse_id(&id)?;
     state.with_vault(|vault, _| {
-        let entry = vault.get(id)?;
-        let mut account = entry.account.clone();
-        edit.issuer.trim().clone_into(&mut account.issuer);
-        edit.name.trim().clone_into(&mut account.name);
-        let details = Details {
-            tags: edit.tags,
-            favorite: edit.favorite,
-            note: edit.note,
-            icon: entry.details.icon.clone(),
-        };
-        vault.update(id, account, details)?;
+        vault.edit(id, edit.into())?;
         summary(vault, id)
     })
 }

@@ -1,4 +1,15 @@
-/** Small parsers for what people type into the account forms. */
+/** Small parsers for what people type into the account forms, and their choices. */
+import type { AlgorithmName } from "../../ipc/bindings";
+
+/** The hash functions a code may use, as the forms and scan results name them. */
+export const ALGORITHM_CHOICES: readonly { value: AlgorithmName; label: string }[] = [
+  { value: "sha1", label: "SHA-1" },
+  { value: "sha256", label: "SHA-256" },
+  { value: "sha512", label: "SHA-512" },
+];
+
+/** The code lengths TOTP and HOTP accounts may have (Steam's is fixed at 5). */
+export const DIGIT_CHOICES: readonly number[] = [6, 7, 8, 9, 10];
 
 /** "work, 2fa ,, Work" → ["work", "2fa"]: trimmed, no empties, no repeats (any case). */
 export function parseTags(text: string): string[] {
