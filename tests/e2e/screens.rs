@@ -21,13 +21,7 @@ async fn main_screens_in_light_and_dark() {
     app.wait_attr("account-code", "data-code", |c| !c.is_empty())
         .await;
     for theme in ["light", "dark"] {
-        app.by_test_id("nav-settings").await.click().await.unwrap();
-        app.by_test_id(&format!("theme-{theme}"))
-            .await
-            .click()
-            .await
-            .unwrap();
-        wait_for_theme(&app, theme).await;
+        choose_theme(&app, theme).await;
         app.screenshot(&format!("settings-{theme}.png")).await;
         app.by_test_id("nav-add").await.click().await.unwrap();
         app.screenshot(&format!("add-{theme}.png")).await;
@@ -54,6 +48,17 @@ async fn main_screens_in_light_and_dark() {
         .map(|account| account["counter"].clone());
     assert_eq!(counter, Some(serde_json::json!(5)));
     app.close().await;
+}
+
+/// Chooses `theme` in Settings and waits until the page shows it.
+async fn choose_theme(app: &AppSession, theme: &str) {
+    app.by_test_id("nav-settings").await.click().await.unwrap();
+    app.by_test_id(&format!("theme-{theme}"))
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_for_theme(app, theme).await;
 }
 
 /// Saving the setting goes through Rust; the page applies it after.
@@ -203,13 +208,7 @@ async fn small_and_large_windows_have_one_scroll_container_and_readable_rows() {
     for (width, height) in [(600, 500), (1920, 1080)] {
         resize(&app, width, height).await;
         for theme in ["light", "dark"] {
-            open_screen(&app, "settings").await;
-            app.by_test_id(&format!("theme-{theme}"))
-                .await
-                .click()
-                .await
-                .unwrap();
-            wait_for_theme(&app, theme).await;
+            choose_theme(&app, theme).await;
             open_screen(&app, "accounts").await;
             app.wait_attr("account-code", "data-code", |c| !c.is_empty())
                 .await;
