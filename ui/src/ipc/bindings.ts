@@ -135,7 +135,8 @@ async addAccount(form: NewAccount) : Promise<Result<AccountSummary, IpcError>> {
 }
 },
 /**
- * Changes an account's names, tags, note and favourite mark.
+ * Changes what a person may change of an account: names, algorithm,
+ * digits, period, tags, note and favourite mark.
  */
 async updateAccount(id: string, edit: AccountEdit) : Promise<Result<AccountSummary, IpcError>> {
     try {
@@ -623,9 +624,13 @@ vaultLocked: "vault-locked"
 /** user-defined types **/
 
 /**
- * The editable, non-cryptographic fields of an account.
+ * What the account page may change: all but the secret, kind and counter.
  */
-export type AccountEdit = { issuer: string; name: string; algorithm: AlgorithmName; digits: number; period: number | null; tags: string[]; note: string; favorite: boolean }
+export type AccountEdit = { issuer: string; name: string; algorithm: AlgorithmName; digits: number; 
+/**
+ * Seconds per code (TOTP, Steam); ignored for HOTP.
+ */
+period: number | null; tags: string[]; note: string; favorite: boolean }
 /**
  * One account as the list and the detail screen show it: no secret.
  */
