@@ -90,7 +90,8 @@ fuzz-smoke: check-tools
 # one picture of the window as it opens (ARGS go to the app).
 SCREENSHOTS := unlock accounts-light accounts-dark detail-light detail-dark \
         add-light add-dark transfer-light transfer-dark \
-        settings-light settings-dark add-image-confirm transfer-preview servers-enrolled
+        settings-light settings-dark add-image-confirm transfer-preview servers-enrolled \
+        accounts-600x500-light accounts-600x500-dark accounts-1920x1080-light accounts-1920x1080-dark
 screenshot: build
 ifdef OUT
 	.ci/screenshot $(OUT) $(ARGS)
