@@ -36,6 +36,50 @@ fn aegis_scrypt_cost_is_bounded() {
     }
 }
 
+/// An Aegis file whose password slots, each within its own bounds, add up
+/// to hours of scrypt for a wrong password (200 slots at Aegis's own cost;
+/// three at 1 GiB) is refused before anything is derived.
+#[test]
+fn aegis_key_derivation_work_per_file_is_bounded() {
+    let password = SecretString::from("test");
+    let slot = |n: u64| {
+        format!(
+            r#"{{"type":1,"uuid":"00000000-0000-0000-0000-000000000000","key":"00","key_params":{{"nonce":"00","tag":"00"}},"n":{n},"r":8,"p":1,"salt":"00"}}"#
+        )
+    };
+    let file = |slots: Vec<String>| {
+        format!(
+            r#"{{"version":1,"header":{{"slots":[{}],"params":{{"nonce":"00","tag":"00"}}}},"db":"AA=="}}"#,
+            slots.join(",")
+        )
+    };
+    for (slots, expected) in [
+        (vec![slot(1 << 15); 200], "200 password slots"),
+        (vec![slot(1 << 20); 3], "more scrypt work"),
+    ] {
+        let error = import(file(slots).as_bytes(), Some(Format::Aegis), Some(&password))
+            .expect_err("too much work must be refused");
+        match &error {
+            // The whole file, not a slot: refused before any slot is tried.
+            ImportError::Malformed { location, what, .. } => {
+                assert_eq!(location, "header.slots");
+                assert!(what.contains(expected), "{what}");
+            }
+            other => panic!("expected Malformed, got {other:?}"),
+        }
+    }
+    // Within the budget the file is tried as usual: a wrong password.
+    let within = import(
+        file(vec![slot(1 << 10); 4]).as_bytes(),
+        Some(Format::Aegis),
+        Some(&password),
+    );
+    assert!(
+        matches!(within, Err(ImportError::WrongPassword { .. })),
+        "{within:?}"
+    );
+}
+
 /// A 32 KB PNG declaring 16,384 × 16,384 pixels (one bit each, all zero):
 /// decoding it took minutes of CPU and gigabytes before any error. Now an
 /// `UnreadableImage` error naming the size, before the pixels are decoded.

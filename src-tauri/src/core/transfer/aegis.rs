@@ -40,6 +40,14 @@ const SLOT_PASSWORD: u64 = 1;
 const MAX_SCRYPT_BYTES: u128 = 1 << 30;
 /// Most scrypt lanes (p) of one slot (Aegis uses 1).
 const MAX_SCRYPT_P: u32 = 16;
+/// Most password slots a file may have (Aegis makes one, and one per added
+/// password): each is a derivation a wrong password pays for in full.
+const MAX_PASSWORD_SLOTS: usize = 16;
+/// Most scrypt work (N·r·p, summed over the password slots) one file may
+/// ask for: two slots at 1 GiB, or 64 at Aegis's own cost (N 2^15, r 8,
+/// p 1), a few seconds on a laptop. A file asking for more is refused
+/// before anything is derived.
+const MAX_FILE_SCRYPT_WORK: u128 = 1 << 24;
 
 #[derive(Deserialize)]
 struct File {
@@ -254,6 +262,7 @@ fn decrypt(
         .slots
         .as_deref()
         .ok_or_else(|| bad("header.slots", "missing for an encrypted vault"))?;
+    check_work(slots)?;
     let mut tried = false;
     let mut master = None;
     for (i, slot) in slots.iter().enumerate() {
@@ -315,6 +324,51 @@ fn decrypt(
     let nonce = hex_decode(&params.nonce).ok_or_else(|| bad("header.params.nonce", "not hex"))?;
     aes_gcm_open(&master, &nonce, &body)
         .ok_or_else(|| bad("db", "the content does not match its tag (damaged file)"))
+}
+
+/// Refuses a file whose password slots, together, ask for more
+/// derivations or scrypt work than [`MAX_PASSWORD_SLOTS`] and
+/// [`MAX_FILE_SCRYPT_WORK`]; a slot past its own bounds (memory, lanes)
+/// counts for nothing here and is refused by name when it is tried.
+fn check_work(slots: &[Slot]) -> Result<(), ImportError> {
+    let password_slots: Vec<&Slot> = slots
+        .iter()
+        .filter(|slot| slot.kind == SLOT_PASSWORD)
+        .collect();
+    if password_slots.len() > MAX_PASSWORD_SLOTS {
+        return Err(ImportError::malformed(
+            FORMAT,
+            "header.slots",
+            format!(
+                "{} password slots; Tessera tries at most {MAX_PASSWORD_SLOTS}",
+                password_slots.len()
+            ),
+        ));
+    }
+    // A slot past its own bounds is refused, naming it, when it is reached.
+    let work: u128 = password_slots
+        .iter()
+        .map(|slot| {
+            let (n, r, p) = (
+                u128::from(slot.n.unwrap_or(0)),
+                u128::from(slot.r.unwrap_or(8)),
+                slot.p.unwrap_or(1),
+            );
+            if p > MAX_SCRYPT_P || 128 * r * n > MAX_SCRYPT_BYTES {
+                0
+            } else {
+                n * r * u128::from(p)
+            }
+        })
+        .sum();
+    if work > MAX_FILE_SCRYPT_WORK {
+        return Err(ImportError::malformed(
+            FORMAT,
+            "header.slots",
+            "its password slots together ask for more scrypt work than an import may take (N·r·p summed over them at most 16,777,216)",
+        ));
+    }
+    Ok(())
 }
 
 /// `hex(ciphertext) + hex(tag)` decoded into one buffer.
