@@ -34,7 +34,7 @@ pub enum UserFileError {
         what: &'static str,
     },
     /// The file system refused.
-    #[error("Cannot read {}: {source}", path.display())]
+    #[error("cannot read {}: {source}", path.display())]
     Io {
         path: PathBuf,
         source: std::io::Error,
@@ -119,7 +119,7 @@ mod tests {
         );
 
         let missing = read(&dir.path().join("missing.txt"), LIMIT).unwrap_err();
-        assert!(missing.to_string().starts_with("Cannot read "), "{missing}");
+        assert!(missing.to_string().starts_with("cannot read "), "{missing}");
         assert!(missing.to_string().contains("missing.txt"), "{missing}");
     }
 

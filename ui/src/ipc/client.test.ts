@@ -34,7 +34,8 @@ describe("call", () => {
     });
     const failure = await failureOf(call(commands.appInfo()));
     expect(failure.code).toBe("internal");
-    expect(failure.message).toBe("settings file unreadable");
+    // Rust's lower-case message, as the sentence the window shows.
+    expect(failure.message).toBe("Settings file unreadable");
   });
 
   it("reports `unreachable` when there is no Tauri runtime", async () => {
@@ -47,7 +48,7 @@ describe("call", () => {
     mockIPC(() => Promise.reject(new Error("command app_info not found")));
     const failure = await failureOf(call(commands.appInfo()));
     expect(failure.code).toBe("unreachable");
-    expect(failure.message).toBe("command app_info not found");
+    expect(failure.message).toBe("Command app_info not found");
   });
 });
 
@@ -64,7 +65,7 @@ describe("unwrap", () => {
     };
     const failure = await failureOf(unwrap(Promise.resolve(err)));
     expect(failure.code).toBe("internal");
-    expect(failure.message).toBe("boom");
+    expect(failure.message).toBe("Boom");
     expect(failure.name).toBe("IpcFailure");
   });
 });

@@ -18,8 +18,9 @@ export class IpcFailure extends Error {
   override readonly name = "IpcFailure";
   readonly code: FailureCode;
 
+  /** `message` as a sentence: Rust's messages start in lower case (the CLI prints them after "tessera: "). */
   constructor(code: FailureCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super(message.charAt(0).toUpperCase() + message.slice(1), options);
     this.code = code;
   }
 }

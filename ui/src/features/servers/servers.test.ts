@@ -131,7 +131,7 @@ describe("ServerBook waits", () => {
     });
     const book = new ServerBook();
     expect(await book.login("wiki", false)).toBe(false);
-    expect(book.problems.get("wiki")).toContain("too many attempts");
+    expect(book.problems.get("wiki")).toContain("Too many attempts");
     expect(book.retrySeconds("wiki")).toBe(5);
     expect(book.blocked("wiki")).toBe(true);
     // A retry while blocked does not reach Rust.

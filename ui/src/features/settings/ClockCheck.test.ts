@@ -86,7 +86,7 @@ describe("ClockCheck", () => {
     render(ClockCheck, { preferences: new Preferences() });
     await user.type(screen.getByTestId("clock-check-url"), "http://example.com/");
     await user.click(screen.getByTestId("clock-check-run"));
-    expect(await screen.findByTestId("clock-check-problem")).toHaveTextContent("refusing plain http://");
+    expect(await screen.findByTestId("clock-check-problem")).toHaveTextContent("Refusing plain http://");
     expect(screen.queryByTestId("clock-check-result")).not.toBeInTheDocument();
   });
 });

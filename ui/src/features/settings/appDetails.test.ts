@@ -33,7 +33,7 @@ describe("AppDetails", () => {
     expect(details.state.status).toBe("failed");
     if (details.state.status === "failed") {
       expect(details.state.failure.code).toBe("internal");
-      expect(details.state.failure.message).toBe("no data directory");
+      expect(details.state.failure.message).toBe("No data directory");
     }
   });
 

@@ -99,7 +99,7 @@ describe("ImportFlow", () => {
     const flow = new ImportFlow();
     await flow.drop(file("setup.exe"));
     expect(flow.step).toBe("choose");
-    expect(flow.problem).toBe("unrecognised file");
+    expect(flow.problem).toBe("Unrecognised file");
   });
 
   it("commits the preview by its id and starts over", async () => {
