@@ -21,15 +21,15 @@ pub fn resolve(vault: &Vault, query: &str) -> Result<Uuid, CliError> {
         return Ok(id);
     }
     let needle = query.to_lowercase();
-    let matches: Vec<&Entry> = vault
-        .entries()?
+    let entries = vault.entries()?;
+    let matches: Vec<&Entry> = entries
         .iter()
         .filter(|entry| names(entry, &needle))
         .collect();
     match matches.as_slice() {
         [] => Err(CliError::NoMatch {
             query: query.to_owned(),
-            suggestions: closest(vault.entries()?, &needle),
+            suggestions: closest(entries, &needle),
         }),
         [one] => Ok(one.id),
         many => Err(CliError::Ambiguous {

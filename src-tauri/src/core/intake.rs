@@ -149,13 +149,17 @@ pub fn matching_entry<'a>(account: &Account, entries: &'a [Entry]) -> Option<&'a
         .find(|entry| entry.account.same_key_material(account))
 }
 
+/// Scanned accounts and export parts for the tests of staging, here and in
+/// the window's scan commands.
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::core::otp::{Algorithm, MigrationBatch, OtpKind};
+pub(crate) mod test_scans {
+    use crate::core::otp::{Account, Algorithm, MigrationBatch, OtpKind};
+    use crate::core::qr::QrContent;
     use crate::core::secret::SecretBytes;
 
-    fn account(name: &str, seed: u8) -> Account {
+    /// A TOTP account of issuer "Issuer" named `name`, its secret ten
+    /// bytes of `seed`.
+    pub fn account(name: &str, seed: u8) -> Account {
         Account::new(
             "Issuer",
             name,
@@ -167,7 +171,8 @@ mod tests {
         .unwrap()
     }
 
-    fn part(index: i32, size: i32, accounts: Vec<Account>) -> QrContent {
+    /// Part `index` (from 0) of a Google export of `size` parts (batch id 0).
+    pub fn part(index: i32, size: i32, accounts: Vec<Account>) -> QrContent {
         QrContent::Migration(MigrationBatch {
             accounts,
             version: 1,
@@ -176,6 +181,12 @@ mod tests {
             batch_id: 0,
         })
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::test_scans::{account, part};
+    use super::*;
 
     #[test]
     fn a_lone_part_of_an_export_brings_its_accounts_at_once() {

@@ -407,36 +407,22 @@ pub async fn show_account_qr(state: State<'_, AppState>, id: String) -> Result<S
 #[cfg(test)]
 mod tests {
     use super::{scan_view, take_in, text_failure};
-    use crate::core::otp::{Account, Algorithm, MigrationBatch, OtpKind};
+    use crate::core::intake::test_scans::account;
     use crate::core::qr::{QrContent, QrError};
-    use crate::core::secret::SecretBytes;
     use crate::core::settings::Settings;
     use crate::core::vault::{KdfParams, Vault};
     use crate::ipc::dto::KindName;
     use crate::ipc::error::IpcErrorCode;
     use crate::ipc::state::{AppState, vault_clock};
 
-    fn account(name: &str, seed: u8) -> Account {
-        Account::new(
-            "Issuer",
-            name,
-            SecretBytes::from(vec![seed; 10]),
-            Algorithm::Sha1,
-            6,
-            OtpKind::Totp { period: 30 },
-        )
-        .unwrap()
-    }
-
+    /// Part `index` of a `size`-part export, holding one account of its own.
     fn part(index: i32, size: i32) -> QrContent {
         let seed = u8::try_from(index).unwrap() + 100;
-        QrContent::Migration(MigrationBatch {
-            accounts: vec![account(&format!("part{}", index + 1), seed)],
-            version: 1,
-            batch_size: size,
-            batch_index: index,
-            batch_id: 0,
-        })
+        crate::core::intake::test_scans::part(
+            index,
+            size,
+            vec![account(&format!("part{}", index + 1), seed)],
+        )
     }
 
     fn unlocked_state() -> (tempfile::TempDir, AppState) {
