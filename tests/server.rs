@@ -110,9 +110,7 @@ impl Fixture {
             }
             Flavor::Nest => {
                 let cookie = self.server.add_user(flavor, user, PASSWORD);
-                record
-                    .credentials
-                    .set_cookies_from(&format!("jwt={cookie}; refresh=r1"), "jwt");
+                record.credentials.set_cookies_from(&cookie, "jwt");
             }
         }
         (profile, record)
@@ -626,6 +624,104 @@ async fn missing_credentials_and_unsupported_operations() {
         matches!(err, ServerError::MissingCredential { .. }),
         "{err:?}"
     );
+}
+
+/// The cookie `name` the record keeps (a clone of its value).
+fn cookie(record: &ServerRecord, name: &str) -> Option<String> {
+    record
+        .credentials
+        .cookies
+        .get(name)
+        .map(|value| value.expose().to_owned())
+}
+
+/// 31 minutes: past seed 004's 30-minute access token.
+const PAST_ACCESS_TOKEN_MS: i64 = 31 * 60 * 1000;
+
+#[tokio::test]
+async fn nest_session_is_renewed_with_the_refresh_cookie_after_its_access_token_expires() {
+    let mut fx = Fixture::new().await;
+    let (profile, mut record) = fx.record(Flavor::Nest, "rita").await;
+    let id = fx.enrol(&profile, &mut record).await.unwrap();
+    // Passing the second factor sets a new access cookie and the refresh cookie.
+    fx.client
+        .login(&profile, &mut record, &mut fx.vault, LoginWith::Code)
+        .await
+        .unwrap();
+    let refresh = cookie(&record, "refresh").expect("the refresh cookie is kept");
+    let access = cookie(&record, "jwt").unwrap();
+    assert_ne!(refresh, access);
+
+    fx.clock.advance(PAST_ACCESS_TOKEN_MS);
+    let before = fx.server.requests();
+    let archived = fx
+        .client
+        .disable(&profile, &mut record, &mut fx.vault)
+        .await
+        .unwrap();
+    assert_eq!(archived, Some(id));
+    assert!(!fx.server.is_enabled(Flavor::Nest, "rita"));
+    assert_eq!(fx.server.refreshes(), 1, "renewed once");
+    // authenticate (refused), refresh, authenticate, turn-off.
+    assert_eq!(fx.server.requests() - before, 4);
+    let renewed = cookie(&record, "jwt").unwrap();
+    assert_ne!(renewed, access, "the renewed access cookie is kept");
+    // Passing the second factor again set a new refresh cookie too.
+    assert!(cookie(&record, "refresh").is_some_and(|r| r != refresh));
+    assert_steps_increase(&fx.server.accepted_steps(Flavor::Nest, "rita"));
+
+    // The record saved in the vault carries the renewed session.
+    VaultServerStore::new(&mut fx.vault).add(record).unwrap();
+    let saved = VaultServerStore::new(&mut reopen_vault(&fx))
+        .load("nest")
+        .unwrap();
+    assert_eq!(cookie(&saved, "jwt"), Some(renewed));
+}
+
+#[tokio::test]
+async fn nest_session_that_cannot_be_renewed_says_to_sign_in_again() {
+    let mut fx = Fixture::new().await;
+    let (profile, mut record) = fx.record(Flavor::Nest, "sam").await;
+    let id = fx.enrol(&profile, &mut record).await.unwrap();
+    fx.client
+        .login(&profile, &mut record, &mut fx.vault, LoginWith::Code)
+        .await
+        .unwrap();
+
+    // The refresh cookie holds the access token: signed with the other
+    // key, the server refuses it, as it must.
+    let access = cookie(&record, "jwt").unwrap();
+    fx.clock.advance(PAST_ACCESS_TOKEN_MS);
+    let mut swapped = record.clone();
+    swapped
+        .credentials
+        .set_cookies_from(&format!("jwt={access}; refresh={access}"), "jwt");
+    let err = fx
+        .client
+        .login(&profile, &mut swapped, &mut fx.vault, LoginWith::Code)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ServerError::SessionExpired { .. }), "{err:?}");
+
+    // Past the refresh token's seven days too.
+    fx.clock.advance(8 * 24 * 60 * 60 * 1000);
+    let err = fx
+        .client
+        .disable(&profile, &mut record, &mut fx.vault)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ServerError::SessionExpired { .. }), "{err:?}");
+    assert!(err.to_string().contains("sign in again"), "{err}");
+    assert_clean(&err, &record);
+    assert_eq!(fx.server.refreshes(), 0);
+    assert!(fx.server.is_enabled(Flavor::Nest, "sam"), "nothing changed");
+    assert_eq!(fx.enabled_accounts(&record.name), [id], "the seed is kept");
+
+    // A pasted access cookie alone, expired: nothing to renew it with.
+    let (_, mut bare) = fx.record(Flavor::Nest, "tom").await;
+    fx.clock.advance(PAST_ACCESS_TOKEN_MS);
+    let err = fx.enrol(&profile, &mut bare).await.unwrap_err();
+    assert!(matches!(err, ServerError::SessionExpired { .. }), "{err:?}");
 }
 
 #[tokio::test]

@@ -524,6 +524,13 @@ fn laravel(state: &mut State, r: &Incoming<'_>) -> Reply {
 
 fn nest(state: &mut State, r: &Incoming<'_>) -> Reply {
     let flavor = Flavor::Nest;
+    if (r.method, r.rest) == ("POST", "auth/refresh") {
+        return match r.cookie("refresh").and_then(|t| state.refresh(&t)) {
+            Some(token) => Reply::json(200, &json!({"message": "Token refreshed"}))
+                .with_header("set-cookie", access_cookie(&token)),
+            None => message(401, "Invalid or expired refresh token"),
+        };
+    }
     let Some(session) = r.cookie("jwt").and_then(|t| state.session(flavor, &t)) else {
         return message(401, "Unauthorized");
     };
@@ -570,10 +577,13 @@ fn nest(state: &mut State, r: &Incoming<'_>) -> Reply {
             match state.check_code(flavor, &username, &code, false, false) {
                 Check::Ok | Check::BackupCode => {
                     let token = state.new_session(flavor, &username, true);
-                    Reply::json(200, &json!({"message": "2FA passed"})).with_header(
-                        "set-cookie",
-                        format!("jwt={token}; Path=/; HttpOnly; SameSite=Lax"),
-                    )
+                    let refresh = state.new_refresh_token(&username, true);
+                    Reply::json(200, &json!({"message": "2FA passed"}))
+                        .with_header("set-cookie", access_cookie(&token))
+                        .with_header(
+                            "set-cookie",
+                            format!("refresh={refresh}; Path=/; HttpOnly; SameSite=Lax"),
+                        )
                 }
                 Check::Replay => message(401, "Wrong authentication code: already used"),
                 Check::Wrong => message(401, "Wrong authentication code"),
@@ -605,4 +615,8 @@ fn nest(state: &mut State, r: &Incoming<'_>) -> Reply {
         }
         _ => not_found(),
     }
+}
+
+fn access_cookie(token: &str) -> String {
+    format!("jwt={token}; Path=/; HttpOnly; SameSite=Lax")
 }

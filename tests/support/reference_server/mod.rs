@@ -7,7 +7,8 @@
 //! logins for 5 minutes: 423 + `retry_after`), the seed-003 rate limit (5
 //! failed verifications in 5 minutes: 429 + `retry_after`), seed-001
 //! backup codes (five, 10 characters of `[A-Za-z0-9]`), bearer, body-token
-//! and cookie sessions, Daptin's action lists, and injectable faults for
+//! and cookie sessions, seed 004's access and refresh JWTs (30 minutes and
+//! 7 days, signed with two different keys), Daptin's action lists, and injectable faults for
 //! tests ([`Fault`]). The time comes from an injected `Clock`.
 //!
 //! Used by `tests/server.rs` and by `examples/demo_server.rs`. Listens on
@@ -17,6 +18,7 @@
 #![allow(dead_code)]
 
 mod handlers;
+mod jwt;
 mod state;
 
 use std::convert::Infallible;
@@ -143,6 +145,11 @@ impl ReferenceServer {
         self.lock()
             .user(flavor, username)
             .is_some_and(|u| u.enabled)
+    }
+
+    /// How many times Nest's `auth/refresh` renewed a session.
+    pub fn refreshes(&self) -> usize {
+        self.lock().refreshes
     }
 
     /// How many requests reached a handler (after faults).

@@ -10,6 +10,7 @@ use tessera::core::otp::{Account, Algorithm, OtpKind, code_at};
 use tessera::core::secret::SecretBytes;
 
 use super::Fault;
+use super::jwt::{self, ACCESS_TTL_MS, Claims, REFRESH_TTL_MS};
 
 /// Seed 001: the 4th wrong code in a row locks logins.
 pub const LOCK_AFTER: u32 = 4;
@@ -98,6 +99,12 @@ pub struct State {
     pub requests: usize,
     /// Answer setups with stand-in QR images (see `ReferenceServer::set_image_answers`).
     pub image_answers: bool,
+    /// How many times Nest's `auth/refresh` renewed a session.
+    pub refreshes: usize,
+    /// Nest's key for access tokens.
+    access_key: Vec<u8>,
+    /// Nest's key for refresh tokens: another one, as seed 004 insists.
+    refresh_key: Vec<u8>,
     counter: u64,
 }
 
@@ -110,6 +117,9 @@ impl State {
             fault: None,
             requests: 0,
             image_answers: false,
+            refreshes: 0,
+            access_key: random_text(32).into_bytes(),
+            refresh_key: random_text(32).into_bytes(),
             counter: 0,
         }
     }
@@ -143,14 +153,24 @@ impl State {
         self.new_session(flavor, username, false)
     }
 
-    /// A new session token (a JWT-shaped token for Daptin and Nest).
+    /// A new session token: a JWT-shaped token for Daptin, a signed
+    /// 30-minute access JWT for Nest, random text for the others.
     pub fn new_session(&mut self, flavor: Flavor, username: &str, second_factor: bool) -> String {
         let id = self
             .user(flavor, username)
             .map(|u| u.id.clone())
             .unwrap_or_default();
         let token = match flavor {
-            Flavor::Daptin | Flavor::Nest => {
+            Flavor::Nest => {
+                let claims = Claims {
+                    sub: id,
+                    email: username.to_owned(),
+                    second_factor,
+                    expires_ms: self.now_ms() + ACCESS_TTL_MS,
+                };
+                return jwt::sign(&claims, &self.access_key);
+            }
+            Flavor::Daptin => {
                 let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
                 let header = b64.encode(br#"{"alg":"HS256","typ":"JWT"}"#);
                 let claims =
@@ -171,8 +191,41 @@ impl State {
         token
     }
 
-    /// The session `token` of `flavor`.
+    /// Nest: a 7-day refresh token for `username`, signed with the refresh key.
+    pub fn new_refresh_token(&self, username: &str, second_factor: bool) -> String {
+        let claims = Claims {
+            sub: self
+                .user(Flavor::Nest, username)
+                .map(|u| u.id.clone())
+                .unwrap_or_default(),
+            email: username.to_owned(),
+            second_factor,
+            expires_ms: self.now_ms() + REFRESH_TTL_MS,
+        };
+        jwt::sign(&claims, &self.refresh_key)
+    }
+
+    /// Nest: a new access token for the holder of refresh token `token`
+    /// (signed with the refresh key, unexpired, of a known user).
+    pub fn refresh(&mut self, token: &str) -> Option<String> {
+        let claims = jwt::verify(token, &self.refresh_key, self.now_ms())?;
+        self.user(Flavor::Nest, &claims.email)?;
+        self.refreshes += 1;
+        Some(self.new_session(Flavor::Nest, &claims.email, claims.second_factor))
+    }
+
+    /// The session `token` of `flavor` (for Nest: an access JWT signed
+    /// with the access key that has not expired).
     pub fn session(&self, flavor: Flavor, token: &str) -> Option<Session> {
+        if flavor == Flavor::Nest {
+            let claims = jwt::verify(token, &self.access_key, self.now_ms())?;
+            self.user(flavor, &claims.email)?;
+            return Some(Session {
+                flavor,
+                username: claims.email,
+                second_factor: claims.second_factor,
+            });
+        }
         self.sessions
             .get(token)
             .filter(|s| s.flavor == flavor && self.user(flavor, &s.username).is_some())

@@ -61,6 +61,10 @@ pub enum ServerError {
     /// The session (token, cookie) was refused: log in again.
     #[error("the server refused the session: {message}")]
     Unauthorized { message: String },
+    /// The session was refused and renewing it (the profile's `refresh`)
+    /// was refused too: the user must sign in again.
+    #[error("the session has expired and could not be renewed; sign in again ({message})")]
+    SessionExpired { message: String },
     /// Any other non-2xx answer.
     #[error("the server answered {status}: {message}")]
     Server { status: u16, message: String },

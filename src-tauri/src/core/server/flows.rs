@@ -5,7 +5,9 @@
 //! the stored secret at submit time; with fewer than 3 s left in the
 //! period, or when this server already got the current time step, the
 //! client waits for the next step (bounded); a refusal, a 429 or a lockout
-//! is reported with its wait and never retried; the local account is
+//! is reported with its wait and never retried (a refused session is
+//! renewed once through the profile's `refresh`, and the request sent
+//! once more); the local account is
 //! stored as pending before verification, marked enabled only after the
 //! server confirms, and archived only after the server confirms disabling.
 //!
@@ -250,7 +252,9 @@ impl ServerClient {
         let op = profile.op(OpName::Status)?;
         let field = op.enabled_field.clone().unwrap_or_default();
         self.ensure_session(profile, server).await?;
-        let answer = self.exchange(profile, server, OpName::Status, None).await?;
+        let answer = self
+            .exchange_renewing(profile, server, OpName::Status, None)
+            .await?;
         let json = answer.json()?;
         if let Some(enabled) = json.as_ref().and_then(|j| lookup(j, &field)) {
             return enabled
@@ -385,8 +389,9 @@ impl ServerClient {
         ))
     }
 
-    /// [`exchange`](Self::exchange), with non-2xx answers mapped to errors
-    /// and 2xx answers checked to be JSON, an image or empty.
+    /// [`exchange_renewing`](Self::exchange_renewing), with non-2xx
+    /// answers mapped to errors and 2xx answers checked to be JSON, an
+    /// image or empty.
     async fn call(
         &self,
         profile: &Profile,
@@ -394,7 +399,7 @@ impl ServerClient {
         op: OpName,
         code: Option<&SecretString>,
     ) -> Result<Answer, ServerError> {
-        let answer = self.exchange(profile, server, op, code).await?;
+        let answer = self.exchange_renewing(profile, server, op, code).await?;
         let json = answer.json()?;
         if !answer.is_success() {
             return Err(Self::refusal(profile, server, &answer, json.as_ref()));
@@ -411,6 +416,62 @@ impl ServerClient {
             )));
         }
         Ok(answer)
+    }
+
+    /// [`exchange`](Self::exchange); when the answer refuses the session
+    /// (`Unauthorized`, not a refused code) and the profile can renew it,
+    /// renews it once and sends the operation once more. The second
+    /// sending carries the same code: the server refused the session
+    /// before it read the code, so no time step was spent.
+    async fn exchange_renewing(
+        &self,
+        profile: &Profile,
+        server: &mut ServerRecord,
+        op: OpName,
+        code: Option<&SecretString>,
+    ) -> Result<Answer, ServerError> {
+        let answer = self.exchange(profile, server, op, code).await?;
+        if answer.is_success() || op == OpName::Refresh || !profile.has(OpName::Refresh) {
+            return Ok(answer);
+        }
+        let json = answer.json()?;
+        if !matches!(
+            Self::refusal(profile, server, &answer, json.as_ref()),
+            ServerError::Unauthorized { .. }
+        ) {
+            return Ok(answer);
+        }
+        self.renew_session(profile, server).await?;
+        self.exchange(profile, server, op, code).await
+    }
+
+    /// Runs the profile's `refresh`: keeps the cookies it sets (and the
+    /// token it answers, where the profile names token fields). A refusal
+    /// becomes `SessionExpired`; a rate limit, a lockout or an answer of
+    /// unknown outcome keeps its own kind.
+    async fn renew_session(
+        &self,
+        profile: &Profile,
+        server: &mut ServerRecord,
+    ) -> Result<(), ServerError> {
+        let answer = self
+            .exchange(profile, server, OpName::Refresh, None)
+            .await?;
+        if !answer.is_success() {
+            let json = answer.json().ok().flatten();
+            return Err(
+                match Self::refusal(profile, server, &answer, json.as_ref()) {
+                    ServerError::Unauthorized { message }
+                    | ServerError::BadCredentials { message }
+                    | ServerError::InvalidCode { message }
+                    | ServerError::Validation { message, .. } => {
+                        ServerError::SessionExpired { message }
+                    }
+                    other => other,
+                },
+            );
+        }
+        Self::take_session(profile, server, OpName::Refresh, &answer, false)
     }
 
     /// Sends one operation and keeps the cookies it sets.

@@ -57,6 +57,9 @@ pub enum OpName {
     Enable,
     Disable,
     Status,
+    /// Renews an expired session (a refresh cookie or token buys a new
+    /// access token); run once when a call is refused as unauthorized.
+    Refresh,
 }
 
 impl OpName {
@@ -71,6 +74,7 @@ impl OpName {
             Self::Enable => "enable",
             Self::Disable => "disable",
             Self::Status => "status",
+            Self::Refresh => "refresh",
         }
     }
 }
@@ -393,6 +397,9 @@ impl Profile {
             let needs_code = matches!(name, OpName::Verify | OpName::LoginWithCode);
             if needs_code && !op.uses("code") {
                 return Err(fail_op("this operation must send “{code}”"));
+            }
+            if *name == OpName::Refresh && op.uses("code") {
+                return Err(fail_op("refresh cannot send “{code}”"));
             }
             if *name == OpName::Status && op.enabled_field.is_none() {
                 return Err(fail_op("status needs “enabled_field”"));
