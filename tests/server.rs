@@ -15,8 +15,9 @@ use std::time::Duration;
 use tessera::core::clock::{Clock, FixedClock, OffsetClock, SystemClock, Timestamp};
 use tessera::core::secret::SecretString;
 use tessera::core::server::{
-    ARCHIVED_TAG, Http, HttpOptions, Label, LoginWith, PENDING_TAG, Pause, Profile, ServerClient,
-    ServerError, ServerRecord, ServerStore, VaultServerStore, server_tag,
+    ARCHIVED_TAG, Enrol, EnrolStep, FlowRunner, Http, HttpOptions, Label, Login, LoginWith,
+    NewServer, PENDING_TAG, Pause, Profile, ServerClient, ServerError, ServerRecord, ServerStore,
+    Status, VaultServerStore, server_tag,
 };
 use tessera::core::vault::{KdfParams, Vault, VaultError};
 
@@ -722,6 +723,157 @@ async fn nest_session_that_cannot_be_renewed_says_to_sign_in_again() {
     fx.clock.advance(PAST_ACCESS_TOKEN_MS);
     let err = fx.enrol(&profile, &mut bare).await.unwrap_err();
     assert!(matches!(err, ServerError::SessionExpired { .. }), "{err:?}");
+}
+
+/// A runner over the fixture's folder and clock (waits move the clock).
+fn runner_of(fx: &Fixture) -> FlowRunner {
+    FlowRunner::with_client(
+        fx.dir.path().join("profiles"),
+        Fixture::client_with(fx.clock.clone(), fx.clock.clone()),
+        fx.clock.clone(),
+    )
+}
+
+fn syncano_server(fx: &Fixture, name: &str, user: &str) -> NewServer {
+    NewServer {
+        name: name.to_owned(),
+        profile: "syncano".to_owned(),
+        url: fx.server.url(Flavor::Syncano),
+        username: Some(user.to_owned()),
+        password: Some(SecretString::from(PASSWORD)),
+        token: None,
+        cookie: None,
+        register: true,
+    }
+}
+
+#[tokio::test]
+async fn the_runner_reports_each_enrolment_step_and_the_one_that_failed() {
+    let mut fx = Fixture::new().await;
+    let runner = runner_of(&fx);
+    let server = syncano_server(&fx, "sync", "uma");
+    let record = runner.add(&mut fx.vault, server).await.unwrap();
+    assert!(
+        record.credentials.token.is_some(),
+        "registering kept the session"
+    );
+    let again = syncano_server(&fx, "sync", "uma");
+    let err = runner.add(&mut fx.vault, again).await.unwrap_err();
+    assert!(
+        matches!(err, ServerError::DuplicateServer { .. }),
+        "{err:?}"
+    );
+
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let enrol = |seen: &Arc<std::sync::Mutex<Vec<EnrolStep>>>| {
+        let seen = Arc::clone(seen);
+        Enrol {
+            label: Label::default(),
+            on_step: Some(Box::new(move |step| seen.lock().unwrap().push(step))),
+        }
+    };
+    fx.server.set_fault(Some(Fault::Status500));
+    let ran = runner
+        .run(&mut fx.vault, "sync", enrol(&seen))
+        .await
+        .unwrap();
+    assert!(matches!(
+        ran.outcome,
+        Err(ServerError::Server { status: 500, .. })
+    ));
+    assert_eq!(ran.failed_at, Some(EnrolStep::RequestSecret));
+    fx.server.set_fault(None);
+
+    seen.lock().unwrap().clear();
+    let ran = runner
+        .run(&mut fx.vault, "sync", enrol(&seen))
+        .await
+        .unwrap();
+    let id = ran.outcome.unwrap();
+    assert_eq!(ran.failed_at, None);
+    assert_eq!(
+        *seen.lock().unwrap(),
+        [
+            EnrolStep::SignIn,
+            EnrolStep::RequestSecret,
+            EnrolStep::StorePending,
+            EnrolStep::Verify,
+            EnrolStep::Done
+        ]
+    );
+    let saved = VaultServerStore::new(&mut reopen_vault(&fx))
+        .load("sync")
+        .unwrap();
+    assert_eq!(saved.account_id, Some(id), "the record was saved");
+}
+
+#[tokio::test]
+async fn a_lockout_wait_is_kept_in_the_record_and_every_process_on_the_vault_keeps_it() {
+    let mut fx = Fixture::new().await;
+    let runner = runner_of(&fx);
+    let server = syncano_server(&fx, "sync", "vera");
+    runner.add(&mut fx.vault, server).await.unwrap();
+    let enrol = Enrol {
+        label: Label::default(),
+        on_step: None,
+    };
+    let id = runner
+        .run(&mut fx.vault, "sync", enrol)
+        .await
+        .unwrap()
+        .outcome
+        .unwrap();
+
+    // Codes from another secret: the fourth wrong one locks the account.
+    let entry = fx.vault.get(id).unwrap().clone();
+    let mut wrong = entry.account.clone();
+    wrong.secret = tessera::core::secret::SecretBytes::new(vec![7; 20]);
+    fx.vault.update(id, wrong, entry.details.clone()).unwrap();
+    for _ in 0..3 {
+        let ran = runner
+            .run(&mut fx.vault, "sync", Login(LoginWith::Code))
+            .await
+            .unwrap();
+        assert!(matches!(ran.outcome, Err(ServerError::InvalidCode { .. })));
+        assert_eq!(ran.record.wait_until_ms, None);
+    }
+    let ran = runner
+        .run(&mut fx.vault, "sync", Login(LoginWith::Code))
+        .await
+        .unwrap();
+    assert!(matches!(ran.outcome, Err(ServerError::LockedOut { .. })));
+    let now = fx.clock.now().unix_millis();
+    assert_eq!(ran.record.wait_until_ms, Some(now + 300_000));
+    fx.vault
+        .update(id, entry.account.clone(), entry.details.clone())
+        .unwrap();
+
+    // Another process on the file refuses before sending anything.
+    let mut other = reopen_vault(&fx);
+    let before = fx.server.requests();
+    let err = runner_of(&fx)
+        .run(&mut other, "sync", Status)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, ServerError::AskedToWait { seconds: 300, .. }),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("try again in 300 s"), "{err}");
+    assert_eq!(fx.server.requests(), before, "nothing was sent");
+
+    // Once the wait is over, a right code passes and the wait is cleared.
+    fx.clock.advance(300_000);
+    runner_of(&fx)
+        .run(&mut other, "sync", Login(LoginWith::Code))
+        .await
+        .unwrap()
+        .outcome
+        .unwrap();
+    let saved = VaultServerStore::new(&mut reopen_vault(&fx))
+        .load("sync")
+        .unwrap();
+    assert_eq!(saved.wait_until_ms, None);
 }
 
 #[tokio::test]

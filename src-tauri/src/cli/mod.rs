@@ -28,7 +28,7 @@ pub use args::{BackupCodesCommand, Cli, Command, InitArgs, KeyringCommand};
 pub use error::CliError;
 
 use crate::core;
-use crate::core::clock::{Clock, OffsetClock, SystemClock};
+use crate::core::clock::{Clock, SystemClock};
 use crate::core::settings::Settings;
 
 /// Parses `std::env::args` and runs what they ask for.
@@ -70,7 +70,7 @@ fn run(command: Command, vault: &Path, password_file: Option<&PathBuf>) -> Resul
         Command::ShowQr { query, out } => qr::show_qr(&unlocked()?, &query, &out),
         Command::List { json } => accounts::list(&unlocked()?, json),
         Command::Code { query, at, json } => {
-            let code_clock = OffsetClock::new(SystemClock, load_settings()?.clock_offset_ms);
+            let code_clock = load_settings()?.code_clock();
             accounts::code(&mut unlocked()?, &query, at, &code_clock, json)
         }
         Command::Remove { query } => accounts::remove(&mut unlocked()?, &query),
@@ -96,7 +96,9 @@ fn run(command: Command, vault: &Path, password_file: Option<&PathBuf>) -> Resul
             out,
             yes_plaintext,
         } => transfer::export(&unlocked()?, format, &out, yes_plaintext),
-        Command::Server(command) => server::run(command, vault, password_file, &clock),
+        Command::Server(command) => {
+            server::run(command, vault, password_file, &clock, &load_settings()?)
+        }
         Command::Passwd { new_password_file } => vault_setup::passwd(
             vault,
             password_file,

@@ -1,5 +1,6 @@
 //! `tessera server ...`: add servers, list them and the profiles, and run
-//! the flows of `core::server` (register, enrol, status, login, disable).
+//! the flows of `core::server` through its `FlowRunner` (register, enrol,
+//! status, login, disable), the same runner the window uses.
 //!
 //! What is kept where: every server (name, profile, URL, username, its
 //! credentials: password, session token, cookies; the linked account id,
@@ -21,14 +22,13 @@ use std::sync::Arc;
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
-use crate::core::clock::{Clock, OffsetClock};
+use crate::core::clock::Clock;
 use crate::core::secret::SecretString;
 use crate::core::server::{
-    Http, HttpOptions, Label, LoginWith, OpName, Profile, ServerClient, ServerError, ServerRecord,
-    ServerStore, TokioPause, VaultServerStore, qr_decoder,
+    Disable, Enrol, FlowRunner, Label, Login, LoginWith, NewServer, Register, Status,
+    VaultServerStore,
 };
-use crate::core::settings::{Settings, default_settings_path};
-use crate::core::vault::Vault;
+use crate::core::settings::Settings;
 
 use super::error::CliError;
 use super::{output, unlock};
@@ -101,139 +101,82 @@ pub fn run(
     vault_path: &Path,
     password_file: Option<&PathBuf>,
     clock: &Arc<dyn Clock>,
+    settings: &Settings,
 ) -> Result<(), CliError> {
-    let profiles_dir = profiles_dir(vault_path);
+    let runner = FlowRunner::new(vault_path, Arc::new(settings.code_clock()))?;
     if let ServerCommand::Profiles = command {
-        return profiles(&profiles_dir);
+        return profiles(&runner);
     }
     let mut vault = unlock::open_unlocked(vault_path, password_file, Arc::clone(clock))?;
+    let vault = &mut vault;
     match command {
-        ServerCommand::Profiles => profiles(&profiles_dir),
-        ServerCommand::Add(args) => add(&mut vault, &profiles_dir, args),
-        ServerCommand::List { json } => list(&VaultServerStore::new(&mut vault), json),
+        ServerCommand::Profiles => profiles(&runner),
+        ServerCommand::Add(args) => {
+            let server = new_server(args)?;
+            let record = block_on(runner.add(vault, server))??;
+            output::line(&record.name)
+        }
+        ServerCommand::List { json } => list(&VaultServerStore::new(vault), json),
         ServerCommand::Register { name } => {
-            with_server(&mut vault, &profiles_dir, &name, |ctx, _| {
-                block_on(ctx.client.register(&ctx.profile, &mut ctx.record))??;
-                output::line("registered")
-            })
+            block_on(runner.run(vault, &name, Register))??.outcome?;
+            output::line("registered")
         }
         ServerCommand::Enrol {
             name,
             issuer,
             account,
-        } => with_server(&mut vault, &profiles_dir, &name, |ctx, vault| {
-            let label = Label { issuer, account };
-            let id = block_on(
-                ctx.client
-                    .enrol(&ctx.profile, &mut ctx.record, vault, &label),
-            )??;
+        } => {
+            let enrol = Enrol {
+                label: Label { issuer, account },
+                on_step: None,
+            };
+            let id = block_on(runner.run(vault, &name, enrol))??.outcome?;
             output::line(&id.hyphenated().to_string())
-        }),
+        }
         ServerCommand::Status { name } => {
-            with_server(&mut vault, &profiles_dir, &name, |ctx, vault| {
-                // A kept session is reused; without one (or with one that
-                // still lacks the second factor) a login is made, with a
-                // code if the server asks for one.
-                block_on(
-                    ctx.client
-                        .open_session(&ctx.profile, &mut ctx.record, vault),
-                )??;
-                let enabled = block_on(ctx.client.status(&ctx.profile, &mut ctx.record))??;
-                output::line(if enabled { "enabled" } else { "disabled" })
-            })
+            let enabled = block_on(runner.run(vault, &name, Status))??.outcome?;
+            output::line(if enabled { "enabled" } else { "disabled" })
         }
         ServerCommand::Login { name, backup_code } => {
-            with_server(&mut vault, &profiles_dir, &name, |ctx, vault| {
-                let with = if backup_code {
-                    LoginWith::BackupCode
-                } else {
-                    LoginWith::Code
-                };
-                block_on(ctx.client.login(&ctx.profile, &mut ctx.record, vault, with))??;
-                output::line("ok")
-            })
+            let with = if backup_code {
+                LoginWith::BackupCode
+            } else {
+                LoginWith::Code
+            };
+            block_on(runner.run(vault, &name, Login(with)))??.outcome?;
+            output::line("ok")
         }
         ServerCommand::Disable { name } => {
-            with_server(&mut vault, &profiles_dir, &name, |ctx, vault| {
-                let archived = block_on(ctx.client.disable(&ctx.profile, &mut ctx.record, vault))??;
-                match archived {
-                    Some(id) => output::line(&format!("disabled; account {id} archived")),
-                    None => output::line("disabled"),
-                }
-            })
+            match block_on(runner.run(vault, &name, Disable))??.outcome? {
+                Some(id) => output::line(&format!("disabled; account {id} archived")),
+                None => output::line("disabled"),
+            }
         }
     }
 }
 
-fn add(vault: &mut Vault, profiles_dir: &Path, args: AddArgs) -> Result<(), CliError> {
-    let profile = find_profile(profiles_dir, &args.profile)?;
-    let mut record = ServerRecord::new(args.name.clone(), args.profile.clone(), &args.url)?;
-    record.username = args.username;
-    if let Some(var) = &args.password_env {
-        record.credentials.password = Some(env_secret(var, "password")?);
-    }
-    if let Some(var) = &args.token_env {
-        record.credentials.token = Some(env_secret(var, "session token")?);
-    }
-    if let Some(var) = &args.cookie_env {
-        let cookie = env_secret(var, "session cookie")?;
-        record
-            .credentials
-            .set_cookies_from(cookie.expose(), profile.cookie_name());
-    }
-    VaultServerStore::new(vault).add(record)?;
-    output::line(&args.name)
+/// The server `server add` describes, its credentials read from the
+/// environment variables it names.
+fn new_server(args: AddArgs) -> Result<NewServer, CliError> {
+    let env = |var: &Option<String>, what| var.as_deref().map(|v| env_secret(v, what)).transpose();
+    Ok(NewServer {
+        password: env(&args.password_env, "password")?,
+        token: env(&args.token_env, "session token")?,
+        cookie: env(&args.cookie_env, "session cookie")?,
+        name: args.name,
+        profile: args.profile,
+        url: args.url,
+        username: args.username,
+        register: false,
+    })
 }
 
-fn profiles(dir: &Path) -> Result<(), CliError> {
-    for profile in Profile::all(Some(dir))? {
+fn profiles(runner: &FlowRunner) -> Result<(), CliError> {
+    for profile in runner.profiles()? {
         let ops: Vec<&str> = profile.ops.keys().map(|op| op.as_str()).collect();
         output::row(&[&profile.name, &ops.join(","), &profile.description])?;
     }
     Ok(())
-}
-
-/// What a flow runs with.
-struct Context {
-    profile: Profile,
-    record: ServerRecord,
-    client: ServerClient,
-}
-
-/// Loads server `name` from the vault, runs `flow`, and saves the record
-/// back whatever the outcome: the session it obtained (token, cookies),
-/// the linked account, the last time step (a code that was sent counts
-/// even when it was refused) and the user id.
-fn with_server(
-    vault: &mut Vault,
-    profiles_dir: &Path,
-    name: &str,
-    flow: impl FnOnce(&mut Context, &mut Vault) -> Result<(), CliError>,
-) -> Result<(), CliError> {
-    let record = VaultServerStore::new(vault).load(name)?;
-    let profile = find_profile(profiles_dir, &record.profile)?;
-    let mut context = Context {
-        profile,
-        record,
-        client: client()?,
-    };
-    let result = flow(&mut context, vault);
-    if let Err(CliError::Server(ServerError::Unauthorized { .. })) = &result {
-        forget_refused_session(&context.profile, &mut context.record);
-    }
-    let saved = VaultServerStore::new(vault).save(&context.record);
-    result?;
-    Ok(saved?)
-}
-
-/// After the server refused the session: forgets a kept session token
-/// that a password login can replace, so that the next command logs in
-/// again instead of sending the refused token forever (nothing is retried
-/// now). Pasted credentials (a token with no password, cookies) stay.
-fn forget_refused_session(profile: &Profile, record: &mut ServerRecord) {
-    if record.credentials.password.is_some() && profile.has(OpName::Login) {
-        record.credentials.token = None;
-    }
 }
 
 /// The value of environment variable `var`, which must be set.
@@ -249,32 +192,6 @@ fn env_secret(var: &str, what: &str) -> Result<SecretString, CliError> {
             "{var} is not set; it should hold the server's {what}"
         ))),
     }
-}
-
-fn client() -> Result<ServerClient, CliError> {
-    let offset = match default_settings_path() {
-        Some(path) => Settings::load(&path)?.clock_offset_ms,
-        None => 0,
-    };
-    let clock = Arc::new(OffsetClock::new(crate::core::clock::SystemClock, offset));
-    Ok(ServerClient::new(
-        Http::new(HttpOptions::default())?,
-        clock,
-        Arc::new(TokioPause),
-        Some(qr_decoder()),
-    ))
-}
-
-fn find_profile(dir: &Path, name: &str) -> Result<Profile, CliError> {
-    Profile::all(Some(dir))?
-        .into_iter()
-        .find(|p| p.name == name)
-        .ok_or_else(|| {
-            ServerError::UnknownProfile {
-                name: name.to_owned(),
-            }
-            .into()
-        })
 }
 
 #[derive(Serialize)]
@@ -318,13 +235,6 @@ fn list(store: &VaultServerStore<'_>, json: bool) -> Result<(), CliError> {
         ])?;
     }
     Ok(())
-}
-
-/// `profiles/` beside the vault.
-fn profiles_dir(vault: &Path) -> PathBuf {
-    vault
-        .parent()
-        .map_or_else(|| PathBuf::from("profiles"), |d| d.join("profiles"))
 }
 
 fn block_on<F: Future>(future: F) -> Result<F::Output, CliError> {

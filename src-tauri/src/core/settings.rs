@@ -84,6 +84,12 @@ pub fn default_settings_path() -> Option<PathBuf> {
 }
 
 impl Settings {
+    /// The clock codes are made with: the system clock moved by the
+    /// user's clock offset.
+    pub fn code_clock(&self) -> crate::core::clock::OffsetClock<crate::core::clock::SystemClock> {
+        crate::core::clock::OffsetClock::new(crate::core::clock::SystemClock, self.clock_offset_ms)
+    }
+
     /// Reads `path`; a missing file gives the defaults, unknown fields are
     /// ignored and missing ones take their default.
     pub fn load(path: &Path) -> Result<Self, SettingsError> {

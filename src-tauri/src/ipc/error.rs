@@ -127,9 +127,9 @@ impl From<ServerError> for IpcError {
             return Self::from(inner);
         }
         let code = match &error {
-            ServerError::RateLimited { .. } | ServerError::LockedOut { .. } => {
-                IpcErrorCode::RateLimited
-            }
+            ServerError::RateLimited { .. }
+            | ServerError::LockedOut { .. }
+            | ServerError::AskedToWait { .. } => IpcErrorCode::RateLimited,
             ServerError::UnknownServer { .. } | ServerError::UnknownProfile { .. } => {
                 IpcErrorCode::NotFound
             }

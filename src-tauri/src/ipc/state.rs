@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use uuid::Uuid;
 use zeroize::Zeroizing;
 
-use crate::core::clock::{Clock, OffsetClock, SystemClock};
+use crate::core::clock::{Clock, SystemClock};
 use crate::core::settings::{self, Settings};
 use crate::core::vault::{OsKeyring, Vault};
 
@@ -197,11 +197,6 @@ pub fn instance_id(vault_path: &std::path::Path) -> String {
 /// The clock the vault stamps its rows with.
 pub fn vault_clock() -> Arc<dyn Clock> {
     Arc::new(SystemClock)
-}
-
-/// The clock codes are computed with: the system time plus the user's offset.
-pub fn code_clock(settings: &Settings) -> OffsetClock<SystemClock> {
-    OffsetClock::new(SystemClock, settings.clock_offset_ms)
 }
 
 #[cfg(test)]

@@ -722,11 +722,11 @@ code: string;
  */
 clearAfterSeconds: number }
 /**
- * Which secret the add form asks for.
+ * Which one secret a profile signs in with (what an add form asks for).
  */
 export type CredentialKind = 
 /**
- * The account's password (the app signs in itself).
+ * The account's password (the client signs in itself).
  */
 "password" | 
 /**
@@ -764,9 +764,30 @@ failedAt: EnrolStep | null;
  */
 failure: IpcError | null }
 /**
- * The steps of enrolment, as the stepper shows them.
+ * The steps of enrolment, reported as each begins
+ * ([`ServerClient::enrol_reporting`]).
  */
-export type EnrolStep = "sign_in" | "request_secret" | "store_pending" | "verify" | "done"
+export type EnrolStep = 
+/**
+ * Making sure a session is kept (a login where one is needed).
+ */
+"sign_in" | 
+/**
+ * Asking the server for a secret (and any step before verifying).
+ */
+"request_secret" | 
+/**
+ * Storing the new account in the vault, tagged pending.
+ */
+"store_pending" | 
+/**
+ * Waiting for a fresh time step, sending its code, reading the answer.
+ */
+"verify" | 
+/**
+ * The server confirmed; the account is no longer pending.
+ */
+"done"
 /**
  * Another process (the CLI, a second handle) committed changes to the
  * vault, and the unlocked vault has picked them up: the web view lists

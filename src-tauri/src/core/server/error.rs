@@ -46,6 +46,10 @@ pub enum ServerError {
         retry_after: Option<u64>,
         message: String,
     },
+    /// The server's last answer asked to wait (a 429 or a lockout) and the
+    /// wait is not over: nothing was sent.
+    #[error("“{server}” asked to wait: try again in {seconds} s")]
+    AskedToWait { server: String, seconds: u64 },
     /// The account is locked (seed 001: 4 wrong codes, 5 minutes).
     #[error("{}", waiting("the account is locked", *retry_after, message))]
     LockedOut {

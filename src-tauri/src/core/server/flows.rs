@@ -74,6 +74,24 @@ pub enum LoginWith {
     BackupCode,
 }
 
+/// The steps of enrolment, reported as each begins
+/// ([`ServerClient::enrol_reporting`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "desktop", derive(specta::Type))]
+#[serde(rename_all = "snake_case")]
+pub enum EnrolStep {
+    /// Making sure a session is kept (a login where one is needed).
+    SignIn,
+    /// Asking the server for a secret (and any step before verifying).
+    RequestSecret,
+    /// Storing the new account in the vault, tagged pending.
+    StorePending,
+    /// Waiting for a fresh time step, sending its code, reading the answer.
+    Verify,
+    /// The server confirmed; the account is no longer pending.
+    Done,
+}
+
 /// Runs flows; one per app, shared by every server.
 pub struct ServerClient {
     http: Http,
@@ -189,7 +207,24 @@ impl ServerClient {
         vault: &mut Vault,
         label: &Label,
     ) -> Result<Uuid, ServerError> {
+        self.enrol_reporting(profile, server, vault, label, &|_| {})
+            .await
+    }
+
+    /// [`enrol`](Self::enrol), calling `on_step` as each [`EnrolStep`]
+    /// begins; after a failure, the last step reported is the one that
+    /// failed.
+    pub async fn enrol_reporting(
+        &self,
+        profile: &Profile,
+        server: &mut ServerRecord,
+        vault: &mut Vault,
+        label: &Label,
+        on_step: &(dyn Fn(EnrolStep) + Send + Sync),
+    ) -> Result<Uuid, ServerError> {
+        on_step(EnrolStep::SignIn);
         self.open_session(profile, server, vault).await?;
+        on_step(EnrolStep::RequestSecret);
         let mut stored: Option<Uuid> = None;
         for op in &profile.enrol {
             match op {
@@ -209,6 +244,7 @@ impl ServerClient {
                         tags: vec![server_tag(&server.name), PENDING_TAG.to_owned()],
                         ..Details::default()
                     };
+                    on_step(EnrolStep::StorePending);
                     let id = vault.insert(account, details)?;
                     server.account_id = Some(id);
                     stored = Some(id);
@@ -218,6 +254,7 @@ impl ServerClient {
                         ServerError::protocol("the profile verifies before setup")
                     })?;
                     let account = vault.get(id)?.account.clone();
+                    on_step(EnrolStep::Verify);
                     let code = self.fresh_code(profile, server, &account).await?;
                     match self
                         .call(profile, server, OpName::Verify, Some(&code))
@@ -240,6 +277,7 @@ impl ServerClient {
         }
         let id = stored.ok_or_else(|| ServerError::protocol("the profile has no setup step"))?;
         retag(vault, id, &[PENDING_TAG], &[])?;
+        on_step(EnrolStep::Done);
         Ok(id)
     }
 

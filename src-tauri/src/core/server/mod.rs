@@ -6,7 +6,9 @@
 //! `profiles/*.toml`), [`Http`] (reqwest + rustls: timeouts, a size limit,
 //! `http://` only to loopback, redirects only within the origin), secret
 //! discovery in a setup answer (`discover`), the flows of [`ServerClient`]
-//! (`register`, `enrol`, `login`, `status`, `disable`), [`ServerRecord`]
+//! (`register`, `enrol`, `login`, `status`, `disable`), [`FlowRunner`]
+//! (one user action: load the record, pick the profile, run the flow, save
+//! the record and the wait the server asked for), [`ServerRecord`]
 //! with its [`Credentials`], [`ServerStore`] and the vault-backed
 //! [`VaultServerStore`], and [`ServerError`].
 //!
@@ -24,17 +26,22 @@ mod flows;
 mod http;
 mod profile;
 mod record;
+mod runner;
 mod store;
 
 pub use discover::{Label, QrDecoder, Source, discover, qr_decoder};
 pub use error::ServerError;
 pub use flows::{
-    ARCHIVED_TAG, LoginWith, MIN_REMAINING_MS, PENDING_TAG, Pause, ServerClient, TokioPause,
-    server_tag,
+    ARCHIVED_TAG, EnrolStep, LoginWith, MIN_REMAINING_MS, PENDING_TAG, Pause, ServerClient,
+    TokioPause, server_tag,
 };
 pub use http::{Answer, Http, HttpOptions, is_loopback, parse_base_url};
 pub use profile::{
     AuthStyle, ErrorKind, ErrorRule, OpName, Operation, Profile, TotpDefaults, UserIdSource,
 };
 pub use record::{Credentials, MemoryStore, ServerRecord, ServerStore};
+pub use runner::{
+    CredentialKind, Disable, Enrol, Flow, FlowRunner, Login, NewServer, Ran, Register, SignIn,
+    Status, Steps, profiles_dir,
+};
 pub use store::VaultServerStore;

@@ -129,6 +129,9 @@ pub struct ServerRecord {
     pub last_step: Option<u64>,
     /// The server's id of the user (e.g. Daptin's JWT `sub`).
     pub user_id: Option<String>,
+    /// Unix milliseconds (by the code clock) before which the server must
+    /// not be asked again: the wait its last 429 or lockout named.
+    pub wait_until_ms: Option<u64>,
 }
 
 impl ServerRecord {
@@ -154,7 +157,20 @@ impl ServerRecord {
             account_id: None,
             last_step: None,
             user_id: None,
+            wait_until_ms: None,
         })
+    }
+
+    /// Whole seconds left, at `now_ms`, of the wait the server asked for.
+    pub fn wait_left_s(&self, now_ms: u64) -> Option<u64> {
+        let until = self.wait_until_ms?;
+        (until > now_ms).then(|| (until - now_ms).div_ceil(1000))
+    }
+
+    /// Milliseconds left, at `now_ms`, of the wait the server asked for.
+    pub fn wait_left_ms(&self, now_ms: u64) -> Option<u64> {
+        let until = self.wait_until_ms?;
+        (until > now_ms).then(|| until - now_ms)
     }
 
     /// The base URL's host, for labels.

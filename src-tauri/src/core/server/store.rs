@@ -33,6 +33,7 @@ struct RecordOut<'a> {
     account_id: Option<String>,
     last_step: Option<u64>,
     user_id: Option<&'a str>,
+    wait_until_ms: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -54,6 +55,8 @@ struct RecordIn {
     last_step: Option<u64>,
     #[serde(default)]
     user_id: Option<String>,
+    #[serde(default)]
+    wait_until_ms: Option<u64>,
 }
 
 impl Drop for RecordIn {
@@ -85,6 +88,7 @@ fn encode(record: &ServerRecord) -> SecretBytes {
         account_id: record.account_id.map(|id| id.hyphenated().to_string()),
         last_step: record.last_step,
         user_id: record.user_id.as_deref(),
+        wait_until_ms: record.wait_until_ms,
     };
     let mut out = serialize_json(&dto);
     SecretBytes::new(std::mem::take(&mut *out))
@@ -115,6 +119,7 @@ fn decode(payload: &[u8]) -> Option<ServerRecord> {
     record.account_id = account_id;
     record.last_step = dto.last_step;
     record.user_id = dto.user_id.take();
+    record.wait_until_ms = dto.wait_until_ms;
     Some(record)
 }
 

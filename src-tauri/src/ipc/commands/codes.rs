@@ -13,7 +13,7 @@ use crate::core::otp::{self, OtpKind};
 use crate::ipc::commands::accounts::parse_id;
 use crate::ipc::dto::{CodeView, Copied};
 use crate::ipc::error::IpcError;
-use crate::ipc::state::{AppState, code_clock};
+use crate::ipc::state::AppState;
 
 /// The current and next codes of the accounts `ids` (the visible rows), in
 /// one batch. Unknown ids are skipped; HOTP accounts show the code last
@@ -30,7 +30,7 @@ pub async fn codes(
         .as_ref()
         .ok_or_else(|| IpcError::from(crate::core::vault::VaultError::Locked))?;
     vault.entries()?;
-    let now = code_clock(&session.settings).now();
+    let now = session.settings.code_clock().now();
     let mut views = Vec::with_capacity(ids.len());
     for text in ids {
         let Ok(id) = parse_id(&text) else { continue };
@@ -57,7 +57,7 @@ pub async fn codes(
 pub async fn next_hotp_code(state: State<'_, AppState>, id: String) -> Result<CodeView, IpcError> {
     let uuid = parse_id(&id)?;
     let mut session = state.session()?;
-    let now = code_clock(&session.settings).now();
+    let now = session.settings.code_clock().now();
     let vault = session
         .vault
         .as_mut()
@@ -83,7 +83,7 @@ pub async fn copy_code<R: Runtime>(
     let uuid = parse_id(&id)?;
     let (code, seconds) = {
         let mut session = state.session()?;
-        let now = code_clock(&session.settings).now();
+        let now = session.settings.code_clock().now();
         let seconds = session.settings.clipboard_clear_seconds;
         let shown = session.hotp_shown.get(&uuid).cloned();
         let vault = session

@@ -8,13 +8,15 @@
 //!
 //! The flows do HTTP, so none holds the session while it waits: a command
 //! opens a second handle on the vault file with the session's key
-//! ([`Vault::open_another`]) and runs the core flow on it, as the CLI
-//! does, so what the flow stores is in the file at once (the pending
-//! account as soon as the server hands out its secret, a confirmation, a
-//! used backup code, then the record); afterwards the session's vault
-//! reads the changes. One flow at a time per server (a second is
-//! refused), and after a 429 or a lockout none before the wait the server
-//! asked for is over.
+//! ([`Vault::open_another`]) and runs the flow on it with core's
+//! [`FlowRunner`], as the CLI does, so what the flow stores is in the file
+//! at once (the pending account as soon as the server hands out its
+//! secret, a confirmation, a used backup code, then the record);
+//! afterwards the session's vault reads the changes. One flow at a time
+//! per server (a second is refused); after a 429 or a lockout the runner
+//! refuses every flow until the wait the server asked for is over (the
+//! wait is in the server's record, so the CLI keeps it too). An
+//! enrolment's steps come from the runner as they begin.
 //!
 //! Locking while a flow runs wipes the session's key; the flow's handle
 //! keeps its copy until the flow ends (within the HTTP timeouts), stores
@@ -24,58 +26,33 @@
 //! credential back to the web view, or drop a seed the server handed out.
 
 use std::collections::{HashMap, HashSet};
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 use specta::Type;
 use tauri::State;
-use uuid::Uuid;
 
-use crate::core::clock::{Clock, SystemClock, Timestamp};
+use crate::core::clock::{Clock, SystemClock};
 use crate::core::secret::SecretString;
 use crate::core::server::clock_check::{self, ClockReading};
+pub use crate::core::server::{CredentialKind, EnrolStep};
 use crate::core::server::{
-    AuthStyle, Http, HttpOptions, Label, LoginWith, OpName, PENDING_TAG, Profile, ServerClient,
-    ServerError, ServerRecord, ServerStore, TokioPause, VaultServerStore, qr_decoder, server_tag,
+    Disable, Enrol, Flow, FlowRunner, Http, HttpOptions, Label, Login, LoginWith, PENDING_TAG,
+    Profile, Ran, ServerRecord, SignIn, Status, VaultServerStore,
 };
 use crate::core::vault::Vault;
 use crate::ipc::dto::AccountSummary;
 use crate::ipc::error::{IpcError, IpcErrorCode};
-use crate::ipc::state::{AppState, Session, code_clock};
+use crate::ipc::state::{AppState, Session};
 
-/// Which servers have a flow running, and until when each must not be
-/// asked again (after a 429 or a lockout). Not secret.
+/// Which servers have a flow running, and the step each running
+/// enrolment reported last. Not secret. (The waits servers ask for are
+/// in their records, shared with the CLI.)
 #[derive(Debug, Default)]
 pub struct ServerActivity {
     busy: HashSet<String>,
-    wait_until: HashMap<String, Instant>,
-    /// How far each running flow got.
-    progress: HashMap<String, Progress>,
-}
-
-impl ServerActivity {
-    /// The step a running enrolment of `name` is at: requesting the
-    /// secret until `vault` holds a new account tagged for the server,
-    /// then verifying (waiting for a fresh time step, sending the code,
-    /// reading the answer).
-    fn enrol_step(&self, name: &str, vault: &Vault) -> Option<EnrolStep> {
-        let progress = self.progress.get(name)?;
-        Some(if tagged(vault, name).is_subset(&progress.tagged_before) {
-            EnrolStep::RequestSecret
-        } else {
-            EnrolStep::Verify
-        })
-    }
-
-    /// Milliseconds left of the wait `name`'s server asked for, if any.
-    fn retry_in_ms(&self, name: &str, now: Instant) -> Option<u64> {
-        let until = *self.wait_until.get(name)?;
-        let left = until.saturating_duration_since(now);
-        (!left.is_zero()).then(|| u64::try_from(left.as_millis()).unwrap_or(u64::MAX))
-    }
+    steps: HashMap<String, EnrolStep>,
 }
 
 /// Whether two-factor sign-in is on, as far as the vault knows.
@@ -123,18 +100,6 @@ pub struct ServerView {
     pub enrol_step: Option<EnrolStep>,
 }
 
-/// Which secret the add form asks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
-#[serde(rename_all = "snake_case")]
-pub enum CredentialKind {
-    /// The account's password (the app signs in itself).
-    Password,
-    /// A session token copied from the service.
-    Token,
-    /// A session cookie (`name=value; ...` or a bare JWT).
-    Cookie,
-}
-
 /// A profile the add form offers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
 #[serde(rename_all = "camelCase")]
@@ -175,17 +140,6 @@ impl std::fmt::Debug for NewServer {
             .field("register", &self.register)
             .finish()
     }
-}
-
-/// The steps of enrolment, as the stepper shows them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Type)]
-#[serde(rename_all = "snake_case")]
-pub enum EnrolStep {
-    SignIn,
-    RequestSecret,
-    StorePending,
-    Verify,
-    Done,
 }
 
 /// How enrolment went.
@@ -347,13 +301,14 @@ pub async fn server_clock_check(
 /// As the command.
 pub async fn list(state: &AppState) -> Result<Vec<ServerView>, IpcError> {
     let mut session = state.session()?;
+    let now_ms = session.settings.code_clock().now().unix_millis();
     let Session { vault, servers, .. } = &mut *session;
     let vault = unlocked(vault.as_mut())?;
     vault.refresh()?;
     let records = VaultServerStore::new(vault).records()?;
     Ok(records
         .iter()
-        .map(|(_, record)| view(vault, record, servers))
+        .map(|(_, record)| view(vault, record, servers, now_ms))
         .collect())
 }
 
@@ -362,21 +317,17 @@ pub async fn list(state: &AppState) -> Result<Vec<ServerView>, IpcError> {
 /// # Errors
 /// As the command.
 pub async fn profiles(state: &AppState) -> Result<Vec<ProfileView>, IpcError> {
-    let builtins: Vec<String> = Profile::builtins()
-        .map_err(server_error)?
-        .into_iter()
-        .map(|p| p.name)
-        .collect();
-    Ok(Profile::all(Some(&profiles_dir(&state.vault_path)))
-        .map_err(server_error)?
+    let builtins: Vec<String> = Profile::builtins()?.into_iter().map(|p| p.name).collect();
+    Ok(runner(state)?
+        .profiles()?
         .iter()
         .map(|profile| ProfileView {
             name: profile.name.clone(),
             description: profile.description.clone(),
             builtin: builtins.contains(&profile.name),
-            credential: credential_kind(profile),
-            can_register: profile.has(OpName::Register),
-            can_check_status: profile.has(OpName::Status),
+            credential: profile.credential_kind(),
+            can_register: profile.has(crate::core::server::OpName::Register),
+            can_check_status: profile.has(crate::core::server::OpName::Status),
         })
         .collect())
 }
@@ -385,52 +336,22 @@ pub async fn profiles(state: &AppState) -> Result<Vec<ProfileView>, IpcError> {
 ///
 /// # Errors
 /// As the command.
-pub async fn add(state: &AppState, mut server: NewServer) -> Result<ServerView, IpcError> {
-    let secret = SecretString::new(std::mem::take(&mut server.secret));
-    let name = server.name.trim().to_owned();
-    let profile = find_profile(&state.vault_path, &server.profile)?;
-    let mut record = ServerRecord::new(name.clone(), profile.name.clone(), server.url.trim())
-        .map_err(server_error)?;
-    record.username = server
-        .username
-        .as_deref()
-        .map(str::trim)
-        .filter(|u| !u.is_empty())
-        .map(str::to_owned);
-    if !secret.expose().trim().is_empty() {
-        match credential_kind(&profile) {
-            CredentialKind::Password => {
-                record.credentials.password = Some(SecretString::from(secret.expose()));
-            }
-            CredentialKind::Token => {
-                record.credentials.token = Some(SecretString::from(secret.expose().trim()));
-            }
-            CredentialKind::Cookie => record
-                .credentials
-                .set_cookies_from(secret.expose(), profile.cookie_name()),
-        }
-    }
-    let (settings, taken) = {
-        let mut session = state.session()?;
-        let vault = unlocked(session.vault.as_mut())?;
-        let taken = VaultServerStore::new(vault).names()?.contains(&name);
-        (session.settings.clone(), taken)
-    };
-    if taken {
-        return Err(server_error(ServerError::DuplicateServer { name }));
-    }
-    if server.register {
-        let _turn = Turn::take(state, &name)?;
-        client(Arc::new(code_clock(&settings)))?
-            .register(&profile, &mut record)
-            .await
-            .map_err(server_error)?;
-    }
-    let mut session = state.session()?;
-    let Session { vault, servers, .. } = &mut *session;
-    let vault = unlocked(vault.as_mut())?;
-    VaultServerStore::new(vault).add(record.clone())?;
-    Ok(view(vault, &record, servers))
+pub async fn add(state: &AppState, mut form: NewServer) -> Result<ServerView, IpcError> {
+    let secret = SecretString::new(std::mem::take(&mut form.secret));
+    let runner = runner(state)?;
+    let profile = runner.profile(&form.profile)?;
+    let mut server = crate::core::server::NewServer::with_secret(
+        &form.name,
+        &profile,
+        &form.url,
+        form.username.as_deref(),
+        secret,
+    );
+    server.register = form.register;
+    let _turn = Turn::take(state, &server.name)?;
+    let mut vault = flow_vault(state)?;
+    let record = runner.add(&mut vault, server).await?;
+    finish(state, &vault, &record)
 }
 
 /// What [`remove_server`] does, for a caller holding the state itself.
@@ -438,14 +359,13 @@ pub async fn add(state: &AppState, mut server: NewServer) -> Result<ServerView, 
 /// # Errors
 /// As the command.
 pub async fn remove(state: &AppState, name: String) -> Result<(), IpcError> {
+    let runner = runner(state)?;
     let mut session = state.session()?;
     let Session { vault, servers, .. } = &mut *session;
     if servers.busy.contains(&name) {
         return Err(busy(&name));
     }
-    let vault = unlocked(vault.as_mut())?;
-    VaultServerStore::new(vault).remove(&name)?;
-    servers.wait_until.remove(&name);
+    runner.remove(unlocked(vault.as_mut())?, &name)?;
     Ok(())
 }
 
@@ -454,13 +374,9 @@ pub async fn remove(state: &AppState, name: String) -> Result<(), IpcError> {
 /// # Errors
 /// As the command.
 pub async fn sign_in(state: &AppState, name: String) -> Result<ServerView, IpcError> {
-    let (_turn, mut job) = Job::start(state, &name)?;
-    let outcome = job
-        .client
-        .open_session(&job.profile, &mut job.record, &mut job.vault)
-        .await;
-    let (outcome, view) = job.finish(state, outcome)?;
-    outcome.map(|()| view)
+    let (ran, server) = run(state, &name, SignIn).await?;
+    ran.outcome?;
+    Ok(server)
 }
 
 /// What [`server_enrol`] does, for a caller holding the state itself.
@@ -468,31 +384,21 @@ pub async fn sign_in(state: &AppState, name: String) -> Result<ServerView, IpcEr
 /// # Errors
 /// As the command.
 pub async fn enrol(state: &AppState, name: String) -> Result<EnrolReport, IpcError> {
-    let (_turn, mut job) = Job::start(state, &name)?;
-    let outcome = job
-        .client
-        .enrol(
-            &job.profile,
-            &mut job.record,
-            &mut job.vault,
-            &Label::default(),
-        )
-        .await;
-    let failed_at = outcome.as_ref().err().map(|error| {
-        if job.coded.was_read() {
-            EnrolStep::Verify
-        } else if job.stored_account() || matches!(error, ServerError::Vault(_)) {
-            EnrolStep::StorePending
-        } else {
-            EnrolStep::RequestSecret
-        }
-    });
-    let (outcome, server) = job.finish(state, outcome)?;
+    let reported = name.clone();
+    let enrol = Enrol {
+        label: Label::default(),
+        on_step: Some(Box::new(move |step| {
+            if let Ok(mut session) = state.session() {
+                session.servers.steps.insert(reported.clone(), step);
+            }
+        })),
+    };
+    let (ran, server) = run(state, &name, enrol).await?;
     Ok(EnrolReport {
         account: server.account.clone(),
         server,
-        failed_at,
-        failure: outcome.err(),
+        failed_at: ran.failed_at,
+        failure: ran.outcome.err().map(IpcError::from),
     })
 }
 
@@ -501,19 +407,10 @@ pub async fn enrol(state: &AppState, name: String) -> Result<EnrolReport, IpcErr
 /// # Errors
 /// As the command.
 pub async fn status(state: &AppState, name: String) -> Result<ServerStatus, IpcError> {
-    let (_turn, mut job) = Job::start(state, &name)?;
-    let outcome = match job
-        .client
-        .open_session(&job.profile, &mut job.record, &mut job.vault)
-        .await
-    {
-        Ok(()) => job.client.status(&job.profile, &mut job.record).await,
-        Err(error) => Err(error),
-    };
-    let (enabled, server) = job.finish(state, outcome)?;
+    let (ran, server) = run(state, &name, Status).await?;
     Ok(ServerStatus {
         server,
-        enabled: enabled?,
+        enabled: ran.outcome?,
     })
 }
 
@@ -526,18 +423,14 @@ pub async fn login(
     name: String,
     backup_code: bool,
 ) -> Result<ServerView, IpcError> {
-    let (_turn, mut job) = Job::start(state, &name)?;
     let with = if backup_code {
         LoginWith::BackupCode
     } else {
         LoginWith::Code
     };
-    let outcome = job
-        .client
-        .login(&job.profile, &mut job.record, &mut job.vault, with)
-        .await;
-    let (outcome, view) = job.finish(state, outcome)?;
-    outcome.map(|()| view)
+    let (ran, server) = run(state, &name, Login(with)).await?;
+    ran.outcome?;
+    Ok(server)
 }
 
 /// What [`server_disable`] does, for a caller holding the state itself.
@@ -545,21 +438,11 @@ pub async fn login(
 /// # Errors
 /// As the command.
 pub async fn disable(state: &AppState, name: String) -> Result<Disabled, IpcError> {
-    let (_turn, mut job) = Job::start(state, &name)?;
-    let outcome = job
-        .client
-        .disable(&job.profile, &mut job.record, &mut job.vault)
-        .await;
-    let archived = match &outcome {
-        Ok(Some(id)) => job.vault.get(*id).is_ok().then_some(*id),
-        _ => None,
-    };
-    let (outcome, server) = job.finish(state, outcome)?;
-    outcome?;
-    let archived_account = archived.map(|id| id.hyphenated().to_string());
+    let (ran, server) = run(state, &name, Disable).await?;
+    let archived = ran.outcome?;
     Ok(Disabled {
         server,
-        archived_account,
+        archived_account: archived.map(|id| id.hyphenated().to_string()),
     })
 }
 
@@ -569,10 +452,8 @@ pub async fn disable(state: &AppState, name: String) -> Result<Disabled, IpcErro
 /// As the command.
 pub async fn check_clock(state: &AppState, url: String) -> Result<ClockCheck, IpcError> {
     let current_offset_ms = state.session()?.settings.clock_offset_ms;
-    let http = Http::new(HttpOptions::default()).map_err(server_error)?;
-    let reading: ClockReading = clock_check::check_clock(&http, url.trim(), &SystemClock)
-        .await
-        .map_err(server_error)?;
+    let http = Http::new(HttpOptions::default())?;
+    let reading: ClockReading = clock_check::check_clock(&http, url.trim(), &SystemClock).await?;
     Ok(ClockCheck {
         url: url.trim().to_owned(),
         offset_ms: reading.offset_ms,
@@ -583,122 +464,62 @@ pub async fn check_clock(state: &AppState, url: String) -> Result<ClockCheck, Ip
     })
 }
 
-/// One flow's working set: the server's record and profile, and a second
-/// handle on the session's vault file that the flow stores into.
-struct Job {
-    name: String,
-    profile: Profile,
-    record: ServerRecord,
-    client: ServerClient,
-    /// The session's vault file, unlocked with the session's key: what
-    /// the flow stores (the pending account as soon as the server hands
-    /// out its secret, a confirmation, a used backup code) is committed
-    /// to the file there and then. Dropping it wipes the key.
-    vault: Vault,
-    /// The accounts tagged for this server when the flow started.
-    tagged_before: HashSet<Uuid>,
-    /// The client's clock, read only to make a code.
-    coded: Arc<Watched>,
+/// Runs `flow` against server `name` on a second handle on the session's
+/// vault file, so that what the flow stores is committed to the file
+/// there and then, and the session stays free while the server answers.
+/// Returns what the flow did and the server's view afterwards.
+async fn run<F: Flow>(
+    state: &AppState,
+    name: &str,
+    flow: F,
+) -> Result<(Ran<F::Output>, ServerView), IpcError> {
+    let _turn = Turn::take(state, name)?;
+    let runner = runner(state)?;
+    let mut vault = flow_vault(state)?;
+    let ran = runner.run(&mut vault, name, flow).await?;
+    let server = finish(state, &vault, &ran.record)?;
+    Ok((ran, server))
 }
 
-impl Job {
-    /// Claims `name` for one flow, loads its record and opens a second
-    /// handle on the session's vault for the flow to store into.
-    fn start<'a>(state: &'a AppState, name: &str) -> Result<(Turn<'a>, Self), IpcError> {
-        let turn = Turn::take(state, name)?;
-        let (record, settings, vault, tagged_before) = {
-            let mut session = state.session()?;
-            let vault = unlocked(session.vault.as_mut())?;
+/// The runner, with the session's code clock.
+fn runner(state: &AppState) -> Result<FlowRunner, IpcError> {
+    let clock = state.session()?.settings.code_clock();
+    Ok(FlowRunner::new(&state.vault_path, Arc::new(clock))?)
+}
+
+/// A second handle on the session's vault file, unlocked with the
+/// session's key; dropping it wipes the key.
+fn flow_vault(state: &AppState) -> Result<Vault, IpcError> {
+    let mut session = state.session()?;
+    Ok(unlocked(session.vault.as_mut())?.open_another()?)
+}
+
+/// Counts the flow as activity (auto-lock counts from its end), brings
+/// the session's vault up to date and returns the server's view: from the
+/// session's vault, or from the flow's handle when the session was locked
+/// meanwhile (it reads the changes when it is unlocked).
+fn finish(
+    state: &AppState,
+    flow_vault: &Vault,
+    record: &ServerRecord,
+) -> Result<ServerView, IpcError> {
+    let mut session = state.session()?;
+    let now_ms = session.settings.code_clock().now().unix_millis();
+    let Session {
+        vault,
+        servers,
+        last_activity,
+        ..
+    } = &mut *session;
+    *last_activity = Instant::now();
+    let shown = match vault.as_mut() {
+        Some(vault) if vault.is_unlocked() => {
             vault.refresh()?;
-            let record = VaultServerStore::new(vault).load(name)?;
-            let tagged_before = tagged(vault, name);
-            let flow_vault = vault.open_another()?;
-            (record, session.settings.clone(), flow_vault, tagged_before)
-        };
-        let profile = find_profile(&state.vault_path, &record.profile)?;
-        let coded = Arc::new(Watched::new(Arc::new(code_clock(&settings))));
-        let job = Self {
-            name: name.to_owned(),
-            profile,
-            record,
-            client: client(Arc::clone(&coded) as Arc<dyn Clock>)?,
-            vault,
-            tagged_before,
-            coded,
-        };
-        state.session()?.servers.progress.insert(
-            job.name.clone(),
-            Progress {
-                tagged_before: job.tagged_before.clone(),
-            },
-        );
-        Ok((turn, job))
-    }
-
-    /// Whether the flow stored an account for this server.
-    fn stored_account(&self) -> bool {
-        !tagged(&self.vault, &self.name).is_subset(&self.tagged_before)
-    }
-
-    /// Saves the record (session, linked account, last time step) through
-    /// the flow's handle, whatever the outcome, notes the wait a 429 or
-    /// lockout asked for, and brings the session's vault up to date.
-    /// Returns the flow's outcome with the server's new view; `Err` if the
-    /// record could not be saved.
-    ///
-    /// The flow's own writes are in the file already, so a session locked
-    /// meanwhile loses nothing: the view then comes from the flow's handle
-    /// and the session's vault reads the changes when it is unlocked.
-    fn finish<T>(
-        mut self,
-        state: &AppState,
-        outcome: Result<T, ServerError>,
-    ) -> Result<(Result<T, IpcError>, ServerView), IpcError> {
-        let mut session = state.session()?;
-        let Session {
-            vault,
-            servers,
-            last_activity,
-            ..
-        } = &mut *session;
-        // A flow the user started is activity: auto-lock counts from its end.
-        *last_activity = Instant::now();
-        match &outcome {
-            Err(error) => {
-                if let Some(seconds) = error.retry_after() {
-                    servers.wait_until.insert(
-                        self.name.clone(),
-                        Instant::now() + Duration::from_secs(seconds),
-                    );
-                }
-                if matches!(error, ServerError::Unauthorized { .. })
-                    && self.record.credentials.password.is_some()
-                    && self.profile.has(OpName::Login)
-                {
-                    self.record.credentials.token = None;
-                }
-            }
-            Ok(_) => {
-                servers.wait_until.remove(&self.name);
-            }
+            vault
         }
-        self.vault.refresh()?;
-        // Removed by another process while the server answered: not
-        // brought back.
-        match VaultServerStore::new(&mut self.vault).save(&self.record) {
-            Ok(()) | Err(ServerError::UnknownServer { .. }) => {}
-            Err(error) => return Err(server_error(error)),
-        }
-        let shown = match vault.as_mut() {
-            Some(vault) if vault.is_unlocked() => {
-                vault.refresh()?;
-                vault
-            }
-            _ => &self.vault,
-        };
-        let server = view(shown, &self.record, servers);
-        Ok((outcome.map_err(server_error), server))
-    }
+        _ => flow_vault,
+    };
+    Ok(view(shown, record, servers, now_ms))
 }
 
 /// One running flow's claim on a server; released when dropped.
@@ -708,21 +529,10 @@ struct Turn<'a> {
 }
 
 impl<'a> Turn<'a> {
-    /// Claims `name`: `Invalid` while another flow runs against it,
-    /// `RateLimited` while the server's wait lasts.
+    /// Claims `name`: `Invalid` while another flow runs against it.
     fn take(state: &'a AppState, name: &str) -> Result<Self, IpcError> {
         let mut session = state.session()?;
-        let servers = &mut session.servers;
-        if let Some(ms) = servers.retry_in_ms(name, Instant::now()) {
-            return Err(IpcError::new(
-                IpcErrorCode::RateLimited,
-                format!(
-                    "“{name}” asked to wait: try again in {} s",
-                    ms.div_ceil(1000)
-                ),
-            ));
-        }
-        if !servers.busy.insert(name.to_owned()) {
+        if !session.servers.busy.insert(name.to_owned()) {
             return Err(busy(name));
         }
         session.last_activity = Instant::now();
@@ -737,79 +547,17 @@ impl Drop for Turn<'_> {
     fn drop(&mut self) {
         if let Ok(mut session) = self.state.session() {
             session.servers.busy.remove(&self.name);
-            session.servers.progress.remove(&self.name);
+            session.servers.steps.remove(&self.name);
         }
     }
 }
 
-/// How far a running flow got, as the vault file shows it.
-#[derive(Debug)]
-struct Progress {
-    /// The accounts tagged for the server when the flow started.
-    tagged_before: HashSet<Uuid>,
-}
-
-/// The accounts tagged `server:NAME` (none while `vault` is locked).
-fn tagged(vault: &Vault, name: &str) -> HashSet<Uuid> {
-    let tag = server_tag(name);
-    vault
-        .entries()
-        .map(|entries| {
-            entries
-                .iter()
-                .filter(|e| e.details.tags.contains(&tag))
-                .map(|e| e.id)
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// A clock that notes whether it was read: a flow reads the client's clock
-/// only to make a code, which tells whether an enrolment got to verifying.
-struct Watched {
-    inner: Arc<dyn Clock>,
-    read: AtomicBool,
-}
-
-impl Watched {
-    fn new(inner: Arc<dyn Clock>) -> Self {
-        Self {
-            inner,
-            read: AtomicBool::new(false),
-        }
-    }
-
-    fn was_read(&self) -> bool {
-        self.read.load(Ordering::SeqCst)
-    }
-}
-
-impl std::fmt::Debug for Watched {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Watched")
-            .field("read", &self.was_read())
-            .finish_non_exhaustive()
-    }
-}
-
-impl Clock for Watched {
-    fn now(&self) -> Timestamp {
-        self.read.store(true, Ordering::SeqCst);
-        self.inner.now()
-    }
-}
-
-/// A client reading the time from `clock` (the user's clock offset applied).
-fn client(clock: Arc<dyn Clock>) -> Result<ServerClient, IpcError> {
-    Ok(ServerClient::new(
-        Http::new(HttpOptions::default()).map_err(server_error)?,
-        clock,
-        Arc::new(TokioPause),
-        Some(qr_decoder()),
-    ))
-}
-
-fn view(vault: &Vault, record: &ServerRecord, activity: &ServerActivity) -> ServerView {
+fn view(
+    vault: &Vault,
+    record: &ServerRecord,
+    activity: &ServerActivity,
+    now_ms: u64,
+) -> ServerView {
     let entry = record.account_id.and_then(|id| vault.get(id).ok());
     let two_factor = match entry {
         None => TwoFactorState::Off,
@@ -833,39 +581,14 @@ fn view(vault: &Vault, record: &ServerRecord, activity: &ServerActivity) -> Serv
             token: credentials.token.is_some(),
             cookies: credentials.cookies.keys().cloned().collect(),
         },
-        retry_in_ms: activity.retry_in_ms(&record.name, Instant::now()),
+        retry_in_ms: record.wait_left_ms(now_ms),
         busy: activity.busy.contains(&record.name),
-        enrol_step: activity.enrol_step(&record.name, vault),
+        enrol_step: activity
+            .busy
+            .contains(&record.name)
+            .then(|| activity.steps.get(&record.name).copied())
+            .flatten(),
     }
-}
-
-fn credential_kind(profile: &Profile) -> CredentialKind {
-    match profile.auth {
-        AuthStyle::Cookie => CredentialKind::Cookie,
-        _ if profile.has(OpName::Login) || profile.has(OpName::Register) => {
-            CredentialKind::Password
-        }
-        _ => CredentialKind::Token,
-    }
-}
-
-/// `profiles/` beside the vault (as for `tessera server profiles`).
-fn profiles_dir(vault: &Path) -> PathBuf {
-    vault
-        .parent()
-        .map_or_else(|| PathBuf::from("profiles"), |d| d.join("profiles"))
-}
-
-fn find_profile(vault: &Path, name: &str) -> Result<Profile, IpcError> {
-    Profile::all(Some(&profiles_dir(vault)))
-        .map_err(server_error)?
-        .into_iter()
-        .find(|p| p.name == name)
-        .ok_or_else(|| {
-            server_error(ServerError::UnknownProfile {
-                name: name.to_owned(),
-            })
-        })
 }
 
 fn unlocked(vault: Option<&mut Vault>) -> Result<&mut Vault, IpcError> {
@@ -884,16 +607,9 @@ fn busy(name: &str) -> IpcError {
     ))
 }
 
-fn server_error(error: ServerError) -> IpcError {
-    IpcError::from(error)
-}
-
 #[cfg(test)]
 mod tests {
-    use std::time::{Duration, Instant};
-
-    use super::{CredentialKind, ServerActivity, credential_kind};
-    use crate::core::server::{Profile, ServerError};
+    use crate::core::server::ServerError;
     use crate::core::vault::VaultError;
     use crate::ipc::error::{IpcError, IpcErrorCode};
 
@@ -957,47 +673,6 @@ mod tests {
             debug.contains("<redacted>") && debug.contains("alice"),
             "{debug}"
         );
-    }
-
-    #[test]
-    fn the_client_clock_notes_that_a_code_was_made() {
-        use std::sync::Arc;
-
-        use super::{Clock, Watched};
-        use crate::core::clock::SystemClock;
-
-        let clock = Watched::new(Arc::new(SystemClock));
-        assert!(!clock.was_read());
-        let _ = clock.now();
-        assert!(clock.was_read());
-    }
-
-    #[test]
-    fn waits_count_down_and_end() {
-        let mut activity = ServerActivity::default();
-        let now = Instant::now();
-        activity
-            .wait_until
-            .insert("a".into(), now + Duration::from_mins(5));
-        assert_eq!(activity.retry_in_ms("a", now), Some(300_000));
-        assert_eq!(
-            activity.retry_in_ms("a", now + Duration::from_millis(299_500)),
-            Some(500)
-        );
-        assert_eq!(
-            activity.retry_in_ms("a", now + Duration::from_mins(5)),
-            None
-        );
-        assert_eq!(activity.retry_in_ms("b", now), None);
-    }
-
-    #[test]
-    fn each_builtin_profile_asks_for_what_it_signs_in_with() {
-        let kind = |name: &str| credential_kind(&Profile::builtin(name).unwrap());
-        assert_eq!(kind("syncano"), CredentialKind::Password);
-        assert_eq!(kind("daptin"), CredentialKind::Password);
-        assert_eq!(kind("nest-jwt"), CredentialKind::Cookie);
-        assert_eq!(kind("laravel-google2fa"), CredentialKind::Token);
     }
 }
 
