@@ -653,22 +653,37 @@ async fn nest_session_is_renewed_with_the_refresh_cookie_after_its_access_token_
     let access = cookie(&record, "jwt").unwrap();
     assert_ne!(refresh, access);
 
+    // Past the access token's 30 minutes by the client's clock: renewed
+    // before the request.
     fx.clock.advance(PAST_ACCESS_TOKEN_MS);
     let before = fx.server.requests();
-    let archived = fx
-        .client
+    fx.client
+        .login(&profile, &mut record, &mut fx.vault, LoginWith::Code)
+        .await
+        .unwrap();
+    assert_eq!(fx.server.refreshes(), 1);
+    assert_eq!(fx.server.requests() - before, 2, "refresh, authenticate");
+    let second = cookie(&record, "jwt").unwrap();
+    assert_ne!(second, access, "the renewed access cookie is kept");
+    // Passing the second factor again set a new refresh cookie too.
+    assert!(cookie(&record, "refresh").is_some_and(|r| r != refresh));
+
+    // Expired by the server's clock, 20 s ahead of the client's: the
+    // refused request is renewed and sent once more.
+    fx.clock.advance(30 * 60 * 1000 + 10_000);
+    let lagging = fx.skewed_client(-20_000);
+    let before = fx.server.requests();
+    let archived = lagging
         .disable(&profile, &mut record, &mut fx.vault)
         .await
         .unwrap();
     assert_eq!(archived, Some(id));
     assert!(!fx.server.is_enabled(Flavor::Nest, "rita"));
-    assert_eq!(fx.server.refreshes(), 1, "renewed once");
+    assert_eq!(fx.server.refreshes(), 2, "renewed once more");
     // authenticate (refused), refresh, authenticate, turn-off.
     assert_eq!(fx.server.requests() - before, 4);
     let renewed = cookie(&record, "jwt").unwrap();
-    assert_ne!(renewed, access, "the renewed access cookie is kept");
-    // Passing the second factor again set a new refresh cookie too.
-    assert!(cookie(&record, "refresh").is_some_and(|r| r != refresh));
+    assert_ne!(renewed, second);
     assert_steps_increase(&fx.server.accepted_steps(Flavor::Nest, "rita"));
 
     // The record saved in the vault carries the renewed session.

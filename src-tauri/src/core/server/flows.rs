@@ -456,11 +456,12 @@ impl ServerClient {
         Ok(answer)
     }
 
-    /// [`exchange`](Self::exchange); when the answer refuses the session
-    /// (`Unauthorized`, not a refused code) and the profile can renew it,
-    /// renews it once and sends the operation once more. The second
-    /// sending carries the same code: the server refused the session
-    /// before it read the code, so no time step was spent.
+    /// [`exchange`](Self::exchange), for a profile that can renew its
+    /// session: renews it first when the session JWT's `exp` has passed,
+    /// and otherwise, when the answer refuses the session (`Unauthorized`,
+    /// not a refused code), renews it once and sends the operation once
+    /// more. The second sending carries the same code: the server refused
+    /// the session before it read the code, so no time step was spent.
     async fn exchange_renewing(
         &self,
         profile: &Profile,
@@ -468,8 +469,13 @@ impl ServerClient {
         op: OpName,
         code: Option<&SecretString>,
     ) -> Result<Answer, ServerError> {
+        let renewable = op != OpName::Refresh && profile.has(OpName::Refresh);
+        if renewable && self.session_expired(profile, server) {
+            self.renew_session(profile, server).await?;
+            return self.exchange(profile, server, op, code).await;
+        }
         let answer = self.exchange(profile, server, op, code).await?;
-        if answer.is_success() || op == OpName::Refresh || !profile.has(OpName::Refresh) {
+        if answer.is_success() || !renewable {
             return Ok(answer);
         }
         let json = answer.json()?;
@@ -481,6 +487,20 @@ impl ServerClient {
         }
         self.renew_session(profile, server).await?;
         self.exchange(profile, server, op, code).await
+    }
+
+    /// Whether the session credential (the profile's cookie, else the
+    /// token) is a JWT whose `exp` has passed by the client's clock.
+    fn session_expired(&self, profile: &Profile, server: &ServerRecord) -> bool {
+        let credentials = &server.credentials;
+        let session = match profile.auth {
+            AuthStyle::Cookie => credentials.cookies.get(profile.cookie_name()),
+            AuthStyle::Bearer | AuthStyle::Body => credentials.token.as_ref(),
+        };
+        session
+            .and_then(|token| jwt_claims(token.expose()))
+            .and_then(|claims| claims.get("exp")?.as_u64())
+            .is_some_and(|exp| exp.saturating_mul(1000) <= self.clock.now().unix_millis())
     }
 
     /// Runs the profile's `refresh`: keeps the cookies it sets (and the
@@ -798,13 +818,19 @@ fn validation_fields(json: &Json) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// The `sub` claim of a JWT (not verified: it only names the user).
-fn jwt_sub(token: &str) -> Option<String> {
+/// The claims of a JWT (not verified: they only name the user and say
+/// when the session ends).
+fn jwt_claims(token: &str) -> Option<Json> {
     let payload = token.split('.').nth(1)?;
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(payload.trim_end_matches('='))
         .ok()?;
-    let claims: Json = serde_json::from_slice(&bytes).ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
+/// The `sub` claim of a JWT.
+fn jwt_sub(token: &str) -> Option<String> {
+    let claims = jwt_claims(token)?;
     match claims.get("sub")? {
         Json::String(s) => Some(s.clone()),
         Json::Number(n) => Some(n.to_string()),
