@@ -70,7 +70,11 @@ impl AppSession {
     async fn launch(setup: Setup, (width, height): (u32, u32)) -> Self {
         let turn = ONE_AT_A_TIME.lock().await;
         let dir = tempfile::tempdir().unwrap();
-        let vault_path = dir.path().join("e2e.tessera");
+        // The vault's folder holds nothing else (the XDG folders are beside
+        // it): a file dialog shows it with no subfolder to open by mistake.
+        let vault_folder = dir.path().join("vault");
+        std::fs::create_dir(&vault_folder).unwrap();
+        let vault_path = vault_folder.join("e2e.tessera");
         let config_home = dir.path().join("config");
         if let Setup::Prepared(prepare) = setup {
             prepare(&vault_path);
@@ -351,8 +355,9 @@ impl Drop for AppSession {
 }
 
 /// Starts tauri-driver and, through it, the app on `vault_path`, in the
-/// folder `dir` (the vault's: so a file dialog shows the vault's folder, as
-/// it does for a user whose vault lives where they keep their files).
+/// vault's folder (so a file dialog shows the vault's folder, as it does
+/// for a user whose vault lives where they keep their files), with its
+/// data and cache folders in `dir`.
 async fn connect(
     display: &VirtualDisplay,
     dir: &Path,
@@ -368,7 +373,7 @@ async fn connect(
             "--native-port",
             &native_port.to_string(),
         ])
-        .current_dir(dir)
+        .current_dir(vault_path.parent().expect("the vault is in a folder"))
         .env("DISPLAY", &display.name)
         .env_remove("WAYLAND_DISPLAY")
         .env("TESSERA_VAULT", vault_path)
