@@ -709,14 +709,13 @@ fn debug_of_imported_items_and_pending_scans_is_redacted() {
     }
 }
 
-/// The session's pending scan and pending import (cleared on lock) hold
+/// The session's pending scan and staged import (cleared on lock) hold
 /// seeds until the user confirms.
-#[cfg(feature = "desktop")]
 #[test]
 fn debug_of_the_sessions_pending_scan_and_import_is_redacted() {
     use tessera::core::intake::ScanStaging;
     use tessera::core::qr::QrContent;
-    use tessera::ipc::commands::transfer::PendingImport;
+    use tessera::core::transfer::StagedImport;
 
     let mut scan = ScanStaging::default();
     let mut contents = vec![QrContent::Account(marked_account())];
@@ -730,11 +729,11 @@ fn debug_of_the_sessions_pending_scan_and_import_is_redacted() {
     assert_redacted("ScanStaging", &format!("{scan:?}"));
 
     let uri = otp::format_uri(&marked_account());
-    let pending = PendingImport {
-        id: uuid::Uuid::new_v4(),
-        preview: Preview::new(transfer::import(uri.as_bytes(), None, None).unwrap(), &[]),
-    };
-    assert_redacted("PendingImport", &format!("{pending:?}"));
+    let staged = StagedImport::new(Preview::new(
+        transfer::import(uri.as_bytes(), None, None).unwrap(),
+        &[],
+    ));
+    assert_redacted("StagedImport", &format!("{staged:?}"));
 }
 
 // ---------------------------------------------------------------------------

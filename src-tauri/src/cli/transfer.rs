@@ -125,13 +125,8 @@ pub fn export(
     out: &Path,
     yes_plaintext: bool,
 ) -> Result<(), CliError> {
-    if format.is_plaintext() && !yes_plaintext {
-        return Err(transfer::ExportError::PlaintextNotConfirmed {
-            format: format.id(),
-        }
-        .into());
-    }
-    let password = if format == ExportFormat::AegisEncrypted {
+    format.check_consent(yes_plaintext)?;
+    let password = if format.needs_password() {
         Some(export_password()?)
     } else {
         None

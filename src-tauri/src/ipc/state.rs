@@ -53,7 +53,7 @@ pub struct Session {
     pub pending_scan: crate::core::intake::ScanStaging,
     /// The import previewed and not yet committed (it holds the file's
     /// secrets). Wiped on lock.
-    pub pending_import: Option<super::commands::transfer::PendingImport>,
+    pub pending_import: Option<crate::core::transfer::StagedImport>,
 }
 
 impl Session {

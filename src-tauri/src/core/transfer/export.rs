@@ -58,6 +58,96 @@ impl ExportFormat {
     pub const fn is_plaintext(self) -> bool {
         matches!(self, Self::Otpauth | Self::Aegis | Self::GoogleMigration)
     }
+
+    /// Whether the file is encrypted with a password of its own, chosen
+    /// for the export.
+    pub const fn needs_password(self) -> bool {
+        matches!(self, Self::AegisEncrypted)
+    }
+
+    /// Whether the file opens with the vault's own password.
+    pub const fn opens_with_vault_password(self) -> bool {
+        matches!(self, Self::Tessera)
+    }
+
+    /// The name people know the format by, and whether it is encrypted.
+    pub const fn title(self) -> &'static str {
+        match self {
+            Self::Tessera => "Tessera backup (encrypted)",
+            Self::AegisEncrypted => "Aegis vault (encrypted)",
+            Self::Aegis => "Aegis vault (plain text)",
+            Self::Otpauth => "otpauth URI list (plain text)",
+            Self::GoogleMigration => "Google Authenticator QR codes (plain)",
+        }
+    }
+
+    /// What the file is and who can read it, in a sentence or two.
+    pub const fn description(self) -> &'static str {
+        match self {
+            Self::Tessera => {
+                "A copy of the whole vault, opened with the vault's password. Keeps tags, notes and backup codes."
+            }
+            Self::AegisEncrypted => {
+                "An Aegis vault file protected by a password you choose here. Aegis and Tessera can import it."
+            }
+            Self::Aegis => {
+                "An unencrypted Aegis vault file. Anyone who has the file can read every secret."
+            }
+            Self::Otpauth => {
+                "One otpauth:// link per line, readable by most authenticators. Anyone who has the file can read every secret."
+            }
+            Self::GoogleMigration => {
+                "QR pictures Google Authenticator's \"Transfer accounts\" scans. Anyone who sees them can read every secret."
+            }
+        }
+    }
+
+    /// What a save dialog suggests for the file.
+    pub const fn suggested_file(self) -> SuggestedFile {
+        let (file_name, kind, extensions): (_, _, &'static [&'static str]) = match self {
+            Self::Tessera => ("tessera-backup.tessera", "Tessera backup", &["tessera"]),
+            Self::AegisEncrypted => ("aegis-export-encrypted.json", "Aegis vault", &["json"]),
+            Self::Aegis => ("aegis-export-plain.json", "Aegis vault", &["json"]),
+            Self::GoogleMigration => ("google-authenticator.png", "QR picture", &["png", "svg"]),
+            Self::Otpauth => ("otpauth-uris.txt", "Text file", &["txt"]),
+        };
+        SuggestedFile {
+            file_name,
+            kind,
+            extensions,
+        }
+    }
+
+    /// A plaintext format needs the user's explicit consent
+    /// (`PlaintextNotConfirmed`). Callers check it before asking for
+    /// passwords; [`write_file`] checks it again with
+    /// [`check`](Self::check).
+    pub fn check_consent(self, allow_plaintext: bool) -> Result<(), ExportError> {
+        if self.is_plaintext() && !allow_plaintext {
+            return Err(ExportError::PlaintextNotConfirmed { format: self.id() });
+        }
+        Ok(())
+    }
+
+    /// Everything the format asks of `options`: consent for a plaintext
+    /// format, a non-empty password for one with a password of its own
+    /// (`PasswordRequired`).
+    pub fn check(self, options: &ExportOptions<'_>) -> Result<(), ExportError> {
+        self.check_consent(options.allow_plaintext)?;
+        if self.needs_password() && options.password.is_none_or(SecretString::is_empty) {
+            return Err(ExportError::PasswordRequired { format: self.id() });
+        }
+        Ok(())
+    }
+}
+
+/// The file a save dialog suggests for an export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SuggestedFile {
+    pub file_name: &'static str,
+    /// What the dialog's filter calls the file type.
+    pub kind: &'static str,
+    pub extensions: &'static [&'static str],
 }
 
 impl fmt::Display for ExportFormat {
@@ -107,7 +197,7 @@ pub fn render(
     format: ExportFormat,
     options: &ExportOptions<'_>,
 ) -> Result<Zeroizing<Vec<u8>>, ExportError> {
-    ensure_consent(format, options)?;
+    format.check(options)?;
     let pairs = || entries.iter().map(|e| (&e.account, &e.details));
     match format {
         ExportFormat::Otpauth => {
@@ -199,6 +289,7 @@ pub fn write_file(
     dest: &Path,
     options: &ExportOptions<'_>,
 ) -> Result<ExportSummary, ExportError> {
+    format.check(options)?;
     let entries = vault.entries()?;
     if dest.exists() {
         return Err(ExportError::AlreadyExists {
@@ -211,7 +302,6 @@ pub fn write_file(
             vec![dest.to_owned()]
         }
         (ExportFormat::GoogleMigration, Some(picture)) => {
-            ensure_consent(format, options)?;
             write_google_pictures(entries, dest, picture)?
         }
         _ => {
@@ -227,16 +317,6 @@ pub fn write_file(
         not_written: not_written(entries, format),
         files,
     })
-}
-
-/// Plaintext formats need the user's explicit consent.
-fn ensure_consent(format: ExportFormat, options: &ExportOptions<'_>) -> Result<(), ExportError> {
-    if format.is_plaintext() && !options.allow_plaintext {
-        return Err(ExportError::PlaintextNotConfirmed {
-            format: format.id(),
-        });
-    }
-    Ok(())
 }
 
 /// The kind of picture a Google QR export writes, from `dest`'s extension
@@ -313,4 +393,55 @@ fn write_new(dest: &Path, content: &[u8]) -> Result<(), ExportError> {
         }
         PrivateFileError::Io { path, source } => ExportError::Io { path, source },
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{ExportError, ExportFormat, ExportOptions};
+    use crate::core::secret::SecretString;
+
+    #[test]
+    fn each_format_says_what_it_asks_for_and_checks_it() {
+        let password = SecretString::from("export pass");
+        let empty = SecretString::from("");
+        let options = |password, allow_plaintext| ExportOptions {
+            password,
+            allow_plaintext,
+            ..ExportOptions::default()
+        };
+        for format in ExportFormat::ALL {
+            let suggested = format.suggested_file();
+            assert!(
+                suggested
+                    .extensions
+                    .iter()
+                    .any(|e| suggested.file_name.ends_with(&format!(".{e}"))),
+                "{format}: {suggested:?}"
+            );
+            assert!(!format.title().is_empty() && !format.description().is_empty());
+            let plain = format.is_plaintext();
+            assert_eq!(
+                format.description().contains("Anyone who"),
+                plain,
+                "{format}: the description says who can read it"
+            );
+            let refused = format.check(&options(Some(&password), false));
+            assert_eq!(
+                matches!(refused, Err(ExportError::PlaintextNotConfirmed { .. })),
+                plain,
+                "{format}"
+            );
+            for missing in [None, Some(&empty)] {
+                let checked = format.check(&options(missing, true));
+                assert_eq!(
+                    matches!(checked, Err(ExportError::PasswordRequired { .. })),
+                    format.needs_password(),
+                    "{format}"
+                );
+            }
+            assert!(format.check(&options(Some(&password), true)).is_ok());
+        }
+        assert!(ExportFormat::AegisEncrypted.needs_password());
+        assert!(ExportFormat::Tessera.opens_with_vault_password());
+    }
 }

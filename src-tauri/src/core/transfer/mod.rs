@@ -43,7 +43,7 @@ use zeroize::Zeroizing;
 
 pub use error::{ExportError, ImportError};
 pub use export::ExportFormat;
-pub use preview::{Preview, PreviewEntry, Status};
+pub use preview::{Preview, PreviewEntry, StagedImport, Status};
 pub use sniff::{Sniffed, sniff};
 
 use crate::core::otp::{self, Account, Algorithm, OtpError, OtpKind, ParseNote};

@@ -16,7 +16,7 @@ use std::collections::HashMap;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use super::{Format, ImportError, ImportedItem, Loss, Parsed};
+use super::{Format, ImportError, ImportedItem, InvalidItem, Loss, Parsed};
 use crate::core::otp::{Account, OtpKind};
 use crate::core::vault::{Entry, Vault};
 
@@ -171,6 +171,31 @@ impl Preview {
             .filter_map(|e| e.item.as_ref())
     }
 
+    /// The entries as read from the file, to classify them again (against
+    /// the vault as it is when the user commits: another process may have
+    /// added accounts since the preview).
+    pub fn into_parsed(self) -> Parsed {
+        Parsed {
+            format: self.format,
+            entries: self
+                .entries
+                .into_iter()
+                .map(|entry| match (entry.item, entry.status) {
+                    (Some(item), _) => Ok(item),
+                    (None, Status::Invalid { reason }) => Err(InvalidItem {
+                        label: entry.label,
+                        reason,
+                    }),
+                    (None, _) => Err(InvalidItem {
+                        label: entry.label,
+                        reason: "the entry was not read".to_owned(),
+                    }),
+                })
+                .collect(),
+            losses: self.losses,
+        }
+    }
+
     /// Adds every [`Status::New`] entry to `vault` in one transaction: all
     /// of them or, on any error, none. Returns the new ids in file order.
     ///
@@ -202,5 +227,42 @@ impl Preview {
             "import committed"
         );
         Ok(ids)
+    }
+}
+
+/// An import read and previewed, waiting for the user to commit it by its
+/// id (the window keeps one; it holds the file's secrets, so only the id
+/// and display fields leave Rust).
+#[derive(Debug)]
+pub struct StagedImport {
+    id: Uuid,
+    preview: Preview,
+}
+
+impl StagedImport {
+    /// Stages `preview` under a new random id.
+    pub fn new(preview: Preview) -> Self {
+        Self {
+            id: Uuid::new_v4(),
+            preview,
+        }
+    }
+
+    /// The id a commit names.
+    pub const fn id(&self) -> Uuid {
+        self.id
+    }
+
+    /// What the user is shown.
+    pub const fn preview(&self) -> &Preview {
+        &self.preview
+    }
+
+    /// Classifies the file's entries again against `vault` as it is now
+    /// (after [`Vault::refresh`]) and commits the new ones in one
+    /// transaction ([`Preview::commit`]). Returns the new ids.
+    pub fn commit(self, vault: &mut Vault) -> Result<Vec<Uuid>, ImportError> {
+        vault.refresh()?;
+        Preview::new(self.preview.into_parsed(), vault.entries()?).commit(vault)
     }
 }

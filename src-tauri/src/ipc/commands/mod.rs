@@ -73,7 +73,7 @@ pub fn specta_builder<R: Runtime>() -> Builder<R> {
             settings::backup_now,
             transfer::transfer_formats,
             transfer::pick_import_file,
-            transfer::preview_import,
+            transfer::preview_import::<tauri::Wry>,
             transfer::commit_import,
             transfer::discard_import,
             transfer::export_accounts,

@@ -3,8 +3,10 @@
 //! committing that preview, and writing an export to a file the user picks.
 //!
 //! The parsed file (which holds secrets) stays in Rust as the session's
-//! [`PendingImport`]; the web view gets display fields and the preview's id,
-//! and commits by that id. Locking the vault drops it.
+//! [`StagedImport`]; the web view gets display fields and the preview's id,
+//! and commits by that id. Locking the vault drops it. Reading the file
+//! (and deriving its key, for an encrypted one) happens on a blocking
+//! thread without the session lock, so codes keep coming meanwhile.
 //!
 //! Must never: send a secret, a password or file contents to the web view;
 //! write the vault except through [`Preview::commit`]; write a plaintext
@@ -14,7 +16,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use specta::Type;
-use tauri::State;
+use tauri::{Manager, State};
 use uuid::Uuid;
 use zeroize::Zeroizing;
 
@@ -22,8 +24,8 @@ use crate::core::otp::OtpKind;
 use crate::core::secret::SecretString;
 use crate::core::transfer::export::{self, ExportOptions};
 use crate::core::transfer::{
-    self, ExportError, ExportFormat, Format, ImportError, InvalidItem, Parsed, Preview,
-    PreviewEntry, Status,
+    self, ExportError, ExportFormat, Format, ImportError, Preview, PreviewEntry, StagedImport,
+    Status,
 };
 use crate::core::user_file::{self, UserFileError};
 use crate::file_dialog::FileDialog;
@@ -33,14 +35,6 @@ use crate::ipc::state::AppState;
 
 /// The largest file an import reads (authenticator exports are kilobytes).
 pub const MAX_IMPORT_BYTES: usize = 16 * 1024 * 1024;
-
-/// An import read and classified, waiting for the user to commit it. Kept in
-/// the session; holds the accounts' secrets, so only its id leaves Rust.
-#[derive(Debug)]
-pub struct PendingImport {
-    pub id: Uuid,
-    pub preview: Preview,
-}
 
 /// A format the window offers, with the name people know it by.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
@@ -247,18 +241,22 @@ pub async fn pick_import_file() -> Result<Option<PickedFile>, IpcError> {
 /// was given; `wrong_password` when it does not open the file.
 #[tauri::command]
 #[specta::specta]
-pub async fn preview_import(
-    state: State<'_, AppState>,
+pub async fn preview_import<R: tauri::Runtime>(
+    app: tauri::AppHandle<R>,
     source: ImportSource,
     format: Option<String>,
     password: Option<String>,
 ) -> Result<ImportPreviewView, IpcError> {
-    preview(
-        &state,
-        source,
-        format.as_deref(),
-        password.map(SecretString::new),
-    )
+    tauri::async_runtime::spawn_blocking(move || {
+        preview(
+            &app.state::<AppState>(),
+            source,
+            format.as_deref(),
+            password.map(SecretString::new),
+        )
+    })
+    .await
+    .map_err(|_| IpcError::internal("the import stopped unexpectedly"))?
 }
 
 /// Adds the new accounts of the pending import `id` in one transaction.
@@ -291,8 +289,9 @@ pub async fn export_accounts(
     let dest = if let Some(path) = &request.path {
         PathBuf::from(path)
     } else {
-        let (name, label, extensions) = save_suggestion(format);
-        let dialog = FileDialog::save("Export accounts", name).filter(label, extensions);
+        let suggested = format.suggested_file();
+        let dialog = FileDialog::save("Export accounts", suggested.file_name)
+            .filter(suggested.kind, suggested.extensions);
         let Some(path) = super::choose_file(dialog).await? else {
             return Ok(None);
         };
@@ -317,57 +316,12 @@ pub fn formats() -> TransferFormats {
             .into_iter()
             .map(|format| ExportFormatOption {
                 id: format.id().to_owned(),
-                title: export_title(format).to_owned(),
+                title: format.title().to_owned(),
                 plaintext: format.is_plaintext(),
-                needs_password: format == ExportFormat::AegisEncrypted,
-                description: export_description(format).to_owned(),
+                needs_password: format.needs_password(),
+                description: format.description().to_owned(),
             })
             .collect(),
-    }
-}
-
-const fn export_title(format: ExportFormat) -> &'static str {
-    match format {
-        ExportFormat::Tessera => "Tessera backup (encrypted)",
-        ExportFormat::AegisEncrypted => "Aegis vault (encrypted)",
-        ExportFormat::Aegis => "Aegis vault (plain text)",
-        ExportFormat::Otpauth => "otpauth URI list (plain text)",
-        ExportFormat::GoogleMigration => "Google Authenticator QR codes (plain)",
-    }
-}
-
-const fn export_description(format: ExportFormat) -> &'static str {
-    match format {
-        ExportFormat::Tessera => {
-            "A copy of the whole vault, opened with the vault's password. Keeps tags, notes and backup codes."
-        }
-        ExportFormat::AegisEncrypted => {
-            "An Aegis vault file protected by a password you choose here. Aegis and Tessera can import it."
-        }
-        ExportFormat::Aegis => {
-            "An unencrypted Aegis vault file. Anyone who has the file can read every secret."
-        }
-        ExportFormat::Otpauth => {
-            "One otpauth:// link per line, readable by most authenticators. Anyone who has the file can read every secret."
-        }
-        ExportFormat::GoogleMigration => {
-            "QR pictures Google Authenticator's \"Transfer accounts\" scans. Anyone who sees them can read every secret."
-        }
-    }
-}
-
-/// The file name, label and extensions the save dialog suggests.
-const fn save_suggestion(
-    format: ExportFormat,
-) -> (&'static str, &'static str, &'static [&'static str]) {
-    match format {
-        ExportFormat::Tessera => ("tessera-backup.tessera", "Tessera backup", &["tessera"]),
-        ExportFormat::AegisEncrypted => ("aegis-export-encrypted.json", "Aegis vault", &["json"]),
-        ExportFormat::Aegis => ("aegis-export-plain.json", "Aegis vault", &["json"]),
-        ExportFormat::GoogleMigration => {
-            ("google-authenticator.png", "QR picture", &["png", "svg"])
-        }
-        ExportFormat::Otpauth => ("otpauth-uris.txt", "Text file", &["txt"]),
     }
 }
 
@@ -402,8 +356,9 @@ fn read_source(source: ImportSource) -> Result<(String, Zeroizing<Vec<u8>>), Ipc
     }
 }
 
-/// Reads `source`, classifies it against the (unlocked) vault and keeps it
-/// as the session's pending import.
+/// Reads `source` (without holding the session: deriving an encrypted
+/// file's key may take seconds), classifies it against the (unlocked)
+/// vault and keeps it as the session's staged import.
 pub fn preview(
     state: &AppState,
     source: ImportSource,
@@ -416,29 +371,29 @@ pub fn preview(
         .transpose()
         .map_err(|e| IpcError::invalid(e.to_string()))?;
     let password = password.filter(|p| !p.is_empty());
+    let locked = || IpcError::new(IpcErrorCode::Locked, "unlock the vault before importing");
+    if !state.with_vault(|vault, _| Ok(vault.is_unlocked()))? {
+        return Err(locked());
+    }
     let (file_name, bytes) = read_source(source)?;
+    let parsed = transfer::import(&bytes, format, password.as_ref()).map_err(import_error)?;
     let preview = state.with_vault(|vault, _| {
         if !vault.is_unlocked() {
-            return Err(IpcError::new(
-                IpcErrorCode::Locked,
-                "unlock the vault before importing",
-            ));
+            return Err(locked());
         }
-        let parsed = transfer::import(&bytes, format, password.as_ref()).map_err(import_error)?;
         vault.refresh()?;
         Ok(Preview::new(parsed, vault.entries()?))
     })?;
-    let id = Uuid::new_v4();
-    let view = preview_view(id, file_name, &preview);
-    state.session()?.pending_import = Some(PendingImport { id, preview });
+    let staged = StagedImport::new(preview);
+    let view = preview_view(staged.id(), file_name, staged.preview());
+    state.session()?.pending_import = Some(staged);
     Ok(view)
 }
 
-/// Commits the pending import `id`: the accounts that are new to the vault
-/// as it is now (the file's entries are classified again), in one
-/// transaction.
-/// `not_found` if there is no such pending import (committed already,
-/// discarded, or the vault was locked since).
+/// Commits the staged import `id`: the accounts that are new to the vault
+/// as it is now, in one transaction. `not_found` if there is no such
+/// staged import (committed already, discarded, or the vault was locked
+/// since).
 pub fn commit(state: &AppState, id: &str) -> Result<ImportResult, IpcError> {
     let gone = || {
         IpcError::new(
@@ -447,50 +402,21 @@ pub fn commit(state: &AppState, id: &str) -> Result<ImportResult, IpcError> {
         )
     };
     let id = Uuid::parse_str(id).map_err(|_| gone())?;
-    let pending = {
+    let staged = {
         let mut session = state.session()?;
         match session.pending_import.take() {
-            Some(pending) if pending.id == id => pending,
+            Some(staged) if staged.id() == id => staged,
             other => {
                 session.pending_import = other;
                 return Err(gone());
             }
         }
     };
-    let ids = state.with_vault(|vault, _| {
-        vault.refresh()?;
-        let current = Preview::new(reread(pending.preview), vault.entries()?);
-        current.commit(vault).map_err(import_error)
-    })?;
+    let ids = state.with_vault(|vault, _| staged.commit(vault).map_err(import_error))?;
     Ok(ImportResult {
         imported: count(ids.len()),
         ids: ids.iter().map(|id| id.hyphenated().to_string()).collect(),
     })
-}
-
-/// The entries of `preview` as read from the file, to classify them again
-/// against the vault as it is now (the CLI may have added accounts since
-/// the preview).
-fn reread(preview: Preview) -> Parsed {
-    Parsed {
-        format: preview.format,
-        entries: preview
-            .entries
-            .into_iter()
-            .map(|entry| match (entry.item, entry.status) {
-                (Some(item), _) => Ok(item),
-                (None, Status::Invalid { reason }) => Err(InvalidItem {
-                    label: entry.label,
-                    reason,
-                }),
-                (None, _) => Err(InvalidItem {
-                    label: entry.label,
-                    reason: "the entry was not read".to_owned(),
-                }),
-            })
-            .collect(),
-        losses: preview.losses,
-    }
 }
 
 fn export_format(request: &ExportRequest) -> Result<ExportFormat, IpcError> {
@@ -498,11 +424,9 @@ fn export_format(request: &ExportRequest) -> Result<ExportFormat, IpcError> {
         .format
         .parse()
         .map_err(|e: transfer::UnknownFormatName| IpcError::invalid(e.to_string()))?;
-    if format.is_plaintext() && !request.acknowledge_plaintext {
-        return Err(export_error(ExportError::PlaintextNotConfirmed {
-            format: format.id(),
-        }));
-    }
+    format
+        .check_consent(request.acknowledge_plaintext)
+        .map_err(export_error)?;
     Ok(format)
 }
 
@@ -520,21 +444,13 @@ pub fn export_to(
         ));
     }
     let vault_password = SecretString::new(request.vault_password.clone());
-    let password = request
-        .password
-        .clone()
-        .map(SecretString::new)
-        .filter(|p| !p.is_empty());
-    if format == ExportFormat::AegisEncrypted && password.is_none() {
-        return Err(export_error(ExportError::PasswordRequired {
-            format: format.id(),
-        }));
-    }
+    let password = request.password.clone().map(SecretString::new);
     let options = ExportOptions {
         password: password.as_ref(),
         allow_plaintext: request.acknowledge_plaintext,
         ..ExportOptions::default()
     };
+    format.check(&options).map_err(export_error)?;
     let summary = state.with_vault(|vault, _| {
         vault.verify_password(&vault_password)?;
         vault.refresh()?;
@@ -710,6 +626,69 @@ mod tests {
         }
     }
 
+    /// Codes come from the session while an encrypted file's key is being
+    /// derived: the derivation (scrypt at 2^17 × 8, 128 MiB) takes far
+    /// longer than 20 code requests, so they all complete before it ends
+    /// only if the import does not hold the session meanwhile.
+    #[test]
+    fn codes_keep_coming_while_an_encrypted_file_derives_its_key() {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicBool, Ordering};
+
+        use crate::core::clock::Clock;
+        use crate::core::otp;
+        use crate::core::transfer::aegis::{self, ScryptCost};
+        use crate::core::vault::Details;
+
+        let (_dir, state) = unlocked_state();
+        let account =
+            otp::parse_uri("otpauth://totp/Ticking:alice?secret=JBSWY3DPEHPK3PXP").unwrap();
+        state
+            .with_vault(|vault, _| Ok(vault.insert(account.clone(), Details::default())?))
+            .unwrap();
+        let password = SecretString::from(AEGIS_PASSWORD);
+        let cost = ScryptCost {
+            log_n: 17,
+            r: 8,
+            p: 1,
+        };
+        let details = Details::default();
+        let file = aegis::export_encrypted([(&account, &details)], &password, cost).unwrap();
+        let state = Arc::new(state);
+        let started = Arc::new(AtomicBool::new(false));
+        let import = std::thread::spawn({
+            let (state, started) = (Arc::clone(&state), Arc::clone(&started));
+            move || {
+                started.store(true, Ordering::SeqCst);
+                let source = ImportSource::Bytes {
+                    name: "slow.json".to_owned(),
+                    bytes: file,
+                };
+                preview(&state, source, None, Some(password))
+            }
+        });
+        while !started.load(Ordering::SeqCst) {
+            std::thread::yield_now();
+        }
+        for _ in 0..20 {
+            let code = state
+                .with_vault(|vault, settings| {
+                    Ok(otp::generate(
+                        &vault.entries()?[0].account,
+                        settings.code_clock().now(),
+                    )?)
+                })
+                .unwrap();
+            assert_eq!(code.current.len(), 6);
+        }
+        assert!(
+            !import.is_finished(),
+            "the import held the session while it derived the file's key"
+        );
+        let view = import.join().unwrap().unwrap();
+        assert_eq!(view.counts.duplicate, 1);
+    }
+
     #[test]
     fn an_encrypted_file_asks_for_its_password_then_previews_and_commits() {
         let (_dir, state) = unlocked_state();
@@ -791,7 +770,7 @@ mod tests {
             .unwrap()
             .pending_import
             .as_ref()
-            .and_then(|p| p.preview.entries[0].item.clone())
+            .and_then(|p| p.preview().entries[0].item.clone())
             .unwrap();
         state
             .with_vault(|vault, _| Ok(vault.insert(first.account, first.details)?))
