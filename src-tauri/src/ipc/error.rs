@@ -140,7 +140,8 @@ impl From<ServerError> for IpcError {
             | ServerError::Unsupported { .. }
             | ServerError::Profile { .. }
             | ServerError::NoAccount
-            | ServerError::NoBackupCode => IpcErrorCode::Invalid,
+            | ServerError::NoBackupCode
+            | ServerError::Busy { .. } => IpcErrorCode::Invalid,
             _ => IpcErrorCode::Server,
         };
         Self::new(code, error.to_string())

@@ -47,7 +47,7 @@ pub struct Session {
     /// is shown instead of taking another counter. Wiped on lock.
     pub hotp_shown: HashMap<Uuid, Zeroizing<String>>,
     /// Which servers have a flow running, and the waits they asked for.
-    pub servers: super::commands::servers::ServerActivity,
+    pub servers: crate::core::server::FlowActivity,
     /// Accounts found by QR scans and not yet confirmed, and the parts of
     /// Google exports scanned so far (they hold secrets). Wiped on lock.
     pub pending_scan: crate::core::intake::ScanStaging,
@@ -97,7 +97,7 @@ impl AppState {
                 settings,
                 last_activity: Instant::now(),
                 hotp_shown: HashMap::new(),
-                servers: super::commands::servers::ServerActivity::default(),
+                servers: crate::core::server::FlowActivity::default(),
                 pending_scan: crate::core::intake::ScanStaging::default(),
                 pending_import: None,
             }),

@@ -46,6 +46,9 @@ pub enum ServerError {
         retry_after: Option<u64>,
         message: String,
     },
+    /// A flow on this server is running already.
+    #[error("a request to “{server}” is already running; wait for it to finish")]
+    Busy { server: String },
     /// The server's last answer asked to wait (a 429 or a lockout) and the
     /// wait is not over: nothing was sent.
     #[error("“{server}” asked to wait: try again in {seconds} s")]

@@ -41,7 +41,7 @@ pub use profile::{
 };
 pub use record::{Credentials, MemoryStore, ServerRecord, ServerStore};
 pub use runner::{
-    CredentialKind, Disable, Enrol, Flow, FlowRunner, Login, NewServer, Ran, Register, SignIn,
-    Status, Steps, profiles_dir,
+    CredentialKind, Disable, Enrol, Flow, FlowActivity, FlowRunner, Login, NewServer, Ran,
+    Register, SignIn, Status, Steps, profiles_dir,
 };
 pub use store::VaultServerStore;

@@ -16,6 +16,7 @@
 //! Must never: ask a server before its wait is over, or keep a credential
 //! anywhere but the vault.
 
+use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -287,6 +288,50 @@ impl std::fmt::Debug for FlowRunner {
             .field("profiles_dir", &self.profiles_dir)
             .field("client", &self.client)
             .finish_non_exhaustive()
+    }
+}
+
+/// Which servers have a flow running in this process, and the step each
+/// running enrolment reported last: one flow per server at a time.
+#[derive(Debug, Default)]
+pub struct FlowActivity {
+    busy: HashSet<String>,
+    steps: HashMap<String, EnrolStep>,
+}
+
+impl FlowActivity {
+    /// Claims server `name` for one flow; `Busy` while another runs.
+    pub fn claim(&mut self, name: &str) -> Result<(), ServerError> {
+        if self.busy.insert(name.to_owned()) {
+            Ok(())
+        } else {
+            Err(ServerError::Busy {
+                server: name.to_owned(),
+            })
+        }
+    }
+
+    /// Ends the flow on `name`.
+    pub fn release(&mut self, name: &str) {
+        self.busy.remove(name);
+        self.steps.remove(name);
+    }
+
+    /// Notes that the enrolment running on `name` began `step`.
+    pub fn report(&mut self, name: &str, step: EnrolStep) {
+        if self.busy.contains(name) {
+            self.steps.insert(name.to_owned(), step);
+        }
+    }
+
+    /// Whether a flow runs on `name`.
+    pub fn is_busy(&self, name: &str) -> bool {
+        self.busy.contains(name)
+    }
+
+    /// The step the enrolment running on `name` began last.
+    pub fn step(&self, name: &str) -> Option<EnrolStep> {
+        self.steps.get(name).copied()
     }
 }
 

@@ -25,7 +25,6 @@
 //! Must never: hold the session mutex across an `.await`, send a
 //! credential back to the web view, or drop a seed the server handed out.
 
-use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -38,22 +37,13 @@ use crate::core::secret::SecretString;
 use crate::core::server::clock_check::{self, ClockReading};
 pub use crate::core::server::{CredentialKind, EnrolStep};
 use crate::core::server::{
-    Disable, Enrol, Flow, FlowRunner, Http, HttpOptions, Label, Login, LoginWith, PENDING_TAG,
-    Profile, Ran, ServerRecord, SignIn, Status, VaultServerStore,
+    Disable, Enrol, Flow, FlowActivity, FlowRunner, Http, HttpOptions, Label, Login, LoginWith,
+    PENDING_TAG, Profile, Ran, ServerError, ServerRecord, SignIn, Status, VaultServerStore,
 };
 use crate::core::vault::Vault;
 use crate::ipc::dto::AccountSummary;
 use crate::ipc::error::{IpcError, IpcErrorCode};
 use crate::ipc::state::{AppState, Session};
-
-/// Which servers have a flow running, and the step each running
-/// enrolment reported last. Not secret. (The waits servers ask for are
-/// in their records, shared with the CLI.)
-#[derive(Debug, Default)]
-pub struct ServerActivity {
-    busy: HashSet<String>,
-    steps: HashMap<String, EnrolStep>,
-}
 
 /// Whether two-factor sign-in is on, as far as the vault knows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Type)]
@@ -362,8 +352,8 @@ pub async fn remove(state: &AppState, name: String) -> Result<(), IpcError> {
     let runner = runner(state)?;
     let mut session = state.session()?;
     let Session { vault, servers, .. } = &mut *session;
-    if servers.busy.contains(&name) {
-        return Err(busy(&name));
+    if servers.is_busy(&name) {
+        return Err(ServerError::Busy { server: name }.into());
     }
     runner.remove(unlocked(vault.as_mut())?, &name)?;
     Ok(())
@@ -389,7 +379,7 @@ pub async fn enrol(state: &AppState, name: String) -> Result<EnrolReport, IpcErr
         label: Label::default(),
         on_step: Some(Box::new(move |step| {
             if let Ok(mut session) = state.session() {
-                session.servers.steps.insert(reported.clone(), step);
+                session.servers.report(&reported, step);
             }
         })),
     };
@@ -532,9 +522,7 @@ impl<'a> Turn<'a> {
     /// Claims `name`: `Invalid` while another flow runs against it.
     fn take(state: &'a AppState, name: &str) -> Result<Self, IpcError> {
         let mut session = state.session()?;
-        if !session.servers.busy.insert(name.to_owned()) {
-            return Err(busy(name));
-        }
+        session.servers.claim(name)?;
         session.last_activity = Instant::now();
         Ok(Self {
             state,
@@ -546,18 +534,12 @@ impl<'a> Turn<'a> {
 impl Drop for Turn<'_> {
     fn drop(&mut self) {
         if let Ok(mut session) = self.state.session() {
-            session.servers.busy.remove(&self.name);
-            session.servers.steps.remove(&self.name);
+            session.servers.release(&self.name);
         }
     }
 }
 
-fn view(
-    vault: &Vault,
-    record: &ServerRecord,
-    activity: &ServerActivity,
-    now_ms: u64,
-) -> ServerView {
+fn view(vault: &Vault, record: &ServerRecord, activity: &FlowActivity, now_ms: u64) -> ServerView {
     let entry = record.account_id.and_then(|id| vault.get(id).ok());
     let two_factor = match entry {
         None => TwoFactorState::Off,
@@ -582,12 +564,8 @@ fn view(
             cookies: credentials.cookies.keys().cloned().collect(),
         },
         retry_in_ms: record.wait_left_ms(now_ms),
-        busy: activity.busy.contains(&record.name),
-        enrol_step: activity
-            .busy
-            .contains(&record.name)
-            .then(|| activity.steps.get(&record.name).copied())
-            .flatten(),
+        busy: activity.is_busy(&record.name),
+        enrol_step: activity.step(&record.name),
     }
 }
 
@@ -599,12 +577,6 @@ fn unlocked(vault: Option<&mut Vault>) -> Result<&mut Vault, IpcError> {
             "unlock the vault to use servers",
         )),
     }
-}
-
-fn busy(name: &str) -> IpcError {
-    IpcError::invalid(format!(
-        "a request to “{name}” is already running; wait for it to finish"
-    ))
 }
 
 #[cfg(test)]
