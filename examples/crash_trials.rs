@@ -30,7 +30,7 @@ use std::time::{Duration, Instant};
 use tessera::core::clock::FixedClock;
 use tessera::core::otp::{Account, Algorithm, OtpKind};
 use tessera::core::secret::{SecretBytes, SecretString};
-use tessera::core::vault::{Details, KdfParams, Vault};
+use tessera::core::vault::{Details, KdfParams, Vault, VaultError};
 
 /// The issuer of the HOTP account every trial starts with.
 const HOTP_ISSUER: &str = "Crash HOTP";
@@ -320,7 +320,12 @@ impl Writer {
             }
             Op::Passwd(new) => {
                 vault
-                    .change_password(&password(self.generation), &password(*new), kdf())
+                    .change_password(
+                        &password(self.generation),
+                        &password(*new),
+                        Some(kdf()),
+                        None,
+                    )
                     .unwrap();
                 self.generation = *new;
             }
@@ -381,16 +386,35 @@ fn beside(vault_path: &Path, journal_path: &Path) {
     stdout.flush().unwrap();
     let started = Instant::now();
     let mut n = 0u64;
+    let mut generation = 0u64;
     while started.elapsed() < CHILD_LIMIT {
         let mut account = hotp_account(0);
         account.issuer = format!("{BESIDE_PREFIX}{n}");
         account.kind = OtpKind::Totp { period: 30 };
-        vault.insert(account, Details::default()).unwrap();
+        match vault.insert(account, Details::default()) {
+            Ok(_) => {}
+            // The child changed the password, which replaced the key this
+            // handle held: nothing was written; unlock with the new one.
+            Err(VaultError::KeyChanged) => {
+                generation = unlock_newer(&mut vault, generation);
+                continue;
+            }
+            Err(error) => panic!("{error}"),
+        }
         journal.write_all(format!("done {n}\n").as_bytes()).unwrap();
         journal.sync_data().unwrap();
         n += 1;
         std::thread::sleep(Duration::from_millis(2));
     }
+}
+
+/// Unlocks `vault` with the first password of a generation after
+/// `generation` that opens it; returns that generation.
+fn unlock_newer(vault: &mut Vault, generation: u64) -> u64 {
+    vault.lock();
+    (generation + 1..generation + 10_000)
+        .find(|n| vault.unlock_with_password(&password(*n)).is_ok())
+        .expect("a newer password opens the vault")
 }
 
 /// Starts this program as `role` on the vault with a journal, and waits

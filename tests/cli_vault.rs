@@ -419,6 +419,44 @@ fn passwd_replaces_the_password() {
 }
 
 #[test]
+fn passwd_rotates_the_key_and_keyring_unlock_keeps_working() {
+    if !keyring_available("passwd_rotates_the_key_and_keyring_unlock_keeps_working") {
+        return;
+    }
+    let vault = CliVault::init();
+    vault.ok(&["add", RFC6238_SHA1]);
+    vault.ok(&["keyring", "enable"]);
+    let output = vault
+        .command(["passwd"])
+        .env("TESSERA_NEW_PASSWORD", "a rotated password")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let said = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        said.contains("copies made before open only with the old password"),
+        "{said}"
+    );
+    assert!(!String::from_utf8_lossy(&output.stderr).contains("keyring unlock was turned off"));
+    let output = vault
+        .command(["code", "rfc", "--at", "59"])
+        .env_remove("TESSERA_PASSWORD")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "the keyring still opens the vault: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "94287082");
+}
+
+#[test]
 fn keyring_unlock_opens_the_vault_without_a_password() {
     if !keyring_available("keyring_unlock_opens_the_vault_without_a_password") {
         return;

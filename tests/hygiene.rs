@@ -268,10 +268,20 @@ fn vault_flows(path: &Path, clock: &Arc<FixedClock>, secrets: &mut Secrets, erro
     secrets.text(NEW_VAULT_PASSWORD);
     errors.expect_err(
         "changing the password with a wrong current one",
-        vault.change_password(&new_password, &password, KdfParams::new(64, 2, 1).unwrap()),
+        vault.change_password(
+            &new_password,
+            &password,
+            Some(KdfParams::new(64, 2, 1).unwrap()),
+            None,
+        ),
     );
     vault
-        .change_password(&password, &new_password, KdfParams::new(64, 2, 1).unwrap())
+        .change_password(
+            &password,
+            &new_password,
+            Some(KdfParams::new(64, 2, 1).unwrap()),
+            None,
+        )
         .unwrap();
     vault.lock();
     drop(vault);

@@ -79,8 +79,12 @@ fn change_the_password_and_back(vault: &mut Vault, _dir: &Path) {
     let current = SecretString::from(PASSWORD);
     let other = SecretString::from("an interim password");
     let kdf = KdfParams::new(64, 2, 1).unwrap();
-    vault.change_password(&current, &other, kdf).unwrap();
-    vault.change_password(&other, &current, kdf).unwrap();
+    vault
+        .change_password(&current, &other, Some(kdf), None)
+        .unwrap();
+    vault
+        .change_password(&other, &current, Some(kdf), None)
+        .unwrap();
 }
 
 /// What a server flow does: a second handle on the same file, written to

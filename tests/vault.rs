@@ -581,29 +581,53 @@ fn backup_codes_add_list_use() {
     assert_eq!(left, 1, "removing an account removes its backup codes");
 }
 
-#[test]
-fn change_password_rewraps_the_key_only() {
-    let fx = Fixture::new();
-    let (mut vault, _) = populated(&fx);
-    let payloads = |fx: &Fixture| -> Vec<Vec<u8>> {
-        let conn = fx.sql();
+/// Every sealed payload of the file, by table and id.
+fn sealed_payloads(fx: &Fixture) -> Vec<(String, String, Vec<u8>)> {
+    let conn = fx.sql();
+    let mut all = Vec::new();
+    for table in ["accounts", "backup_codes", "servers"] {
         let mut stmt = conn
-            .prepare("SELECT payload FROM accounts ORDER BY id")
+            .prepare(&format!("SELECT id, payload FROM {table} ORDER BY id"))
             .unwrap();
-        stmt.query_map([], |r| r.get(0))
-            .unwrap()
-            .map(Result::unwrap)
-            .collect()
-    };
-    let before = payloads(&fx);
+        all.extend(
+            stmt.query_map([], |r| Ok((table.to_owned(), r.get(0)?, r.get(1)?)))
+                .unwrap()
+                .map(Result::unwrap),
+        );
+    }
+    all
+}
+
+#[test]
+fn change_password_rotates_the_key_and_seals_every_row_again() {
+    let fx = Fixture::new();
+    let (mut vault, ids) = populated(&fx);
+    let codes = vault.backup_codes(ids[0]).unwrap().len();
+    let before = sealed_payloads(&fx);
+    assert!(before.iter().any(|(t, _, _)| t == "backup_codes"));
+    assert!(before.iter().any(|(t, _, _)| t == "servers"));
     let new = SecretString::from("a new password");
     assert!(matches!(
-        vault.change_password(&SecretString::from("nope"), &new, small_kdf()),
+        vault.change_password(&SecretString::from("nope"), &new, Some(small_kdf()), None),
         Err(VaultError::WrongPassword)
     ));
+    assert_eq!(
+        sealed_payloads(&fx),
+        before,
+        "a wrong password changes nothing"
+    );
     let stronger = KdfParams::new(128, 3, 2).unwrap();
-    vault.change_password(&password(), &new, stronger).unwrap();
-    assert_eq!(payloads(&fx), before, "entries are not re-encrypted");
+    let changed = vault
+        .change_password(&password(), &new, Some(stronger), None)
+        .unwrap();
+    assert!(changed.keyring_kept, "there was no keyring slot to lose");
+    let after = sealed_payloads(&fx);
+    assert_eq!(after.len(), before.len());
+    for ((table, id, old), (_, _, new)) in before.iter().zip(&after) {
+        assert_ne!(old, new, "{table} {id} is sealed again");
+    }
+    // The handle that changed it goes on with the new key.
+    let added = vault.insert(totp(77), Details::default()).unwrap();
     drop(vault);
 
     let mut vault = fx.open().unwrap();
@@ -612,8 +636,126 @@ fn change_password_rewraps_the_key_only() {
         Err(VaultError::WrongPassword)
     ));
     vault.unlock_with_password(&new).unwrap();
-    assert_eq!(vault.entries().unwrap().len(), 3);
+    assert_eq!(vault.entries().unwrap().len(), 4);
+    assert_eq!(vault.backup_codes(ids[0]).unwrap().len(), codes);
+    assert_eq!(vault.get(added).unwrap().account, totp(77));
+    assert_eq!(vault.servers().unwrap().len(), 1);
     assert_eq!(vault.password_kdf(), Some(stronger));
+}
+
+/// Issue 15, item 2: an old copy's slots and header check put into the
+/// current file, with the old password, must not read what was written
+/// after the password changed.
+#[test]
+fn an_old_copys_slots_and_the_old_password_do_not_open_later_writes() {
+    let fx = Fixture::new();
+    let (mut vault, _) = populated(&fx);
+    let keys = |fx: &Fixture| -> (Vec<u8>, Vec<Vec<Value>>) {
+        let conn = fx.sql();
+        let check = conn
+            .query_row("SELECT header_check FROM header", [], |r| r.get(0))
+            .unwrap();
+        let mut stmt = conn.prepare("SELECT * FROM slots").unwrap();
+        let columns = stmt.column_count();
+        let slots = stmt
+            .query_map([], |r| (0..columns).map(|i| r.get(i)).collect())
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        (check, slots)
+    };
+    let (old_check, old_slots) = keys(&fx);
+    let new = SecretString::from("the new password");
+    vault
+        .change_password(&password(), &new, Some(small_kdf()), None)
+        .unwrap();
+    let later = vault.insert(totp(99), Details::default()).unwrap();
+    drop(vault);
+
+    let conn = fx.sql();
+    conn.execute("DELETE FROM slots", []).unwrap();
+    for slot in &old_slots {
+        let marks = vec!["?"; slot.len()].join(", ");
+        conn.execute(
+            &format!("INSERT INTO slots VALUES ({marks})"),
+            rusqlite::params_from_iter(slot.iter()),
+        )
+        .unwrap();
+    }
+    conn.execute("UPDATE header SET header_check = ?1", [&old_check])
+        .unwrap();
+    drop(conn);
+
+    let mut vault = fx.open().unwrap();
+    let opened = vault.unlock_with_password(&password());
+    assert!(
+        matches!(opened, Err(VaultError::Corrupt { .. })),
+        "the old password must not read rows sealed under the new key: {opened:?}"
+    );
+    assert!(vault.get(later).is_err());
+}
+
+#[test]
+fn a_handle_unlocked_before_another_changed_the_password_is_locked_and_writes_nothing() {
+    let fx = Fixture::new();
+    let (mut changer, ids) = populated(&fx);
+    let mut other = fx.unlock().unwrap();
+    let new = SecretString::from("changed elsewhere");
+    changer
+        .change_password(&password(), &new, Some(small_kdf()), None)
+        .unwrap();
+    let before = sealed_payloads(&fx);
+
+    // A write before any refresh: refused, nothing sealed under the old key.
+    let refused = other.insert(totp(5), Details::default()).unwrap_err();
+    assert!(matches!(refused, VaultError::KeyChanged), "{refused:?}");
+    let refused = other
+        .update(ids[0], totp(6), Details::default())
+        .unwrap_err();
+    assert!(matches!(refused, VaultError::KeyChanged), "{refused:?}");
+    assert_eq!(sealed_payloads(&fx), before);
+    assert!(
+        refused
+            .to_string()
+            .contains("unlock it with the new password")
+    );
+
+    // A refresh locks the handle.
+    let refreshed = other.refresh().unwrap_err();
+    assert!(matches!(refreshed, VaultError::KeyChanged), "{refreshed:?}");
+    assert!(!other.is_unlocked());
+    other.unlock_with_password(&new).unwrap();
+    other.insert(totp(7), Details::default()).unwrap();
+    let mut reopened = fx.open().unwrap();
+    reopened.unlock_with_password(&new).unwrap();
+    assert_eq!(reopened.entries().unwrap().len(), 4);
+}
+
+#[test]
+fn a_keyring_slot_survives_a_password_change_when_the_keyring_answers() {
+    let fx = Fixture::new();
+    let (mut vault, _) = populated(&fx);
+    let store = MemoryStore::default();
+    vault.enable_keyring(&store).unwrap();
+    let new = SecretString::from("new with keyring");
+    let changed = vault
+        .change_password(&password(), &new, Some(small_kdf()), Some(&store))
+        .unwrap();
+    assert!(changed.keyring_kept);
+    let mut reopened = fx.open().unwrap();
+    reopened.unlock_with_keyring(&store).unwrap();
+    assert_eq!(reopened.entries().unwrap().len(), 3);
+
+    // Without the keyring's key the slot is dropped, not left wrapping a
+    // retired key.
+    let changed = vault
+        .change_password(&new, &password(), Some(small_kdf()), None)
+        .unwrap();
+    assert!(!changed.keyring_kept);
+    assert!(!vault.has_keyring_slot());
+    let mut reopened = fx.open().unwrap();
+    assert!(reopened.unlock_with_keyring(&store).is_err());
+    reopened.unlock_with_password(&password()).unwrap();
 }
 
 #[test]
@@ -1628,7 +1770,12 @@ fn errors_never_contain_secrets() {
             .use_backup_code(ids[0], "zzzz-secret-guess")
             .unwrap_err(),
         vault
-            .change_password(&SecretString::from("guess-pw"), &password(), small_kdf())
+            .change_password(
+                &SecretString::from("guess-pw"),
+                &password(),
+                Some(small_kdf()),
+                None,
+            )
             .unwrap_err(),
         vault.next_hotp(ids[0]).unwrap_err(),
     ];

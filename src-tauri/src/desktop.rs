@@ -7,7 +7,8 @@ use std::time::{Duration, Instant};
 use tauri::{Builder, Manager, Runtime};
 use tauri_specta::Event;
 
-use crate::ipc::{self, state::AppState};
+use crate::ipc;
+use crate::ipc::state::{AppState, Refreshed};
 
 /// How often the idle timer looks at the last activity.
 const IDLE_CHECK: Duration = Duration::from_secs(5);
@@ -104,15 +105,18 @@ fn start_idle_timer<R: Runtime>(app: tauri::AppHandle<R>) {
 }
 
 /// Re-reads the unlocked vault when another process (the CLI beside the
-/// window) committed to it, and tells the web view (`entries-changed`).
+/// window) committed to it, and tells the web view (`entries-changed`, or
+/// `vault-locked` when the other process changed the password).
 fn start_refresh_watch<R: Runtime>(app: tauri::AppHandle<R>) {
     std::thread::spawn(move || {
         loop {
             std::thread::sleep(REFRESH_CHECK);
-            if app.state::<AppState>().refresh_vault() {
-                // Nothing to do if the window is gone.
-                let _ = ipc::events::EntriesChanged.emit(&app);
-            }
+            // Nothing to do if the window is gone.
+            let _ = match app.state::<AppState>().refresh_vault() {
+                Refreshed::Changed => ipc::events::EntriesChanged.emit(&app),
+                Refreshed::Locked => ipc::events::VaultLocked.emit(&app),
+                Refreshed::Unchanged => Ok(()),
+            };
         }
     });
 }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use crate::core::clock::Clock;
 use crate::core::password_strength;
 use crate::core::secret::SecretString;
-use crate::core::vault::{KdfParams, Vault, kdf};
+use crate::core::vault::{KdfParams, OsKeyring, Vault, kdf};
 
 use super::args::{InitArgs, KeyringCommand};
 use super::error::CliError;
@@ -108,12 +108,16 @@ pub fn passwd(
             )?,
         };
     warn_if_weak(&new);
-    let params = match vault.password_kdf() {
-        Some(params) => params,
-        None => KdfParams::desktop()?,
-    };
-    vault.change_password(&current, &new, params)?;
-    output::line("password changed")
+    let changed = vault.change_password(&current, &new, None, Some(&OsKeyring::default()))?;
+    output::line(
+        "password changed; the vault key was replaced, so copies made before open only with the old password and hold only what they held then",
+    )?;
+    if !changed.keyring_kept {
+        output::note(
+            "keyring unlock was turned off: the keyring did not answer; `tessera keyring enable` turns it on again",
+        );
+    }
+    Ok(())
 }
 
 pub fn keyring(

@@ -86,7 +86,7 @@ impl From<VaultError> for IpcError {
     fn from(error: VaultError) -> Self {
         let code = match &error {
             VaultError::WrongPassword => IpcErrorCode::WrongPassword,
-            VaultError::Locked => IpcErrorCode::Locked,
+            VaultError::Locked | VaultError::KeyChanged => IpcErrorCode::Locked,
             VaultError::Corrupt { .. } | VaultError::Tampered | VaultError::NotAVault { .. } => {
                 IpcErrorCode::Corrupt
             }

@@ -35,6 +35,16 @@ pub struct AppState {
     session: Mutex<Session>,
 }
 
+/// What [`AppState::refresh_vault`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refreshed {
+    Unchanged,
+    /// Another process committed changes; the vault has them.
+    Changed,
+    /// Another process changed the password: the vault is locked.
+    Locked,
+}
+
 /// What changes while the app runs.
 #[derive(Debug)]
 pub struct Session {
@@ -144,16 +154,25 @@ impl AppState {
     }
 
     /// Picks up what other processes committed to the unlocked vault.
-    /// Returns whether anything changed. Does nothing (false) while a
-    /// command holds the session, or when the vault is locked or fails to
-    /// re-read (the next command meets and reports that failure).
-    pub fn refresh_vault(&self) -> bool {
+    /// Does nothing while a command holds the session, or when the vault
+    /// is locked or fails to re-read (the next command meets and reports
+    /// that failure). When another process changed the password, the vault
+    /// locks itself: then everything the session kept is wiped too, and the
+    /// answer is [`Refreshed::Locked`].
+    pub fn refresh_vault(&self) -> Refreshed {
         let Ok(mut session) = self.session.try_lock() else {
-            return false;
+            return Refreshed::Unchanged;
         };
         match session.vault.as_mut() {
-            Some(vault) if vault.is_unlocked() => vault.refresh().unwrap_or(false),
-            _ => false,
+            Some(vault) if vault.is_unlocked() => match vault.refresh() {
+                Ok(true) => Refreshed::Changed,
+                Err(_) if !vault.is_unlocked() => {
+                    session.lock();
+                    Refreshed::Locked
+                }
+                Ok(false) | Err(_) => Refreshed::Unchanged,
+            },
+            _ => Refreshed::Unchanged,
         }
     }
 
@@ -264,5 +283,30 @@ mod tests {
         let (_dir, never) = unlocked_state(0);
         assert!(!never.lock_if_idle(Instant::now() + Duration::from_hours(24)));
         assert!(is_unlocked(&never));
+    }
+
+    #[test]
+    fn a_password_changed_by_another_process_locks_the_window_and_wipes_what_it_kept() {
+        let (dir, state) = unlocked_state(0);
+        let path = dir.path().join("idle.tessera");
+        assert_eq!(state.refresh_vault(), Refreshed::Unchanged);
+        state
+            .session()
+            .unwrap()
+            .hotp_shown
+            .insert(Uuid::new_v4(), Zeroizing::new("123456".to_owned()));
+        let mut cli = Vault::open(&path, vault_clock()).unwrap();
+        cli.unlock_with_password(&SecretString::from("pw")).unwrap();
+        cli.change_password(
+            &SecretString::from("pw"),
+            &SecretString::from("changed by the CLI"),
+            None,
+            None,
+        )
+        .unwrap();
+        assert_eq!(state.refresh_vault(), Refreshed::Locked);
+        assert!(!is_unlocked(&state));
+        assert!(state.session().unwrap().hotp_shown.is_empty());
+        assert_eq!(state.refresh_vault(), Refreshed::Unchanged);
     }
 }

@@ -274,10 +274,11 @@ async saveSettings(settings: SettingsView) : Promise<Result<SettingsView, IpcErr
 }
 },
 /**
- * Changes the vault password (the key is re-wrapped with the same Argon2id
- * cost; nothing else is re-encrypted).
+ * Changes the vault password and rotates the vault key (every row is
+ * sealed again; the Argon2id cost stays). Keyring unlock stays on when the
+ * keyring answers; the status says whether it is still on.
  */
-async changePassword(current: string, replacement: string) : Promise<Result<null, IpcError>> {
+async changePassword(current: string, replacement: string) : Promise<Result<VaultStatus, IpcError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("change_password", { current, replacement }) };
 } catch (e) {

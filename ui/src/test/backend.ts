@@ -36,6 +36,10 @@ export interface FakeBackend {
   profiles: ProfileView[];
   /** What app_info says of the tray (default: none, as under Xvfb). */
   trayAvailable?: boolean;
+  /** Whether keyring unlock is on (vault_status). */
+  keyringEnabled?: boolean;
+  /** Whether a password change loses keyring unlock (the keyring did not answer). */
+  keyringLostOnPasswordChange?: boolean;
 }
 
 /**
@@ -110,7 +114,7 @@ export function fakeBackend(initial: Partial<FakeBackend> = {}): FakeBackend {
     profiles: [],
     ...initial,
   };
-  const status = (): VaultStatus => ({ state: backend.state, keyringEnabled: false, vaultPath: "/tmp/test.tessera" });
+  const status = (): VaultStatus => ({ state: backend.state, keyringEnabled: backend.keyringEnabled ?? false, vaultPath: "/tmp/test.tessera" });
   const fail = (code: IpcError["code"], message: string): never => {
     const error: IpcError = { code, message };
     // eslint-disable-next-line @typescript-eslint/only-throw-error -- Tauri rejects with the serialized IpcError itself
@@ -138,6 +142,11 @@ export function fakeBackend(initial: Partial<FakeBackend> = {}): FakeBackend {
         case "unlock_with_password":
           if (args.password !== backend.password) fail("wrong_password", "wrong password");
           backend.state = "unlocked";
+          return status();
+        case "change_password":
+          if (args.current !== backend.password) fail("wrong_password", "wrong password");
+          backend.password = String(args.replacement);
+          if (backend.keyringLostOnPasswordChange === true) backend.keyringEnabled = false;
           return status();
         case "lock_vault":
           backend.state = "locked";

@@ -28,6 +28,12 @@ pub enum VaultError {
     /// rather than show partial or wrong data.
     #[error("the vault is damaged: {table} row {id} cannot be read")]
     Corrupt { table: &'static str, id: String },
+    /// Another process changed the vault's password, which replaced the
+    /// vault key this handle held: it was locked, and nothing was written.
+    #[error(
+        "the vault's password was changed elsewhere (the CLI or another window), so it was locked; unlock it with the new password"
+    )]
+    KeyChanged,
     /// The header or a slot was changed by something other than Tessera.
     #[error("the vault header or one of its key slots was altered; restore a backup")]
     Tampered,

@@ -25,6 +25,7 @@ use super::kdf::KdfParams;
 use super::keyring::KeyStore;
 use super::migrations;
 use super::open_files;
+use super::rekey;
 use super::repo::load_entries;
 use super::servers::{ServerEntry, load_servers};
 use super::slots::{Header, Slot, SlotParams, map_seal};
@@ -216,27 +217,80 @@ impl Vault {
         }
     }
 
-    /// Re-wraps the vault key under `new` (a new salt, `kdf` parameters);
-    /// nothing else is re-encrypted. Needs the vault unlocked and the
-    /// `current` password.
+    /// Changes the password and rotates the vault key ([`super::rekey`]):
+    /// a new random key, every row sealed again under it, a new password
+    /// slot for `new` (with `kdf`, or the current slot's cost when `None`),
+    /// in one transaction. A keyring slot is kept, wrapping the new key
+    /// with the key `keyring` holds for it; when that key cannot be read
+    /// (no `keyring`, or it does not answer) the slot is dropped and
+    /// keyring unlock is off ([`PasswordChanged::keyring_kept`]). Needs the
+    /// vault unlocked and the `current` password.
+    ///
+    /// Other handles on the file (another window, a server flow, the CLI)
+    /// hold the old key: their next refresh locks them ([`VaultError::KeyChanged`])
+    /// and their writes are refused until they unlock again.
     pub fn change_password(
         &mut self,
         current: &SecretString,
         new: &SecretString,
-        kdf: KdfParams,
-    ) -> Result<()> {
+        kdf: Option<KdfParams>,
+        keyring: Option<&dyn KeyStore>,
+    ) -> Result<PasswordChanged> {
         self.reload_header()?;
         let old = self.password_slot()?.clone();
+        let kdf = match (kdf, &old.params) {
+            (Some(kdf), _) => kdf,
+            (None, SlotParams::Password { kdf, .. }) => *kdf,
+            (None, SlotParams::Keyring { .. }) => KdfParams::desktop()?,
+        };
         let unlocked = self.unlocked.as_ref().ok_or(VaultError::Locked)?;
         let from_current = old.unwrap_with_password(&self.header, current)?;
         if !bool::from(from_current.expose().ct_eq(unlocked.key.expose())) {
             return Err(VaultError::Tampered);
         }
+        let new_key = EnvelopeKey::random().map_err(map_seal)?;
         let now = now_db(self.clock.as_ref());
-        let new_slot = Slot::new_password(&self.header, &unlocked.key, new, kdf, now)?;
-        self.replace_slot(Some(&old.id), Some(&new_slot))?;
-        tracing::info!(vault_id = %self.header.vault_id, "vault password changed");
-        Ok(())
+        let mut slots = vec![Slot::new_password(&self.header, &new_key, new, kdf, now)?];
+        let old_keyring = self.slots.iter().find(|s| s.is_keyring()).cloned();
+        let kept_keyring = old_keyring.as_ref().and_then(|slot| {
+            rewrap_keyring_slot(&self.header, slot, &unlocked.key, &new_key, keyring)
+        });
+        let keyring_kept = kept_keyring.is_some();
+        slots.extend(kept_keyring);
+        let mut header = self.header.clone();
+        header.seal_check(&new_key, &slots)?;
+        let tx = begin_key_change(&mut self.conn, &self.header, &self.slots)?;
+        let rows = rekey::reseal_rows(&tx, &unlocked.key, &new_key)?;
+        for slot in &self.slots {
+            db::delete_slot(&tx, &slot.id)?;
+        }
+        for slot in &slots {
+            db::insert_slot(&tx, slot)?;
+        }
+        db::update_header_check(&tx, &header)?;
+        tx.commit()?;
+        self.header = header;
+        self.slots = slots;
+        if let Some(unlocked) = self.unlocked.as_mut() {
+            unlocked.key = new_key;
+        }
+        if let (Some(keyring), Some(SlotParams::Keyring { service, user }), false) = (
+            keyring,
+            old_keyring.as_ref().map(|slot| &slot.params),
+            keyring_kept,
+        ) {
+            // Best effort: the slot is gone from the file already.
+            let _ = keyring.delete(service, user);
+        }
+        tracing::info!(
+            vault_id = %self.header.vault_id,
+            rows,
+            keyring_kept,
+            "vault password changed and vault key rotated"
+        );
+        Ok(PasswordChanged {
+            keyring_kept: keyring_kept || old_keyring.is_none(),
+        })
     }
 
     /// Enables keyring unlock: stores a new random key in `store` and adds
@@ -349,8 +403,17 @@ impl Vault {
             return Ok(false);
         }
         self.reload_header()?;
-        if let Some(unlocked) = &self.unlocked {
-            self.header.verify_check(&unlocked.key, &self.slots)?;
+        if let Some(unlocked) = &self.unlocked
+            && self
+                .header
+                .verify_check(&unlocked.key, &self.slots)
+                .is_err()
+        {
+            // Another process changed the password, and so the key (or
+            // altered the header): nothing more is read with the old key.
+            self.lock();
+            self.data_version = version;
+            return Err(VaultError::KeyChanged);
         }
         if let Some(mut unlocked) = self.unlocked.take() {
             match read_entries(&mut self.conn, &unlocked.key) {
@@ -424,14 +487,7 @@ impl Vault {
         slots.extend(new.cloned());
         let mut header = self.header.clone();
         header.seal_check(&unlocked.key, &slots)?;
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        if db::read_slots(&tx)? != self.slots || db::read_header(&tx)? != self.header {
-            return Err(VaultError::invalid(
-                "the vault's keys were changed by another window; try again",
-            ));
-        }
+        let tx = begin_key_change(&mut self.conn, &self.header, &self.slots)?;
         if let Some(old) = old {
             db::delete_slot(&tx, old)?;
         }
@@ -444,6 +500,60 @@ impl Vault {
         self.slots = slots;
         Ok(())
     }
+}
+
+/// Begins a transaction that changes the slots or the header check;
+/// refuses if either changed since this handle read them.
+fn begin_key_change<'c>(
+    conn: &'c mut Connection,
+    header: &Header,
+    slots: &[Slot],
+) -> Result<rusqlite::Transaction<'c>> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    if db::read_slots(&tx)? != slots || db::read_header(&tx)? != *header {
+        return Err(VaultError::invalid(
+            "the vault's keys were changed by another window; try again",
+        ));
+    }
+    Ok(tx)
+}
+
+/// What a password change did besides the password.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PasswordChanged {
+    /// Whether keyring unlock is still on (or was never on); `false` when
+    /// the keyring's key could not be read, so the keyring slot was dropped.
+    pub keyring_kept: bool,
+}
+
+/// The keyring slot `slot` wrapping `new_key` instead of `old_key`, with
+/// the key `keyring` holds for it; `None` if that key cannot be read or
+/// does not open the slot.
+fn rewrap_keyring_slot(
+    header: &Header,
+    slot: &Slot,
+    old_key: &EnvelopeKey,
+    new_key: &EnvelopeKey,
+    keyring: Option<&dyn KeyStore>,
+) -> Option<Slot> {
+    let SlotParams::Keyring { service, user } = &slot.params else {
+        return None;
+    };
+    let kek = keyring?.load(service, user).ok()?;
+    let unwrapped = slot.unwrap_key(header, &kek).ok()?;
+    if !bool::from(unwrapped.expose().ct_eq(old_key.expose())) {
+        return None;
+    }
+    Slot::new_keyring(
+        header,
+        new_key,
+        &kek,
+        slot.id.clone(),
+        service,
+        user,
+        slot.created_at,
+    )
+    .ok()
 }
 
 /// Every entry, every server and the data version, read in one read
@@ -748,7 +858,7 @@ mod tests {
         vault.lock();
         let pw = SecretString::from("pw");
         assert!(matches!(
-            vault.change_password(&pw, &pw, small()),
+            vault.change_password(&pw, &pw, Some(small()), None),
             Err(VaultError::Locked)
         ));
         assert!(matches!(

@@ -30,6 +30,7 @@ mod error;
 mod lifecycle;
 mod migrations;
 pub(crate) mod open_files;
+mod rekey;
 mod repo;
 mod servers;
 mod slots;
@@ -44,6 +45,7 @@ pub use envelope::EnvelopeKey;
 pub use error::{Result, VaultError};
 pub use kdf::KdfParams;
 pub use keyring::{KeyStore, OsKeyring};
+pub use lifecycle::PasswordChanged;
 pub use migrations::CURRENT as SCHEMA_VERSION;
 pub use servers::ServerEntry;
 

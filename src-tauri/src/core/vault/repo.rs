@@ -12,7 +12,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use uuid::Uuid;
 use zeroize::Zeroizing;
 
@@ -22,22 +22,23 @@ use super::entry::{AccountEdit, BackupCode, Details, Entry};
 use super::envelope::{self, AssociatedData, EnvelopeKey, FORMAT_VERSION};
 use super::error::{Result, VaultError};
 use super::payload;
+use super::rekey::begin_write;
 use super::slots::map_seal;
 use crate::core::clock::Timestamp;
 use crate::core::otp::{Account, OtpKind};
 use crate::core::secret::SecretString;
 
-const ACCOUNTS: &str = "accounts";
-const BACKUP_CODES: &str = "backup_codes";
+pub(super) const ACCOUNTS: &str = "accounts";
+pub(super) const BACKUP_CODES: &str = "backup_codes";
 
-fn account_ad(id: &str) -> AssociatedData {
+pub(super) fn account_ad(id: &str) -> AssociatedData {
     AssociatedData::new("tessera-vault-entry")
         .u8(FORMAT_VERSION)
         .text(ACCOUNTS)
         .text(id)
 }
 
-fn backup_code_ad(id: &str, account_id: &str) -> AssociatedData {
+pub(super) fn backup_code_ad(id: &str, account_id: &str) -> AssociatedData {
     AssociatedData::new("tessera-vault-entry")
         .u8(FORMAT_VERSION)
         .text(BACKUP_CODES)
@@ -217,9 +218,7 @@ impl Vault {
             account.validate()?;
         }
         let unlocked = self.unlocked.as_mut().ok_or(VaultError::Locked)?;
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = begin_write(&mut self.conn, &self.header, &unlocked.key)?;
         let mut position = next_account_position(&tx)?;
         let mut new_entries = Vec::with_capacity(items.len());
         {
@@ -286,9 +285,7 @@ impl Vault {
         let index = find(&unlocked.entries, id)?;
         let id_text = id.hyphenated().to_string();
         let sealed = seal_account(&unlocked.key, &id_text, &account, &details)?;
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = begin_write(&mut self.conn, &self.header, &unlocked.key)?;
         let changed = tx.execute(
             "UPDATE accounts SET payload = ?2, updated_at = ?3 WHERE id = ?1",
             params![id_text, sealed, db_time(now)],
@@ -308,9 +305,7 @@ impl Vault {
     pub fn remove(&mut self, id: Uuid) -> Result<()> {
         let unlocked = self.unlocked.as_mut().ok_or(VaultError::Locked)?;
         let index = find(&unlocked.entries, id)?;
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = begin_write(&mut self.conn, &self.header, &unlocked.key)?;
         let changed = tx.execute(
             "DELETE FROM accounts WHERE id = ?1",
             params![id.hyphenated().to_string()],
@@ -334,9 +329,7 @@ impl Vault {
                 "a new order must name every account exactly once",
             ));
         }
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = begin_write(&mut self.conn, &self.header, &unlocked.key)?;
         let stored: i64 = tx.query_row("SELECT COUNT(*) FROM accounts", [], |r| r.get(0))?;
         if usize::try_from(stored).ok() != Some(ids.len()) {
             return Err(VaultError::invalid(
@@ -372,9 +365,7 @@ impl Vault {
         let unlocked = self.unlocked.as_mut().ok_or(VaultError::Locked)?;
         let index = find(&unlocked.entries, id)?;
         let id_text = id.hyphenated().to_string();
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = begin_write(&mut self.conn, &self.header, &unlocked.key)?;
         let sealed: Vec<u8> = tx
             .query_row(
                 "SELECT payload FROM accounts WHERE id = ?1",
@@ -412,9 +403,7 @@ impl Vault {
         let now = self.clock.now();
         let unlocked = self.unlocked.as_mut().ok_or(VaultError::Locked)?;
         let index = find(&unlocked.entries, id)?;
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = begin_write(&mut self.conn, &self.header, &unlocked.key)?;
         let changed = tx.execute(
             "UPDATE accounts SET last_used_at = ?2 WHERE id = ?1",
             params![id.hyphenated().to_string(), db_time(now)],
@@ -451,9 +440,7 @@ impl Vault {
             return Err(VaultError::invalid("a backup code is empty"));
         }
         let account_text = account_id.hyphenated().to_string();
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = begin_write(&mut self.conn, &self.header, &unlocked.key)?;
         let mut position: i64 = tx.query_row(
             "SELECT COALESCE(MAX(position) + 1, 0) FROM backup_codes WHERE account_id = ?1",
             params![account_text],
@@ -523,9 +510,7 @@ impl Vault {
             &code.code,
             Some(now),
         )?;
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = begin_write(&mut self.conn, &self.header, &unlocked.key)?;
         let changed = tx.execute(
             "UPDATE backup_codes SET payload = ?3 WHERE id = ?1 AND account_id = ?2",
             params![id_text, account_text, sealed],
@@ -570,9 +555,7 @@ impl Vault {
     pub fn remove_backup_code(&mut self, account_id: Uuid, code_id: Uuid) -> Result<()> {
         let unlocked = self.unlocked.as_mut().ok_or(VaultError::Locked)?;
         let index = find(&unlocked.entries, account_id)?;
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = begin_write(&mut self.conn, &self.header, &unlocked.key)?;
         let changed = tx.execute(
             "DELETE FROM backup_codes WHERE id = ?1 AND account_id = ?2",
             params![

@@ -11,7 +11,7 @@
 //! transaction has committed, write a row without a fresh nonce, or return
 //! data from a row that failed to authenticate.
 
-use rusqlite::{Connection, TransactionBehavior, params};
+use rusqlite::{Connection, params};
 use uuid::Uuid;
 use zeroize::Zeroize;
 
@@ -19,12 +19,13 @@ use super::Vault;
 use super::db::parse_id;
 use super::envelope::{self, AssociatedData, EnvelopeKey, FORMAT_VERSION};
 use super::error::{Result, VaultError};
+use super::rekey::begin_write;
 use super::repo::{db_time, timestamp};
 use super::slots::map_seal;
 use crate::core::clock::Timestamp;
 use crate::core::secret::SecretBytes;
 
-const SERVERS: &str = "servers";
+pub(super) const SERVERS: &str = "servers";
 
 /// One stored server, decrypted: an opaque payload (`Debug` prints
 /// `<redacted>`) and the clear-text row data.
@@ -46,7 +47,7 @@ impl ServerEntry {
     }
 }
 
-fn server_ad(id: &str) -> AssociatedData {
+pub(super) fn server_ad(id: &str) -> AssociatedData {
     AssociatedData::new("tessera-vault-entry")
         .u8(FORMAT_VERSION)
         .text(SERVERS)
@@ -118,9 +119,7 @@ impl Vault {
         let unlocked = self.unlocked.as_mut().ok_or(VaultError::Locked)?;
         let id_text = id.hyphenated().to_string();
         let sealed = seal_server(&unlocked.key, &id_text, payload.expose())?;
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = begin_write(&mut self.conn, &self.header, &unlocked.key)?;
         let changed = tx.execute(
             "UPDATE servers SET payload = ?2, updated_at = ?3 WHERE id = ?1",
             params![id_text, sealed, now_db],
@@ -166,9 +165,7 @@ impl Vault {
     /// Deletes server `id`.
     pub fn remove_server(&mut self, id: Uuid) -> Result<()> {
         let unlocked = self.unlocked.as_mut().ok_or(VaultError::Locked)?;
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = begin_write(&mut self.conn, &self.header, &unlocked.key)?;
         let changed = tx.execute(
             "DELETE FROM servers WHERE id = ?1",
             params![id.hyphenated().to_string()],

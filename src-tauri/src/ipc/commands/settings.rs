@@ -6,7 +6,7 @@ use tauri::State;
 
 use crate::core::secret::SecretString;
 use crate::core::settings::Settings;
-use crate::core::vault::{KdfParams, OsKeyring};
+use crate::core::vault::OsKeyring;
 use crate::file_dialog::FileDialog;
 use crate::ipc::dto::{SettingsView, VaultStatus};
 use crate::ipc::error::IpcError;
@@ -49,25 +49,23 @@ pub async fn save_settings(
     Ok(SettingsView::from(&session.settings))
 }
 
-/// Changes the vault password (the key is re-wrapped with the same Argon2id
-/// cost; nothing else is re-encrypted).
+/// Changes the vault password and rotates the vault key (every row is
+/// sealed again; the Argon2id cost stays). Keyring unlock stays on when the
+/// keyring answers; the status says whether it is still on.
 #[tauri::command]
 #[specta::specta]
 pub async fn change_password(
     state: State<'_, AppState>,
     current: String,
     replacement: String,
-) -> Result<(), IpcError> {
+) -> Result<VaultStatus, IpcError> {
     let (current, new) = (SecretString::new(current), SecretString::new(replacement));
     if new.expose().trim().is_empty() {
         return Err(IpcError::invalid("choose a new password that is not empty"));
     }
     state.with_vault(|vault, _| {
-        let kdf = match vault.password_kdf() {
-            Some(kdf) => kdf,
-            None => KdfParams::desktop()?,
-        };
-        Ok(vault.change_password(&current, &new, kdf)?)
+        vault.change_password(&current, &new, None, Some(&OsKeyring::default()))?;
+        Ok(VaultStatus::of(vault))
     })
 }
 

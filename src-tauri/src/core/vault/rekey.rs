@@ -1,0 +1,83 @@
+//! Changing the password rotates the vault key: a new random key, every
+//! sealed row (accounts, backup codes, servers) opened under the old key and
+//! sealed again under the new one, the slots made anew and the header check
+//! re-sealed, all in one transaction (`docs/vault-format.md` §7.1). An old copy
+//! of the file with the old password then opens only what it held itself.
+//!
+//! Also [`begin_write`]: every write transaction first checks that the
+//! handle's key is still the file's, so that a handle unlocked before
+//! another process rotated the key never writes a row nobody could read.
+//!
+//! Must never: commit part of a rotation, keep the old key after the
+//! handle switched to the new one, or write under a retired key.
+
+use rusqlite::{Connection, Transaction, TransactionBehavior, params};
+
+use super::db;
+use super::envelope::{self, AssociatedData, EnvelopeKey};
+use super::error::{Result, VaultError};
+use super::repo::{ACCOUNTS, BACKUP_CODES, account_ad, backup_code_ad};
+use super::servers::{SERVERS, server_ad};
+use super::slots::{Header, map_seal};
+
+/// Begins an immediate write transaction on `conn`, after checking that
+/// `key` still opens the file's header check. `KeyChanged` if another
+/// process changed the password (and so the key) since this handle was
+/// unlocked; the transaction is then rolled back and nothing written.
+pub(super) fn begin_write<'c>(
+    conn: &'c mut Connection,
+    header: &Header,
+    key: &EnvelopeKey,
+) -> Result<Transaction<'c>> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let current = db::read_header(&tx)?;
+    if current.check != header.check {
+        let slots = db::read_slots(&tx)?;
+        current
+            .verify_check(key, &slots)
+            .map_err(|_| VaultError::KeyChanged)?;
+    }
+    Ok(tx)
+}
+
+/// Seals every row of the vault again under `new`, in `tx`. A row that
+/// does not open under `old` stops the rotation as `Corrupt` (the caller
+/// rolls back). Returns how many rows were sealed again.
+pub(super) fn reseal_rows(
+    tx: &Transaction<'_>,
+    old: &EnvelopeKey,
+    new: &EnvelopeKey,
+) -> Result<usize> {
+    let accounts = reseal_table(tx, ACCOUNTS, "NULL", old, new, |id, _| account_ad(id))?;
+    let codes = reseal_table(tx, BACKUP_CODES, "account_id", old, new, |id, account| {
+        backup_code_ad(id, account)
+    })?;
+    let servers = reseal_table(tx, SERVERS, "NULL", old, new, |id, _| server_ad(id))?;
+    Ok(accounts + codes + servers)
+}
+
+/// Seals every `payload` of `table` again; `ad` gets the row's id and the
+/// value of column `bound` (the other column its associated data names).
+fn reseal_table(
+    tx: &Transaction<'_>,
+    table: &'static str,
+    bound: &str,
+    old: &EnvelopeKey,
+    new: &EnvelopeKey,
+    ad: impl Fn(&str, &str) -> AssociatedData,
+) -> Result<usize> {
+    let rows: Vec<(String, Option<String>, Vec<u8>)> = {
+        let mut stmt = tx.prepare(&format!("SELECT id, {bound}, payload FROM {table}"))?;
+        stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?
+            .collect::<rusqlite::Result<_>>()
+            .map_err(|_| VaultError::corrupt(table, "(unreadable row)"))?
+    };
+    let mut update = tx.prepare(&format!("UPDATE {table} SET payload = ?2 WHERE id = ?1"))?;
+    for (id, bound, sealed) in &rows {
+        let ad = ad(id, bound.as_deref().unwrap_or_default());
+        let plain = envelope::open(old, sealed, &ad).map_err(|_| VaultError::corrupt(table, id))?;
+        let again = envelope::seal(new, &plain, &ad).map_err(map_seal)?;
+        update.execute(params![id, again])?;
+    }
+    Ok(rows.len())
+}
