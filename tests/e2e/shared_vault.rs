@@ -78,6 +78,47 @@ fn answer_dialog(
     })
 }
 
+/// Clicks "Back up now…", answers the save dialog with Return and waits
+/// for the page to say where the backup went (its toast) or why not (its
+/// alert). A dialog that closed with no answer at all (on a busy machine
+/// the key can reach its Cancel button) is opened again, at most three
+/// times; a backup written anywhere but `expected` fails at once.
+async fn back_up_through_the_dialog(app: &AppSession, expected: &Path) {
+    for attempt in 1..=3 {
+        let dialog = answer_dialog(app.display.clone(), "Save a backup of the vault", "Return");
+        app.by_test_id("backup-now").await.click().await.unwrap();
+        dialog.join().unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            let failed = app.count("backup-problem").await > 0;
+            assert!(
+                !failed,
+                "the backup failed: {}",
+                app.content_of("backup-problem").await
+            );
+            let toasts = if app.count("toast").await > 0 {
+                app.content_of("toast").await
+            } else {
+                String::new()
+            };
+            if toasts.contains("Backup written to") {
+                assert!(
+                    toasts.contains(&expected.display().to_string()),
+                    "the backup went elsewhere: {toasts}"
+                );
+                wait_for_file(expected).await;
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        eprintln!("attempt {attempt}: the save dialog closed without an answer; opening it again");
+    }
+    panic!(
+        "three save dialogs closed without writing {}",
+        expected.display()
+    );
+}
+
 async fn wait_for_file(path: &Path) {
     let deadline = Instant::now() + APP_TIMEOUT;
     while !path.exists() {
@@ -113,10 +154,7 @@ async fn the_window_and_the_cli_share_one_vault_across_file_dialogs_and_a_restar
     // (the app's working directory) and suggests tessera-backup.tessera.
     let backup = folder.join("tessera-backup.tessera");
     app.by_test_id("nav-settings").await.click().await.unwrap();
-    let dialog = answer_dialog(app.display.clone(), "Save a backup of the vault", "Return");
-    app.by_test_id("backup-now").await.click().await.unwrap();
-    dialog.join().unwrap();
-    wait_for_file(&backup).await;
+    back_up_through_the_dialog(&app, &backup).await;
 
     // The CLI reads and closes the vault: were the window's locks lost, it
     // would take itself for the last user and delete the write-ahead log.
