@@ -759,6 +759,7 @@ fn syncano_server(fx: &Fixture, name: &str, user: &str) -> NewServer {
         token: None,
         cookie: None,
         register: true,
+        host_confirmed: true,
     }
 }
 

@@ -1,7 +1,9 @@
 //! The web view's reach into Rust: the capability files grant only
 //! Tessera's own commands (derived from `src-tauri/command_names.in`) plus
 //! the few core permissions the app needs, to the main window only; the
-//! CSP of `tauri.conf.json` keeps remote origins and inline scripts out.
+//! CSP of `tauri.conf.json` keeps remote origins and inline scripts out;
+//! every command that answers a secret takes the vault password, which
+//! Rust checks.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -378,4 +380,66 @@ fn the_csp_check_refuses_remote_origins_inline_scripts_and_global_tauri() {
         },
         "script-src allows 'unsafe-inline'",
     );
+}
+
+/// Commands whose answer holds a secret, each gated in Rust by the vault
+/// password (issue 15, item 3): the page alone cannot ask for a secret.
+const REVEALS: &[(&str, &str)] = &[
+    ("showAccountQr", "the account's seed as a QR picture"),
+    ("revealBackupCodes", "an account's backup codes in clear"),
+];
+
+/// The generated binding of command `name`: its signature line.
+fn binding_signature(bindings: &str, name: &str) -> Option<String> {
+    bindings
+        .lines()
+        .find(|line| line.starts_with(&format!("async {name}(")))
+        .map(str::to_owned)
+}
+
+fn reveal_problems(bindings: &str) -> Vec<String> {
+    let mut problems = Vec::new();
+    for (name, what) in REVEALS {
+        match binding_signature(bindings, name) {
+            None => problems.push(format!("{name} ({what}) is not in the bindings")),
+            Some(signature) if !signature.contains("password: string") => problems.push(format!(
+                "{name} returns {what} without the vault password: {signature}"
+            )),
+            Some(_) => {}
+        }
+    }
+    let view = bindings
+        .split("export type BackupCodeView = ")
+        .nth(1)
+        .and_then(|rest| rest.split("\nexport type").next())
+        .unwrap_or_default();
+    if !view.contains("code: string | null") {
+        problems.push(format!(
+            "BackupCodeView must carry its code only when revealed: {view}"
+        ));
+    }
+    problems
+}
+
+#[test]
+fn every_command_that_answers_a_secret_needs_the_vault_password() {
+    let bindings = std::fs::read_to_string(root().join("ui/src/ipc/bindings.ts")).unwrap();
+    assert_eq!(reveal_problems(&bindings), Vec::<String>::new());
+}
+
+#[test]
+fn the_reveal_check_refuses_an_ungated_reveal() {
+    let bindings = std::fs::read_to_string(root().join("ui/src/ipc/bindings.ts")).unwrap();
+    let ungated = bindings.replace(
+        "async showAccountQr(id: string, password: string)",
+        "async showAccountQr(id: string)",
+    );
+    assert!(
+        reveal_problems(&ungated)
+            .iter()
+            .any(|p| p.starts_with("showAccountQr")),
+        "the check did not notice"
+    );
+    let clear = bindings.replace("code: string | null", "code: string");
+    assert!(!reveal_problems(&clear).is_empty());
 }

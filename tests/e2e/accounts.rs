@@ -261,6 +261,65 @@ fn cli_backup_codes(app: &AppSession) -> Vec<String> {
         .collect()
 }
 
+/// The id of the one account, as the CLI lists it.
+fn cli_account_id(app: &AppSession) -> String {
+    let listed: Value = serde_json::from_str(&app.cli(&["list", "--json"])).unwrap();
+    listed[0]["id"].as_str().unwrap().to_owned()
+}
+
+/// Issue 15, item 3: a page that asks for backup codes gets them masked;
+/// they reach it in clear only in the answer of a reveal that Rust checked
+/// against the vault password.
+#[tokio::test]
+async fn backup_codes_reach_the_page_masked_until_the_vault_password_reveals_them() {
+    let app = AppSession::start_with_vault().await;
+    app.cli(&["add", GITHUB]);
+    app.cli(&["backup-codes", "add", "GitHub", "7781-qzpw", "9025-kmvt"]);
+    app.unlock(crate::support::cli::PASSWORD).await;
+    app.by_test_id("app-shell").await;
+    app.record_ipc().await;
+    app.by_test_id("account-open").await.click().await.unwrap();
+    app.by_test_id("account-detail").await;
+    app.wait_text("backup-left", "2 of 2 left").await;
+    let shown = app.content_of("backup-code").await;
+    assert!(shown.contains("••••-••••"), "{shown}");
+    // What the page itself could ask for: the list, masked.
+    let asked = app
+        .client
+        .execute_async(
+            r"const [id, done] = arguments;
+              window.__TAURI_INTERNALS__.invoke('list_backup_codes', { id })
+                .then((codes) => done(JSON.stringify(codes)), (e) => done(JSON.stringify(e)));",
+            vec![Value::String(cli_account_id(&app))],
+        )
+        .await
+        .unwrap();
+    assert!(asked.as_str().unwrap().contains("\"masked\""), "{asked}");
+    assert!(
+        app.assert_no_secret_in_ipc(&["7781-qzpw", "9025-kmvt"])
+            .await
+            >= 2
+    );
+
+    // A reveal with a wrong password is refused in Rust.
+    app.click("backup-reveal").await;
+    let (field, submit) = ("backup-reveal-password", "backup-reveal-submit");
+    app.confirm_with_password(field, submit, "not the password", Some("backup-problem"))
+        .await;
+    app.assert_no_secret_in_ipc(&["7781-qzpw", "9025-kmvt"])
+        .await;
+    app.confirm_with_password(field, submit, crate::support::cli::PASSWORD, None)
+        .await;
+    app.by_test_id("backup-hide").await;
+    let shown = app.content_of("backup-code").await;
+    assert!(shown.contains("7781-qzpw"), "{shown}");
+    let answers = app.recorded_ipc().await;
+    let holding: Vec<&String> = answers.iter().filter(|a| a.contains("7781-qzpw")).collect();
+    assert_eq!(holding.len(), 1, "only the reveal's answer: {holding:?}");
+    assert!(holding[0].contains("9025-kmvt"));
+    app.close().await;
+}
+
 #[tokio::test]
 async fn marking_a_backup_code_used_keeps_remove_in_place_and_every_removal_can_be_undone() {
     let app = AppSession::start_with_vault().await;

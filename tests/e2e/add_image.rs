@@ -188,12 +188,14 @@ async fn open_the_reveal_confirmation(app: &AppSession) {
 /// URI; `show_account_qr`'s answer is the only one with the secret.
 async fn reveal_and_decode(app: &AppSession) {
     // The reveal: show_account_qr's answer is the one that holds the
-    // secret, on purpose; the picture decodes to the account's URI.
-    app.by_test_id("detail-qr-confirm-show")
-        .await
-        .click()
-        .await
-        .unwrap();
+    // secret, on purpose, after Rust checked the vault password; the
+    // picture decodes to the account's URI.
+    let (field, submit) = ("detail-qr-password", "detail-qr-confirm-show");
+    app.confirm_with_password(field, submit, "not the password", Some("detail-qr-error"))
+        .await;
+    assert_eq!(app.count("detail-qr").await, 0);
+    app.confirm_with_password(field, submit, crate::support::cli::PASSWORD, None)
+        .await;
     let source = app
         .wait_attr("detail-qr", "src", |s| s.starts_with("data:image/svg+xml"))
         .await;
@@ -256,11 +258,13 @@ async fn hide_and_lock(app: &AppSession) {
         .click()
         .await
         .unwrap();
-    app.by_test_id("detail-qr-confirm-show")
-        .await
-        .click()
-        .await
-        .unwrap();
+    app.confirm_with_password(
+        "detail-qr-password",
+        "detail-qr-confirm-show",
+        crate::support::cli::PASSWORD,
+        None,
+    )
+    .await;
     app.by_test_id("detail-qr").await;
     app.by_test_id("lock-now").await.click().await.unwrap();
     app.by_test_id("unlock-password").await;

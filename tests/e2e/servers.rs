@@ -102,6 +102,13 @@ async fn add_server(app: &AppSession, server: &ReferenceServer) {
     type_into(app, "server-url", &server.url(Flavor::Syncano)).await;
     type_into(app, "server-username", USER).await;
     type_into(app, "server-secret", SERVER_PASSWORD).await;
+    // A host no server of the vault has yet: refused until the vault
+    // password, checked in Rust, confirms it.
+    click(app, "server-add-submit").await;
+    let refused = wait_text(app, "server-form-problem", "vault password").await;
+    assert!(refused.contains("127.0.0.1"), "{refused}");
+    assert_eq!(app.count("server-row").await, 0);
+    type_into(app, "server-vault-password", crate::support::cli::PASSWORD).await;
     click(app, "server-add-submit").await;
     let row = app.by_test_id("server-row").await;
     assert_eq!(row.attr("data-name").await.unwrap().as_deref(), Some(NAME));
@@ -349,6 +356,7 @@ async fn add_registered(state: &AppState, server: &ReferenceServer, name: &str, 
             username: Some(user.to_owned()),
             secret: SERVER_PASSWORD.to_owned(),
             register: true,
+            vault_password: Some("vault password".to_owned()),
         },
     )
     .await

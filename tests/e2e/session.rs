@@ -170,6 +170,35 @@ impl AppSession {
         }
     }
 
+    /// Clicks the element `id`.
+    pub async fn click(&self, id: &str) {
+        self.by_test_id(id).await.click().await.unwrap();
+    }
+
+    /// Types `password` into the field `field` and clicks `submit`; with a
+    /// wrong password, checks that the element `refusal` says so.
+    pub async fn confirm_with_password(
+        &self,
+        field: &str,
+        submit: &str,
+        password: &str,
+        refusal: Option<&str>,
+    ) {
+        self.type_into(field, password).await;
+        self.click(submit).await;
+        if let Some(refusal) = refusal {
+            let said = self.content_of(refusal).await;
+            assert!(said.to_lowercase().contains("wrong password"), "{said}");
+        }
+    }
+
+    /// Replaces the text of the field `id` with `text`.
+    pub async fn type_into(&self, id: &str, text: &str) {
+        let field = self.by_test_id(id).await;
+        field.clear().await.unwrap();
+        field.send_keys(text).await.unwrap();
+    }
+
     /// Types `password` into the unlock screen and submits it.
     pub async fn unlock(&self, password: &str) {
         let field = self.by_test_id("unlock-password").await;

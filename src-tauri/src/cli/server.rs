@@ -168,6 +168,8 @@ fn new_server(args: AddArgs) -> Result<NewServer, CliError> {
         url: args.url,
         username: args.username,
         register: false,
+        // The user typed the command: that is the confirmation.
+        host_confirmed: true,
     })
 }
 

@@ -307,21 +307,41 @@ pub struct Copied {
     pub clear_after_seconds: u32,
 }
 
-/// One backup code of an account, shown on its detail screen.
+/// One backup code of an account, shown on its detail screen: masked,
+/// unless the user revealed the codes with the vault password.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
 #[serde(rename_all = "camelCase")]
 pub struct BackupCodeView {
     pub id: String,
-    pub code: String,
+    /// The code, only in the answer of a reveal.
+    pub code: Option<String>,
+    /// The code with every letter and digit shown as `•` (separators kept).
+    pub masked: String,
     /// Unix milliseconds when it was marked used.
     pub used_at: Option<u64>,
+}
+
+impl BackupCodeView {
+    /// The code in clear, for a reveal the vault password confirmed.
+    pub fn revealed(code: &BackupCode) -> Self {
+        Self {
+            code: Some(code.code.expose().to_owned()),
+            ..Self::from(code)
+        }
+    }
 }
 
 impl From<&BackupCode> for BackupCodeView {
     fn from(code: &BackupCode) -> Self {
         Self {
             id: code.id.hyphenated().to_string(),
-            code: code.code.expose().to_owned(),
+            code: None,
+            masked: code
+                .code
+                .expose()
+                .chars()
+                .map(|c| if c.is_alphanumeric() { '•' } else { c })
+                .collect(),
             used_at: code.used_at.map(Timestamp::unix_millis),
         }
     }

@@ -134,6 +134,7 @@ impl From<ServerError> for IpcError {
                 IpcErrorCode::NotFound
             }
             ServerError::DuplicateServer { .. } => IpcErrorCode::AlreadyExists,
+            ServerError::NewHostUnconfirmed { .. } => IpcErrorCode::PasswordRequired,
             ServerError::InvalidUrl { .. }
             | ServerError::InsecureUrl { .. }
             | ServerError::MissingCredential { .. }

@@ -170,11 +170,23 @@ async moveAccount(id: string, before: string | null) : Promise<Result<AccountSum
 }
 },
 /**
- * The backup codes of an account (its detail screen shows them).
+ * The backup codes of an account, masked (its detail screen lists them).
  */
 async listBackupCodes(id: string) : Promise<Result<BackupCodeView[], IpcError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("list_backup_codes", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The backup codes of an account in clear, after Rust checked the vault
+ * password (`wrong_password` otherwise): the page alone cannot read them.
+ */
+async revealBackupCodes(id: string, password: string) : Promise<Result<BackupCodeView[], IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("reveal_backup_codes", { id, password }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
@@ -472,11 +484,12 @@ async discardScan() : Promise<Result<ScanView, IpcError>> {
 },
 /**
  * The account as an SVG QR code for a phone to scan. This is an explicit
- * reveal: the picture holds the secret.
+ * reveal: the picture holds the secret, so Rust checks the vault password
+ * first (`wrong_password` otherwise): the page alone cannot ask for it.
  */
-async showAccountQr(id: string) : Promise<Result<string, IpcError>> {
+async showAccountQr(id: string, password: string) : Promise<Result<string, IpcError>> {
     try {
-    return { status: "ok", data: await TAURI_INVOKE("show_account_qr", { id }) };
+    return { status: "ok", data: await TAURI_INVOKE("show_account_qr", { id, password }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
@@ -670,9 +683,18 @@ vaultExists: boolean;
  */
 trayAvailable: boolean }
 /**
- * One backup code of an account, shown on its detail screen.
+ * One backup code of an account, shown on its detail screen: masked,
+ * unless the user revealed the codes with the vault password.
  */
-export type BackupCodeView = { id: string; code: string; 
+export type BackupCodeView = { id: string; 
+/**
+ * The code, only in the answer of a reveal.
+ */
+code: string | null; 
+/**
+ * The code with every letter and digit shown as `•` (separators kept).
+ */
+masked: string; 
 /**
  * Unix milliseconds when it was marked used.
  */
@@ -1065,7 +1087,12 @@ secret: string;
 /**
  * Create the user on the server first (`register`).
  */
-register: boolean }
+register: boolean; 
+/**
+ * The vault password, confirming that Tessera may send what the form
+ * holds to a host no server of the vault has yet (checked in Rust).
+ */
+vaultPassword: string | null }
 /**
  * The global shortcut was pressed: the window is shown and the web view
  * opens the quick search (type, Enter copies).

@@ -30,8 +30,8 @@ export interface FakeBackend {
   scan: ScanView;
   /** The views the next scan_* commands answer, in order; none left: "no QR code found". */
   scanQueue: ScanView[];
-  /** Backup codes per account id (list_backup_codes); none listed: no codes. */
-  backupCodes: Record<string, BackupCodeView[]>;
+  /** Backup codes in clear per account id; list_backup_codes masks them, reveal_backup_codes (with the password) does not. */
+  backupCodes: Record<string, FakeBackupCode[]>;
   servers: ServerView[];
   profiles: ProfileView[];
   /** What app_info says of the tray (default: none, as under Xvfb). */
@@ -40,6 +40,18 @@ export interface FakeBackend {
   keyringEnabled?: boolean;
   /** Whether a password change loses keyring unlock (the keyring did not answer). */
   keyringLostOnPasswordChange?: boolean;
+}
+
+/** A backup code as the fake vault keeps it. */
+export interface FakeBackupCode {
+  id: string;
+  code: string;
+  usedAt: number | null;
+}
+
+/** The view Rust sends: masked unless `reveal`. */
+function codeView(code: FakeBackupCode, reveal: boolean): BackupCodeView {
+  return { id: code.id, code: reveal ? code.code : null, masked: code.code.replace(/[\p{L}\p{N}]/gu, "•"), usedAt: code.usedAt };
 }
 
 /**
@@ -233,12 +245,16 @@ export function fakeBackend(initial: Partial<FakeBackend> = {}): FakeBackend {
           return added;
         }
         case "list_backup_codes":
-          return backend.backupCodes[args.id as string] ?? [];
+          return (backend.backupCodes[args.id as string] ?? []).map((c) => codeView(c, false));
+        case "reveal_backup_codes":
+          if (args.password !== backend.password) fail("wrong_password", "wrong password");
+          return (backend.backupCodes[args.id as string] ?? []).map((c) => codeView(c, true));
         case "list_servers":
           return backend.servers;
         case "list_server_profiles":
           return backend.profiles;
         case "show_account_qr":
+          if (args.password !== backend.password) fail("wrong_password", "wrong password");
           return '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 29 29"><path d="M0 0h7v7H0z"/></svg>';
         default:
           return fail("internal", `the fake backend has no ${cmd}`);

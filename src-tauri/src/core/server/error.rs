@@ -46,6 +46,12 @@ pub enum ServerError {
         retry_after: Option<u64>,
         message: String,
     },
+    /// The server is on a host no server of the vault has, and the user has
+    /// not confirmed sending to it.
+    #[error(
+        "no server of this vault is on {host} yet: confirm with the vault password that Tessera may send it what you typed"
+    )]
+    NewHostUnconfirmed { host: String },
     /// A flow on this server is running already.
     #[error("a request to “{server}” is already running; wait for it to finish")]
     Busy { server: String },

@@ -73,6 +73,10 @@ pub struct NewServer {
     pub cookie: Option<SecretString>,
     /// Create the user on the server before keeping the record.
     pub register: bool,
+    /// Whether the user confirmed sending to this server's host, where no
+    /// server of the vault is yet (the CLI's command is that confirmation;
+    /// the window asks for the vault password).
+    pub host_confirmed: bool,
 }
 
 impl NewServer {
@@ -108,6 +112,7 @@ impl NewServer {
             token: pick(CredentialKind::Token),
             cookie: pick(CredentialKind::Cookie),
             register: false,
+            host_confirmed: false,
         }
     }
 }
@@ -123,6 +128,7 @@ impl std::fmt::Debug for NewServer {
             .field("token", &self.token.is_some())
             .field("cookie", &self.cookie.is_some())
             .field("register", &self.register)
+            .field("host_confirmed", &self.host_confirmed)
             .finish()
     }
 }
@@ -191,8 +197,11 @@ impl FlowRunner {
     }
 
     /// Adds `server` to the vault: checks the name is free and the URL
-    /// usable, registers the user first when asked, and keeps the record
-    /// (with the session a registration answered). Returns the record.
+    /// usable, refuses a host no server of the vault has until the user
+    /// confirmed it (`NewHostUnconfirmed`: whoever drives the window must
+    /// not make Tessera send what it likes to any host), registers the user
+    /// first when asked, and keeps the record (with the session a
+    /// registration answered). Returns the record.
     pub async fn add(
         &self,
         vault: &mut Vault,
@@ -209,8 +218,13 @@ impl FlowRunner {
                 .set_cookies_from(cookie.expose(), profile.cookie_name());
         }
         vault.refresh()?;
-        if VaultServerStore::new(vault).names()?.contains(&record.name) {
+        let known = VaultServerStore::new(vault).records()?;
+        if known.iter().any(|(_, r)| r.name == record.name) {
             return Err(ServerError::DuplicateServer { name: record.name });
+        }
+        let host = record.host();
+        if !server.host_confirmed && !known.iter().any(|(_, r)| r.host() == host) {
+            return Err(ServerError::NewHostUnconfirmed { host });
         }
         if server.register {
             self.client.register(&profile, &mut record).await?;

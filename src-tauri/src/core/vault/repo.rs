@@ -421,6 +421,25 @@ impl Vault {
         Ok(&self.get(account_id)?.backup_codes)
     }
 
+    /// [`backup_codes`](Self::backup_codes) for showing them to the user:
+    /// only with the vault password typed again (`WrongPassword`), so that
+    /// a page that asks cannot read them without the user.
+    pub fn reveal_backup_codes(
+        &self,
+        account_id: Uuid,
+        password: &SecretString,
+    ) -> Result<&[BackupCode]> {
+        self.verify_password(password)?;
+        self.backup_codes(account_id)
+    }
+
+    /// The account `id` with its secret, for showing it (as a QR code or
+    /// text): only with the vault password typed again (`WrongPassword`).
+    pub fn reveal_account(&self, id: Uuid, password: &SecretString) -> Result<&Account> {
+        self.verify_password(password)?;
+        Ok(&self.get(id)?.account)
+    }
+
     /// Adds backup codes to `account_id` in one transaction; returns their
     /// ids. Surrounding white space is removed; empty codes are refused.
     pub fn add_backup_codes(

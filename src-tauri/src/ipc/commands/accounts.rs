@@ -112,7 +112,7 @@ pub async fn remove_account(state: State<'_, AppState>, id: String) -> Result<()
     state.with_vault(|vault, _| Ok(vault.remove(id)?))
 }
 
-/// The backup codes of an account (its detail screen shows them).
+/// The backup codes of an account, masked (its detail screen lists them).
 #[tauri::command]
 #[specta::specta]
 pub async fn list_backup_codes(
@@ -121,6 +121,26 @@ pub async fn list_backup_codes(
 ) -> Result<Vec<BackupCodeView>, IpcError> {
     let id = parse_id(&id)?;
     state.with_vault(|vault, _| backup_codes(vault, id))
+}
+
+/// The backup codes of an account in clear, after Rust checked the vault
+/// password (`wrong_password` otherwise): the page alone cannot read them.
+#[tauri::command]
+#[specta::specta]
+pub async fn reveal_backup_codes(
+    state: State<'_, AppState>,
+    id: String,
+    password: String,
+) -> Result<Vec<BackupCodeView>, IpcError> {
+    let id = parse_id(&id)?;
+    let password = SecretString::new(password);
+    state.with_vault(|vault, _| {
+        Ok(vault
+            .reveal_backup_codes(id, &password)?
+            .iter()
+            .map(BackupCodeView::revealed)
+            .collect())
+    })
 }
 
 /// Adds backup codes (blank lines are skipped); returns all of them.

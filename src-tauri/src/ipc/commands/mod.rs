@@ -60,6 +60,7 @@ pub fn specta_builder<R: Runtime>() -> Builder<R> {
             accounts::remove_account,
             accounts::move_account,
             accounts::list_backup_codes,
+            accounts::reveal_backup_codes,
             accounts::add_backup_codes,
             accounts::mark_backup_code_used,
             accounts::remove_backup_code,

@@ -10,7 +10,8 @@
 //!
 //! Must never: send a found account's secret to the web view, or keep
 //! what was found once the vault locks (`Session::lock` clears it).
-//! [`show_account_qr`] is the one explicit reveal: its SVG holds the secret.
+//! [`show_account_qr`] is the one explicit reveal: its SVG holds the
+//! secret, and it needs the vault password, checked in Rust.
 
 use tauri::{AppHandle, Manager, Runtime, State};
 use uuid::Uuid;
@@ -394,14 +395,20 @@ pub async fn discard_scan(state: State<'_, AppState>) -> Result<ScanView, IpcErr
 }
 
 /// The account as an SVG QR code for a phone to scan. This is an explicit
-/// reveal: the picture holds the secret.
+/// reveal: the picture holds the secret, so Rust checks the vault password
+/// first (`wrong_password` otherwise): the page alone cannot ask for it.
 #[tauri::command]
 #[specta::specta]
-pub async fn show_account_qr(state: State<'_, AppState>, id: String) -> Result<String, IpcError> {
+pub async fn show_account_qr(
+    state: State<'_, AppState>,
+    id: String,
+    password: String,
+) -> Result<String, IpcError> {
     let id = parse_id(&id)?;
+    let password = SecretString::new(password);
     let mut session = state.session()?;
     let (vault, _) = unlocked(&mut session)?;
-    qr::account_svg(&vault.get(id)?.account).map_err(qr_failure)
+    qr::account_svg(vault.reveal_account(id, &password)?).map_err(qr_failure)
 }
 
 #[cfg(test)]

@@ -117,6 +117,9 @@ pub struct NewServer {
     pub secret: String,
     /// Create the user on the server first (`register`).
     pub register: bool,
+    /// The vault password, confirming that Tessera may send what the form
+    /// holds to a host no server of the vault has yet (checked in Rust).
+    pub vault_password: Option<String>,
 }
 
 impl std::fmt::Debug for NewServer {
@@ -128,6 +131,10 @@ impl std::fmt::Debug for NewServer {
             .field("username", &self.username)
             .field("secret", &"<redacted>")
             .field("register", &self.register)
+            .field(
+                "vault_password",
+                &self.vault_password.as_ref().map(|_| "<redacted>"),
+            )
             .finish()
     }
 }
@@ -338,8 +345,17 @@ pub async fn add(state: &AppState, mut form: NewServer) -> Result<ServerView, Ip
         secret,
     );
     server.register = form.register;
+    let vault_password = form
+        .vault_password
+        .take()
+        .map(SecretString::new)
+        .filter(|p| !p.is_empty());
     let _turn = Turn::take(state, &server.name)?;
     let mut vault = flow_vault(state)?;
+    if let Some(password) = &vault_password {
+        vault.verify_password(password)?;
+        server.host_confirmed = true;
+    }
     let record = runner.add(&mut vault, server).await?;
     finish(state, &vault, &record)
 }
@@ -636,11 +652,13 @@ mod tests {
     fn the_add_form_never_prints_its_secret() {
         let form: super::NewServer = serde_json::from_value(serde_json::json!({
             "name": "wiki", "profile": "syncano", "url": "https://example.com/",
-            "username": "alice", "secret": "hunter2-secret", "register": false
+            "username": "alice", "secret": "hunter2-secret", "register": false,
+            "vaultPassword": "vault-pass-9"
         }))
         .unwrap();
         let debug = format!("{form:?}");
         assert!(!debug.contains("hunter2-secret"), "{debug}");
+        assert!(!debug.contains("vault-pass-9"), "{debug}");
         assert!(
             debug.contains("<redacted>") && debug.contains("alice"),
             "{debug}"
@@ -755,6 +773,7 @@ mod flow_tests {
             username: Some("alice".into()),
             secret: "server pass 81c2".into(),
             register: false,
+            vault_password: Some(PASSWORD.into()),
         };
         super::add(state, form).await.unwrap();
     }

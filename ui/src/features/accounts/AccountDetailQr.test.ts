@@ -24,9 +24,10 @@ describe("showing an account as a QR code", () => {
     // Nothing is asked of Rust before the user confirms.
     expect(backend.calls.some((c) => c.cmd === "show_account_qr")).toBe(false);
 
+    await user.type(screen.getByTestId("detail-qr-password"), "right");
     await user.click(screen.getByTestId("detail-qr-confirm-show"));
     const image = await screen.findByTestId("detail-qr");
-    expect(backend.calls.find((c) => c.cmd === "show_account_qr")?.args).toEqual({ id: "a" });
+    expect(backend.calls.find((c) => c.cmd === "show_account_qr")?.args).toEqual({ id: "a", password: "right" });
     const source = image.getAttribute("src") ?? "";
     expect(source.startsWith("data:image/svg+xml;charset=utf-8,")).toBe(true);
     expect(decodeURIComponent(source.slice(source.indexOf(",") + 1))).toContain("<svg");
@@ -45,9 +46,22 @@ describe("showing an account as a QR code", () => {
     expect(backend.calls.some((c) => c.cmd === "show_account_qr")).toBe(false);
   });
 
+  it("asks Rust to check the vault password and shows nothing when it is wrong", async () => {
+    const { user, backend } = await openDetail();
+    await user.click(screen.getByTestId("detail-qr-show"));
+    await user.type(screen.getByTestId("detail-qr-password"), "wrong");
+    await user.click(screen.getByTestId("detail-qr-confirm-show"));
+    expect(await screen.findByTestId("detail-qr-error")).toHaveTextContent(/wrong password/i);
+    expect(screen.queryByTestId("detail-qr")).not.toBeInTheDocument();
+    expect(screen.getByTestId("detail-qr-confirm")).toBeInTheDocument();
+    expect(screen.getByTestId("detail-qr-password")).toHaveValue("");
+    expect(backend.calls.filter((c) => c.cmd === "show_account_qr")).toHaveLength(1);
+  });
+
   it("hides the QR code when the vault locks", async () => {
     const { user, backend } = await openDetail();
     await user.click(screen.getByTestId("detail-qr-show"));
+    await user.type(screen.getByTestId("detail-qr-password"), "right");
     await user.click(screen.getByTestId("detail-qr-confirm-show"));
     await screen.findByTestId("detail-qr");
     backend.state = "locked";

@@ -175,6 +175,7 @@ describe("ServersScreen", () => {
     await user.type(screen.getByTestId("server-username"), "alice");
     await user.type(screen.getByTestId("server-secret"), PASSWORD);
     await user.click(screen.getByTestId("server-register"));
+    await user.type(screen.getByTestId("server-vault-password"), "vault pass");
     await user.click(screen.getByTestId("server-add-submit"));
     const row = await screen.findByTestId("server-row");
     expect(row).toHaveAttribute("data-name", "wiki");
@@ -186,6 +187,7 @@ describe("ServersScreen", () => {
       username: "alice",
       secret: PASSWORD,
       register: true,
+      vaultPassword: "vault pass",
     });
     expect(screen.queryByTestId("server-form")).not.toBeInTheDocument();
     expect(document.body.innerHTML).not.toContain(PASSWORD);
