@@ -858,3 +858,274 @@ fn a_password_file_that_is_the_open_vault_is_refused_before_it_is_opened() {
     }
     assert_eq!(vault.ok(&["list"]), "", "the vault still opens");
 }
+
+// ---------------------------------------------------------------------------
+// The CLI in scripts: exit status, --wait, --copy, stable JSON, completions
+
+#[test]
+fn code_exits_2_when_no_account_matches_and_1_for_other_failures() {
+    let vault = CliVault::init();
+    vault.ok(&["add", RFC6238_SHA1]);
+    let nothing = vault.run(&["code", "no such account"]);
+    assert_eq!(nothing.status.code(), Some(2), "{nothing:?}");
+    let locked_out = vault
+        .command(["code", "rfc"])
+        .env("TESSERA_PASSWORD", "not the password")
+        .output()
+        .unwrap();
+    assert_eq!(locked_out.status.code(), Some(1), "{locked_out:?}");
+    assert_eq!(vault.run(&["code", "rfc"]).status.code(), Some(0));
+}
+
+#[test]
+fn code_wait_prints_the_next_code_when_too_little_of_this_one_is_left() {
+    let vault = CliVault::init();
+    // A 4-second period: every moment has less than 4 s left, so --wait 4
+    // always waits for the next code, which then has nearly 4 s.
+    vault.ok(&[
+        "add",
+        "otpauth://totp/Quick:q?secret=JBSWY3DPEHPK3PXP&period=4",
+    ]);
+    let before =
+        tessera::core::clock::Clock::now(&tessera::core::clock::SystemClock).unix_seconds();
+    let shown: Value =
+        serde_json::from_str(&vault.ok(&["code", "quick", "--wait", "4", "--json"])).unwrap();
+    let at = shown["at"].as_u64().unwrap();
+    assert!(at / 4 > before / 4, "a later period: {at} after {before}");
+    let left = shown["valid_for_ms"].as_u64().unwrap();
+    assert!(
+        left > 2000,
+        "the new code has most of its period left: {left} ms"
+    );
+    let again: Value =
+        serde_json::from_str(&vault.ok(&["code", "quick", "--at", &at.to_string(), "--json"]))
+            .unwrap();
+    assert_eq!(shown["code"], again["code"]);
+}
+
+/// A clipboard reader on `display`: `xclip -o`, or `None` when the
+/// clipboard is empty.
+fn clipboard_text(display: &str) -> Option<String> {
+    let output = Command::new("xclip")
+        .args(["-o", "-selection", "clipboard"])
+        .env("DISPLAY", display)
+        .output()
+        .expect("xclip is installed (`make setup` installs it)");
+    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    (output.status.success() && !text.is_empty()).then_some(text)
+}
+
+#[test]
+fn code_copy_puts_the_code_on_the_clipboard_and_clears_it_after_the_set_time() {
+    let display = crate::support::display::VirtualDisplay::start_sized(320, 240);
+    let vault = CliVault::init();
+    vault.ok(&["add", RFC6238_SHA1]);
+    let config = vault.dir.path().join("config");
+    std::fs::create_dir_all(config.join("tessera")).unwrap();
+    std::fs::write(
+        config.join("tessera/settings.json"),
+        r#"{"clipboardClearSeconds": 2}"#,
+    )
+    .unwrap();
+    let copied = vault
+        .command(["code", "rfc", "--copy"])
+        .env("DISPLAY", &display.name)
+        .env_remove("WAYLAND_DISPLAY")
+        .env("XDG_CONFIG_HOME", &config)
+        .output()
+        .unwrap();
+    assert!(copied.status.success(), "{copied:?}");
+    assert!(copied.stdout.is_empty(), "the code is not printed");
+    let said = String::from_utf8_lossy(&copied.stderr);
+    assert!(said.contains("cleared in 2 s"), "{said}");
+    let shown: Value = serde_json::from_str(&vault.ok(&["code", "rfc", "--json"])).unwrap();
+    let on_clipboard = clipboard_text(&display.name).expect("the code is on the clipboard");
+    assert!(
+        [&shown["code"], &shown["next"]]
+            .iter()
+            .any(|code| code.as_str() == Some(on_clipboard.as_str())),
+        "{on_clipboard} is not the account's code ({shown})"
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while clipboard_text(&display.name).is_some() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the clipboard was never cleared"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+}
+
+#[test]
+fn code_copy_without_a_display_says_why() {
+    let vault = CliVault::init();
+    vault.ok(&["add", RFC6238_SHA1]);
+    let output = vault
+        .command(["code", "rfc", "--copy"])
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .output()
+        .unwrap();
+    let stderr = expect_failure(&output, &["code", "rfc", "--copy"]);
+    assert!(stderr.contains("cannot copy to the clipboard"), "{stderr}");
+    assert!(output.stdout.is_empty());
+}
+
+/// The problems of `value` against the JSON Schema subset the published
+/// schemas use: type (one or a list), enum, required, properties,
+/// additionalProperties: false, items, minimum, maximum, minLength,
+/// maxLength.
+fn schema_problems(schema: &Value, value: &Value, at: &str) -> Vec<String> {
+    let mut problems = Vec::new();
+    let type_name = match value {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(n) if n.is_u64() || n.is_i64() => "integer",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    };
+    if let Some(expected) = schema.get("type") {
+        let allowed: Vec<&str> = match expected {
+            Value::String(one) => vec![one.as_str()],
+            Value::Array(many) => many.iter().filter_map(Value::as_str).collect(),
+            _ => Vec::new(),
+        };
+        if !allowed.contains(&type_name) {
+            problems.push(format!("{at}: {type_name}, expected {allowed:?}"));
+            return problems;
+        }
+    }
+    if let Some(options) = schema.get("enum").and_then(Value::as_array)
+        && !options.contains(value)
+    {
+        problems.push(format!("{at}: {value} is not one of {options:?}"));
+    }
+    if let Some(n) = value.as_f64() {
+        if schema
+            .get("minimum")
+            .and_then(Value::as_f64)
+            .is_some_and(|m| n < m)
+        {
+            problems.push(format!("{at}: {n} below the minimum"));
+        }
+        if schema
+            .get("maximum")
+            .and_then(Value::as_f64)
+            .is_some_and(|m| n > m)
+        {
+            problems.push(format!("{at}: {n} above the maximum"));
+        }
+    }
+    if let Some(text) = value.as_str() {
+        let len = text.chars().count() as u64;
+        if schema
+            .get("minLength")
+            .and_then(Value::as_u64)
+            .is_some_and(|m| len < m)
+            || schema
+                .get("maxLength")
+                .and_then(Value::as_u64)
+                .is_some_and(|m| len > m)
+        {
+            problems.push(format!("{at}: {text:?} has the wrong length"));
+        }
+    }
+    if let (Some(object), Some(properties)) = (
+        value.as_object(),
+        schema.get("properties").and_then(Value::as_object),
+    ) {
+        for name in schema
+            .get("required")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+        {
+            if !object.contains_key(name) {
+                problems.push(format!("{at}: {name} is missing"));
+            }
+        }
+        for (name, field) in object {
+            match properties.get(name) {
+                Some(rule) => {
+                    problems.extend(schema_problems(rule, field, &format!("{at}.{name}")));
+                }
+                None if schema.get("additionalProperties") == Some(&Value::Bool(false)) => {
+                    problems.push(format!("{at}: {name} is not in the schema"));
+                }
+                None => {}
+            }
+        }
+    }
+    if let (Some(items), Some(rule)) = (value.as_array(), schema.get("items")) {
+        for (index, item) in items.iter().enumerate() {
+            problems.extend(schema_problems(rule, item, &format!("{at}[{index}]")));
+        }
+    }
+    problems
+}
+
+fn published_schema(name: &str) -> Value {
+    let path = format!("{}/docs/schemas/{name}", env!("CARGO_MANIFEST_DIR"));
+    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+}
+
+#[test]
+fn list_and_code_json_follow_their_published_schemas() {
+    let vault = CliVault::init();
+    vault.ok(&["add", RFC6238_SHA1]);
+    vault.ok(&["add", RFC4226]);
+    vault.ok(&["add", "otpauth://steam/Steam:gabe?secret=JBSWY3DPEHPK3PXP"]);
+    let list = published_schema("cli-list.schema.json");
+    let listed: Value = serde_json::from_str(&vault.ok(&["list", "--json"])).unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), 3);
+    assert_eq!(
+        schema_problems(&list, &listed, "list"),
+        Vec::<String>::new()
+    );
+    let code = published_schema("cli-code.schema.json");
+    for query in ["6238", "4226", "gabe"] {
+        let shown: Value = serde_json::from_str(&vault.ok(&["code", query, "--json"])).unwrap();
+        assert_eq!(schema_problems(&code, &shown, query), Vec::<String>::new());
+    }
+    // The check itself: a renamed field and a wrong type are caught.
+    let mut renamed = listed.clone();
+    let first = renamed[0].as_object_mut().unwrap();
+    let value = first.remove("issuer").unwrap();
+    first.insert("service".to_owned(), value);
+    first.insert("digits".to_owned(), Value::from("six"));
+    assert_eq!(schema_problems(&list, &renamed, "list").len(), 3);
+}
+
+#[test]
+fn completions_and_the_manual_page_come_from_the_command_definitions() {
+    for shell in ["bash", "zsh", "fish"] {
+        let output = Command::new(tessera_bin())
+            .args(["completions", shell])
+            .output()
+            .unwrap();
+        let script = expect_success(&output, &["completions", shell]);
+        for word in ["backup-codes", "show-qr", "password-file", "copy", "wait"] {
+            assert!(script.contains(word), "{shell} completion lacks {word}");
+        }
+    }
+    let output = Command::new(tessera_bin()).arg("man").output().unwrap();
+    let page = expect_success(&output, &["man"]);
+    assert!(
+        page.starts_with(".ie") || page.contains(".TH tessera"),
+        "{}",
+        &page[..200.min(page.len())]
+    );
+    assert!(page.contains("backup\\-codes") || page.contains("backup-codes"));
+    let output = Command::new(tessera_bin())
+        .arg("--version")
+        .output()
+        .unwrap();
+    let version = expect_success(&output, &["--version"]);
+    assert_eq!(
+        version.trim(),
+        format!("tessera {}", env!("CARGO_PKG_VERSION"))
+    );
+}

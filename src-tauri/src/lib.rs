@@ -34,5 +34,11 @@ pub fn main_entry() -> ExitCode {
     {
         return file_dialog::run_child();
     }
+    if std::env::args_os()
+        .nth(1)
+        .is_some_and(|arg| arg == cli::copy::HOLD_ARG)
+    {
+        return cli::copy::run_child();
+    }
     cli::main_entry()
 }

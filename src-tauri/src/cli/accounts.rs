@@ -9,6 +9,7 @@ use crate::core::otp::{self, Algorithm, OtpKind};
 use crate::core::secret::SecretString;
 use crate::core::vault::{Details, Entry, Vault};
 
+use super::copy;
 use super::error::CliError;
 use super::output;
 
@@ -240,15 +241,29 @@ struct Shown<'a> {
     at: u64,
 }
 
+/// How `tessera code` shows the code.
+#[derive(Debug, Default)]
+pub struct CodeRequest {
+    /// Compute the code at this time (Unix seconds) instead of now.
+    pub at: Option<u64>,
+    /// Wait for the next code when fewer than this many seconds are left.
+    pub wait_below_s: Option<u32>,
+    /// Put the code on the clipboard for this long (0: until something
+    /// else is copied) instead of printing it.
+    pub copy_for_s: Option<u32>,
+    pub json: bool,
+}
+
 pub fn code(
     vault: &mut Vault,
     query: &str,
-    at: Option<u64>,
     clock: &dyn Clock,
-    json: bool,
+    request: &CodeRequest,
 ) -> Result<(), CliError> {
     let id = resolve(vault, query)?;
-    let now = at.map_or_else(|| clock.now(), Timestamp::from_unix_seconds);
+    let mut now = request
+        .at
+        .map_or_else(|| clock.now(), Timestamp::from_unix_seconds);
     let is_hotp = matches!(vault.get(id)?.account.kind, OtpKind::Hotp { .. });
     let account = if is_hotp {
         vault.next_hotp(id)?
@@ -256,8 +271,23 @@ pub fn code(
         vault.mark_used(id)?;
         vault.get(id)?.account.clone()
     };
-    let code = otp::generate(&account, now).map_err(CliError::Code)?;
-    if json {
+    let mut code = otp::generate(&account, now).map_err(CliError::Code)?;
+    if let (Some(wait_below_s), Some(left_ms)) = (request.wait_below_s, code.valid_for_ms)
+        && left_ms < u64::from(wait_below_s) * 1000
+    {
+        std::thread::sleep(std::time::Duration::from_millis(left_ms + 20));
+        now = clock.now();
+        code = otp::generate(&account, now).map_err(CliError::Code)?;
+    }
+    if let Some(seconds) = request.copy_for_s {
+        copy::hold(&code.current, seconds)?;
+        output::note(&if seconds == 0 {
+            "code copied to the clipboard".to_owned()
+        } else {
+            format!("code copied to the clipboard; cleared in {seconds} s")
+        });
+    }
+    if request.json {
         return output::json(&Shown {
             id: id.hyphenated().to_string(),
             issuer: &account.issuer,
@@ -268,6 +298,9 @@ pub fn code(
             counter: account.counter(),
             at: now.unix_seconds(),
         });
+    }
+    if request.copy_for_s.is_some() {
+        return Ok(());
     }
     output::line(&code.current)
 }

@@ -96,11 +96,21 @@ pub enum Command {
     ///
     /// QUERY matches the id, issuer or account name (case-insensitive
     /// substring). An HOTP account's counter advances with each code.
+    ///
+    /// Exit status 2 when no account matches (1 for any other failure).
     Code {
         query: String,
         /// Compute the code at this time instead of now.
-        #[arg(long, value_name = "UNIX_SECONDS")]
+        #[arg(long, value_name = "UNIX_SECONDS", conflicts_with = "wait")]
         at: Option<u64>,
+        /// If fewer than SECONDS are left of the current code, wait for
+        /// the next one and print that.
+        #[arg(long, value_name = "SECONDS")]
+        wait: Option<u32>,
+        /// Put the code on the clipboard instead of printing it; it is
+        /// cleared after the time set in the app (Settings › Security).
+        #[arg(long)]
+        copy: bool,
         #[arg(long)]
         json: bool,
     },
@@ -150,6 +160,11 @@ pub enum Command {
     /// Unlock the vault through the OS keyring, or stop doing so.
     #[command(subcommand)]
     Keyring(KeyringCommand),
+    /// Print the completion script of SHELL (bash, zsh, fish, elvish or
+    /// powershell), e.g. `tessera completions bash > ~/.local/share/bash-completion/completions/tessera`.
+    Completions { shell: clap_complete::Shell },
+    /// Print the manual page (roff), e.g. `tessera man | man -l -`.
+    Man,
 }
 
 /// `init` options. The key-derivation cost is measured on this machine so

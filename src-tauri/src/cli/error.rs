@@ -75,6 +75,17 @@ impl CliError {
 }
 
 /// "; did you mean GitHub:alice or GitLab:alice?", or nothing.
+impl CliError {
+    /// The exit status: 2 when no account matched the query (scripts
+    /// branch on it), 1 for every other failure.
+    pub fn exit_code(&self) -> std::process::ExitCode {
+        match self {
+            Self::NoMatch { .. } => std::process::ExitCode::from(2),
+            _ => std::process::ExitCode::FAILURE,
+        }
+    }
+}
+
 fn did_you_mean(suggestions: &[String]) -> String {
     match suggestions {
         [] => String::new(),

@@ -9,6 +9,7 @@
 mod accounts;
 mod args;
 mod backup_codes;
+pub mod copy;
 mod error;
 mod output;
 mod qr;
@@ -43,7 +44,10 @@ pub fn main_entry() -> ExitCode {
     };
     match run(command, &vault_path, cli.password_file.as_ref()) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(error) => fail(&error.to_string()),
+        Err(error) => {
+            output::note(&error.to_string());
+            error.exit_code()
+        }
     }
 }
 
@@ -69,9 +73,21 @@ fn run(command: Command, vault: &Path, password_file: Option<&PathBuf>) -> Resul
         } => qr::scan(&files, clipboard, json),
         Command::ShowQr { query, out } => qr::show_qr(&unlocked()?, &query, &out),
         Command::List { json } => accounts::list(&unlocked()?, json),
-        Command::Code { query, at, json } => {
-            let code_clock = load_settings()?.code_clock();
-            accounts::code(&mut unlocked()?, &query, at, &code_clock, json)
+        Command::Code {
+            query,
+            at,
+            wait,
+            copy,
+            json,
+        } => {
+            let settings = load_settings()?;
+            let request = accounts::CodeRequest {
+                at,
+                wait_below_s: wait,
+                copy_for_s: copy.then_some(settings.clipboard_clear_seconds),
+                json,
+            };
+            accounts::code(&mut unlocked()?, &query, &settings.code_clock(), &request)
         }
         Command::Remove { query } => accounts::remove(&mut unlocked()?, &query),
         Command::BackupCodes(BackupCodesCommand::Add { query, codes }) => {
@@ -107,6 +123,16 @@ fn run(command: Command, vault: &Path, password_file: Option<&PathBuf>) -> Resul
         ),
         Command::Keyring(command) => {
             vault_setup::keyring(vault, password_file, &command, Arc::clone(&clock))
+        }
+        Command::Completions { shell } => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut command, "tessera", &mut std::io::stdout());
+            Ok(())
+        }
+        Command::Man => {
+            let page = clap_mangen::Man::new(<Cli as clap::CommandFactory>::command());
+            page.render(&mut std::io::stdout())
+                .map_err(|e| CliError::io("cannot write the manual page", e))
         }
     }
 }
