@@ -81,6 +81,13 @@ impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Capture {
     }
 }
 
+/// The folder of the app's log file for this test binary: every event of
+/// every flow is also written there, as the app writes its log.
+fn log_dir() -> &'static Path {
+    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
+    DIR.get_or_init(|| tempfile::tempdir().unwrap()).path()
+}
+
 /// Installs the capturing subscriber (every level), the `log` bridge and a
 /// panic hook that records panic messages too (then prints them as
 /// before), once for the whole test binary.
@@ -94,8 +101,11 @@ fn capture_everything() {
             }
             previous(info);
         }));
+        let log = tessera::core::logging::file_layer(log_dir(), tracing::Level::TRACE)
+            .expect("the log file opens");
         tracing_subscriber::registry()
             .with(Capture)
+            .with(log)
             .try_init()
             .expect("no other global subscriber in the test binary");
         assert_eq!(log::max_level(), log::LevelFilter::Trace);
@@ -547,6 +557,17 @@ async fn main_flows_leak_no_secret_into_logs_or_errors() {
     for line in &lines {
         secrets.assert_absent("a log line", line);
     }
+    // The log file the app writes, with the same events.
+    let log_file = log_dir().join(tessera::core::logging::LOG_FILE_NAME);
+    let written = std::fs::read_to_string(&log_file).unwrap();
+    assert!(written.contains("vault unlocked") && written.contains("import committed"));
+    for line in written.lines() {
+        secrets.assert_absent("the log file", line);
+    }
+    // What "Copy diagnostics" puts on the clipboard.
+    let diagnostics = tessera::core::logging::diagnostics(&path, &[("web view", "WebKit".into())]);
+    assert!(diagnostics.contains(env!("CARGO_PKG_VERSION")) && diagnostics.contains("schema"));
+    secrets.assert_absent("the diagnostics", &diagnostics);
     for error in &errors.0 {
         secrets.assert_absent("an error", error);
     }

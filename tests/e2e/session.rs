@@ -409,6 +409,7 @@ async fn connect(
         .env("XDG_DATA_HOME", dir.join("data"))
         .env("XDG_CONFIG_HOME", config_home)
         .env("XDG_CACHE_HOME", dir.join("cache"))
+        .env("XDG_STATE_HOME", dir.join("state"))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()

@@ -68,6 +68,25 @@ async fn about_shows_what_app_info_returns_over_ipc() {
         exists.attr("data-exists").await.unwrap().as_deref(),
         Some("true")
     );
+    // Copy diagnostics: versions, platform, the web view, the log file.
+    app.click("copy-diagnostics").await;
+    let diagnostics = app.content_of("about-diagnostics").await;
+    let state_home = app.config_home.parent().unwrap().join("state");
+    let log_file = state_home.join("tessera").join("tessera.log");
+    for part in [
+        format!("Tessera {}", env!("CARGO_PKG_VERSION")),
+        "platform: linux".to_owned(),
+        "web view: ".to_owned(),
+        "AppleWebKit".to_owned(),
+        format!("log: {}", log_file.display()),
+    ] {
+        assert!(diagnostics.contains(&part), "{part} not in {diagnostics}");
+    }
+    let logged = std::fs::read_to_string(&log_file).unwrap();
+    assert!(
+        logged.contains("Tessera started") && logged.contains("vault unlocked"),
+        "{logged}"
+    );
     app.close().await;
 }
 

@@ -160,6 +160,10 @@ fn open_gui(vault_path: PathBuf) -> ExitCode {
     if let Some(message) = missing_display_message() {
         return fail(&message);
     }
+    if let Some(dir) = core::logging::log_dir() {
+        core::logging::install(&dir, core::logging::level_from_env());
+    }
+    tracing::info!(version = env!("CARGO_PKG_VERSION"), "Tessera started");
     match crate::run_gui(crate::AppState::new(vault_path)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => fail(&format!("could not open the window: {error}")),

@@ -6,6 +6,7 @@
 
 pub mod clock;
 pub mod intake;
+pub mod logging;
 pub mod otp;
 pub mod password_strength;
 pub mod paths;

@@ -13,6 +13,19 @@ async appInfo() : Promise<AppInfo> {
     return await TAURI_INVOKE("app_info");
 },
 /**
+ * Puts the diagnostics text on the clipboard (versions, platform, the web
+ * view's user agent, where the vault and the log are; nothing secret) and
+ * returns it, for the user to see what a bug report would carry.
+ */
+async copyDiagnostics(userAgent: string) : Promise<Result<string, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("copy_diagnostics", { userAgent }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
  * Called by the web view when it has painted a screen the user can act
  * on: the first live codes, or the unlock / first-run / unavailable gate.
  * 

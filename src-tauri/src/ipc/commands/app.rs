@@ -25,6 +25,30 @@ pub fn app_info(state: State<'_, AppState>) -> AppInfo {
     }
 }
 
+/// Puts the diagnostics text on the clipboard (versions, platform, the web
+/// view's user agent, where the vault and the log are; nothing secret) and
+/// returns it, for the user to see what a bug report would carry.
+#[tauri::command]
+#[specta::specta]
+pub fn copy_diagnostics<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    user_agent: String,
+) -> Result<String, crate::ipc::error::IpcError> {
+    use tauri_plugin_clipboard_manager::ClipboardExt;
+
+    let user_agent: String = user_agent
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(300)
+        .collect();
+    let text = crate::core::logging::diagnostics(&state.vault_path, &[("web view", user_agent)]);
+    app.clipboard().write_text(text.clone()).map_err(|e| {
+        crate::ipc::error::IpcError::internal(format!("could not write the clipboard: {e}"))
+    })?;
+    Ok(text)
+}
+
 /// The environment variable that turns the start-up probe on
 /// (`make bench-startup`).
 pub const STARTUP_PROBE_ENV: &str = "TESSERA_STARTUP_PROBE";

@@ -45,6 +45,7 @@ pub fn specta_builder<R: Runtime>() -> Builder<R> {
     Builder::<R>::new()
         .commands(collect_commands![
             app::app_info,
+            app::copy_diagnostics::<tauri::Wry>,
             app::report_first_screen::<tauri::Wry>,
             vault::vault_status,
             vault::create_vault,

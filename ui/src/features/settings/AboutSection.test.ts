@@ -45,4 +45,19 @@ describe("AboutSection", () => {
     expect(await screen.findByTestId("about-version")).toHaveTextContent("0.4.2");
     expect(screen.queryByRole("alert")).not.toBeInTheDocument();
   });
+
+  it("copies the diagnostics Rust writes and shows them", async () => {
+    const calls: { cmd: string; args: unknown }[] = [];
+    mockIPC((cmd, args) => {
+      calls.push({ cmd, args });
+      if (cmd === "copy_diagnostics") return "Tessera 0.4.2\nplatform: linux x86_64 (unix)\n";
+      return info;
+    });
+    const user = userEvent.setup();
+    render(AboutSection);
+    await user.click(await screen.findByTestId("copy-diagnostics"));
+    expect(await screen.findByTestId("about-diagnostics")).toHaveTextContent("platform: linux x86_64");
+    expect(screen.getByRole("status")).toHaveTextContent("Copied to the clipboard");
+    expect(calls.find((c) => c.cmd === "copy_diagnostics")?.args).toEqual({ userAgent: navigator.userAgent });
+  });
 });
