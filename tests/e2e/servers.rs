@@ -470,8 +470,28 @@ async fn a_refused_verification_is_reported_at_its_step() {
     assert_eq!(accounts, 0);
 
     // The clock check refuses plain http:// to another host.
-    let refused = servers::check_clock(&state, "http://example.com/".to_owned())
+    let refused = servers::check_clock(&state, "http://example.com/".to_owned(), None)
         .await
         .unwrap_err();
     assert_eq!(refused.code, IpcErrorCode::Invalid, "{}", refused.message);
+    // A host no server of the vault has: only with the vault password.
+    let refused = servers::check_clock(&state, "https://example.com/".to_owned(), None)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        refused.code,
+        IpcErrorCode::PasswordRequired,
+        "{}",
+        refused.message
+    );
+    let wrong = SecretString::from("not the vault password");
+    let refused = servers::check_clock(&state, "https://example.com/".to_owned(), Some(wrong))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        refused.code,
+        IpcErrorCode::WrongPassword,
+        "{}",
+        refused.message
+    );
 }

@@ -618,12 +618,13 @@ async serverDisable(name: string) : Promise<Result<Disabled, IpcError>> {
 },
 /**
  * Compares this computer's clock with the `Date` header of the server at
- * `url` (a configured server's URL or any other): `https://`, or
- * `http://` to this computer only.
+ * `url`: `https://`, or `http://` to this computer only. A host no
+ * configured server has needs the vault password (`password_required`):
+ * the page must not make Tessera send requests where it likes.
  */
-async serverClockCheck(url: string) : Promise<Result<ClockCheck, IpcError>> {
+async serverClockCheck(url: string, vaultPassword: string | null) : Promise<Result<ClockCheck, IpcError>> {
     try {
-    return { status: "ok", data: await TAURI_INVOKE("server_clock_check", { url }) };
+    return { status: "ok", data: await TAURI_INVOKE("server_clock_check", { url, vaultPassword }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };

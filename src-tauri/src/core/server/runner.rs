@@ -26,7 +26,7 @@ use uuid::Uuid;
 use super::discover::{Label, qr_decoder};
 use super::error::ServerError;
 use super::flows::{EnrolStep, LoginWith, ServerClient, TokioPause};
-use super::http::{Http, HttpOptions};
+use super::http::{Http, HttpOptions, parse_base_url};
 use super::profile::{AuthStyle, OpName, Profile};
 use super::record::{ServerRecord, ServerStore};
 use super::store::VaultServerStore;
@@ -218,20 +218,40 @@ impl FlowRunner {
                 .set_cookies_from(cookie.expose(), profile.cookie_name());
         }
         vault.refresh()?;
-        let known = VaultServerStore::new(vault).records()?;
-        if known.iter().any(|(_, r)| r.name == record.name) {
+        if VaultServerStore::new(vault).names()?.contains(&record.name) {
             return Err(ServerError::DuplicateServer { name: record.name });
         }
-        let host = record.host();
-        if !server.host_confirmed && !known.iter().any(|(_, r)| r.host() == host) {
-            return Err(ServerError::NewHostUnconfirmed { host });
-        }
+        Self::check_host(vault, &record.base_url, server.host_confirmed)?;
         if server.register {
             self.client.register(&profile, &mut record).await?;
             vault.refresh()?;
         }
         VaultServerStore::new(vault).add(record.clone())?;
         Ok(record)
+    }
+
+    /// Refuses `url` (`InvalidUrl`, `InsecureUrl`) and, unless `confirmed`,
+    /// a host that no server of `vault` has (`NewHostUnconfirmed`; a locked
+    /// vault knows no host): Tessera sends what the caller chose only to
+    /// hosts the user confirmed.
+    pub fn check_host(vault: &mut Vault, url: &str, confirmed: bool) -> Result<(), ServerError> {
+        let host = parse_base_url(url)?
+            .host_str()
+            .unwrap_or_default()
+            .to_owned();
+        if confirmed {
+            return Ok(());
+        }
+        let known = if vault.is_unlocked() {
+            VaultServerStore::new(vault).records()?
+        } else {
+            Vec::new()
+        };
+        if known.iter().any(|(_, r)| r.host() == host) {
+            Ok(())
+        } else {
+            Err(ServerError::NewHostUnconfirmed { host })
+        }
     }
 
     /// Removes server `name` from the vault (its account stays).

@@ -281,15 +281,17 @@ pub async fn server_disable(
 }
 
 /// Compares this computer's clock with the `Date` header of the server at
-/// `url` (a configured server's URL or any other): `https://`, or
-/// `http://` to this computer only.
+/// `url`: `https://`, or `http://` to this computer only. A host no
+/// configured server has needs the vault password (`password_required`):
+/// the page must not make Tessera send requests where it likes.
 #[tauri::command]
 #[specta::specta]
 pub async fn server_clock_check(
     state: State<'_, AppState>,
     url: String,
+    vault_password: Option<String>,
 ) -> Result<ClockCheck, IpcError> {
-    check_clock(&state, url).await
+    check_clock(&state, url, vault_password.map(SecretString::new)).await
 }
 
 /// What [`list_servers`] does, for a caller holding the state itself.
@@ -456,8 +458,23 @@ pub async fn disable(state: &AppState, name: String) -> Result<Disabled, IpcErro
 ///
 /// # Errors
 /// As the command.
-pub async fn check_clock(state: &AppState, url: String) -> Result<ClockCheck, IpcError> {
-    let current_offset_ms = state.session()?.settings.clock_offset_ms;
+pub async fn check_clock(
+    state: &AppState,
+    url: String,
+    vault_password: Option<SecretString>,
+) -> Result<ClockCheck, IpcError> {
+    let current_offset_ms = state.with_vault(|vault, settings| {
+        let confirmed = match vault_password.as_ref().filter(|p| !p.is_empty()) {
+            Some(password) => {
+                vault.verify_password(password)?;
+                true
+            }
+            None => false,
+        };
+        vault.refresh()?;
+        FlowRunner::check_host(vault, url.trim(), confirmed)?;
+        Ok(settings.clock_offset_ms)
+    })?;
     let http = Http::new(HttpOptions::default())?;
     let reading: ClockReading = clock_check::check_clock(&http, url.trim(), &SystemClock).await?;
     Ok(ClockCheck {

@@ -63,7 +63,8 @@ describe("ClockCheck", () => {
     const result = await screen.findByTestId("clock-check-result");
     expect(result).toHaveAttribute("data-offset-ms", "-4200");
     expect(result).toHaveTextContent("4.2 s ahead of the server");
-    expect(calls.find((c) => c.cmd === "server_clock_check")?.args).toEqual({ url: wiki.url });
+    expect(calls.find((c) => c.cmd === "server_clock_check")?.args).toEqual({ url: wiki.url, vaultPassword: null });
+    expect(screen.queryByTestId("clock-check-vault-password")).not.toBeInTheDocument();
     await user.click(screen.getByTestId("clock-check-apply"));
     await waitFor(() => {
       expect(calls.some((c) => c.cmd === "save_settings")).toBe(true);
@@ -88,5 +89,26 @@ describe("ClockCheck", () => {
     await user.click(screen.getByTestId("clock-check-run"));
     expect(await screen.findByTestId("clock-check-problem")).toHaveTextContent("Refusing plain http://");
     expect(screen.queryByTestId("clock-check-result")).not.toBeInTheDocument();
+  });
+
+  it("asks for the vault password for a host no server has, and sends it to Rust", async () => {
+    const user = userEvent.setup();
+    const calls = backend(() => ({
+      url: "https://time.example.org/",
+      offsetMs: 0,
+      uncertaintyMs: 500,
+      roundTripMs: 10,
+      serverDate: 0,
+      currentOffsetMs: 0,
+    }));
+    render(ClockCheck, { preferences: new Preferences() });
+    await user.type(screen.getByTestId("clock-check-url"), "https://time.example.org/");
+    await user.type(await screen.findByTestId("clock-check-vault-password"), "vault pass");
+    await user.click(screen.getByTestId("clock-check-run"));
+    await screen.findByTestId("clock-check-result");
+    expect(calls.find((c) => c.cmd === "server_clock_check")?.args).toEqual({
+      url: "https://time.example.org/",
+      vaultPassword: "vault pass",
+    });
   });
 });
