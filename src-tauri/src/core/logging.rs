@@ -168,12 +168,7 @@ struct Fields<'a>(&'a mut String);
 
 impl Visit for Fields<'_> {
     fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        let text = format!("{value:?}").replace(['\n', '\r'], " ");
-        if field.name() == "message" {
-            let _ = write!(self.0, " {text}");
-        } else {
-            let _ = write!(self.0, " {}={text}", field.name());
-        }
+        self.record_str(field, &format!("{value:?}"));
     }
 
     fn record_str(&mut self, field: &Field, value: &str) {

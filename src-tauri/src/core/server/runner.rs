@@ -89,14 +89,14 @@ impl NewServer {
         username: Option<&str>,
         secret: SecretString,
     ) -> Self {
-        let secret = (!secret.expose().trim().is_empty()).then_some(secret);
-        let kind = profile.credential_kind();
-        let pick = |wanted: CredentialKind| {
-            secret
-                .as_ref()
-                .filter(|_| kind == wanted)
-                .map(|s| SecretString::from(s.expose().trim()))
-        };
+        let (mut password, mut token, mut cookie) = (None, None, None);
+        if !secret.expose().trim().is_empty() {
+            match profile.credential_kind() {
+                CredentialKind::Password => password = Some(secret),
+                CredentialKind::Token => token = Some(SecretString::from(secret.expose().trim())),
+                CredentialKind::Cookie => cookie = Some(SecretString::from(secret.expose().trim())),
+            }
+        }
         Self {
             name: name.trim().to_owned(),
             profile: profile.name.clone(),
@@ -105,12 +105,9 @@ impl NewServer {
                 .map(str::trim)
                 .filter(|u| !u.is_empty())
                 .map(str::to_owned),
-            password: secret
-                .as_ref()
-                .filter(|_| kind == CredentialKind::Password)
-                .map(|s| SecretString::from(s.expose())),
-            token: pick(CredentialKind::Token),
-            cookie: pick(CredentialKind::Cookie),
+            password,
+            token,
+            cookie,
             register: false,
             host_confirmed: false,
         }
@@ -255,7 +252,7 @@ impl FlowRunner {
     }
 
     /// Removes server `name` from the vault (its account stays).
-    pub fn remove(&self, vault: &mut Vault, name: &str) -> Result<(), ServerError> {
+    pub fn remove(vault: &mut Vault, name: &str) -> Result<(), ServerError> {
         vault.refresh()?;
         VaultServerStore::new(vault).remove(name)
     }

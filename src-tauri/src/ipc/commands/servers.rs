@@ -39,6 +39,7 @@ pub use crate::core::server::{CredentialKind, EnrolStep};
 use crate::core::server::{
     Disable, Enrol, Flow, FlowActivity, FlowRunner, Http, HttpOptions, Label, Login, LoginWith,
     PENDING_TAG, Profile, Ran, ServerError, ServerRecord, SignIn, Status, VaultServerStore,
+    profiles_dir,
 };
 use crate::core::vault::Vault;
 use crate::ipc::dto::AccountSummary;
@@ -317,8 +318,7 @@ pub async fn list(state: &AppState) -> Result<Vec<ServerView>, IpcError> {
 /// As the command.
 pub async fn profiles(state: &AppState) -> Result<Vec<ProfileView>, IpcError> {
     let builtins: Vec<String> = Profile::builtins()?.into_iter().map(|p| p.name).collect();
-    Ok(runner(state)?
-        .profiles()?
+    Ok(Profile::all(Some(&profiles_dir(&state.vault_path)))?
         .iter()
         .map(|profile| ProfileView {
             name: profile.name.clone(),
@@ -367,13 +367,12 @@ pub async fn add(state: &AppState, mut form: NewServer) -> Result<ServerView, Ip
 /// # Errors
 /// As the command.
 pub async fn remove(state: &AppState, name: String) -> Result<(), IpcError> {
-    let runner = runner(state)?;
     let mut session = state.session()?;
     let Session { vault, servers, .. } = &mut *session;
     if servers.is_busy(&name) {
         return Err(ServerError::Busy { server: name }.into());
     }
-    runner.remove(unlocked(vault.as_mut())?, &name)?;
+    FlowRunner::remove(unlocked(vault.as_mut())?, &name)?;
     Ok(())
 }
 
