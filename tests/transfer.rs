@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use tessera::core::clock::FixedClock;
+use tessera::core::icon::AccountIcon;
 use tessera::core::otp::{Account, Algorithm, OtpKind};
 use tessera::core::secret::SecretString;
 use tessera::core::transfer::aegis::ScryptCost;
@@ -334,7 +335,13 @@ fn twofas_schema3_plain() {
         &parsed,
         seven_of(&["Deno", "SPDX", "Airbnb", "Issuu", "Air Canada", "WWE"]),
     );
-    assert!(losses(&parsed).contains("icons are not imported"));
+    assert!(
+        losses(&parsed).contains(
+            "icons of the 2FAS collection are not imported (6 entries had one): Tessera shows its own brand icons, matched by issuer"
+        ),
+        "{}",
+        losses(&parsed)
+    );
 }
 
 #[test]
@@ -1368,5 +1375,218 @@ fn import_notes_and_reasons_name_what_was_assumed() {
     assert_eq!(
         invalid[0].reason,
         "the algorithm SHA384 is not supported: Tessera computes codes with SHA1, SHA256 or SHA512"
+    );
+}
+
+// ---- account icons ----
+
+fn base64(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+fn png(width: u32, height: u32) -> Vec<u8> {
+    use image::ImageEncoder as _;
+    let picture = image::RgbaImage::from_pixel(width, height, image::Rgba([30, 120, 220, 255]));
+    let mut out = Vec::new();
+    image::codecs::png::PngEncoder::new(&mut out)
+        .write_image(
+            picture.as_raw(),
+            width,
+            height,
+            image::ExtendedColorType::Rgba8,
+        )
+        .unwrap();
+    out
+}
+
+fn dimensions(png: &[u8]) -> (u32, u32) {
+    image::load_from_memory_with_format(png, image::ImageFormat::Png)
+        .unwrap()
+        .to_rgba8()
+        .dimensions()
+}
+
+/// `aegis_plain.json` with icons on its first three entries (Deno: a
+/// 256 × 128 PNG; SPDX: an SVG that refers to a picture on disk; Airbnb:
+/// bytes that are no picture).
+fn aegis_with_icons(elsewhere: &std::path::Path) -> Vec<u8> {
+    let mut file: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(fixture!("aegis_plain.json")).unwrap()).unwrap();
+    std::fs::write(elsewhere, png(8, 8)).unwrap();
+    let svg = format!(
+        r##"<svg xmlns="http://www.w3.org/2000/svg" width="24" height="24"><circle cx="12" cy="12" r="12" fill="#ff0000"/><image href="{}" width="24" height="24"/></svg>"##,
+        elsewhere.display()
+    );
+    let entries = file["db"]["entries"].as_array_mut().unwrap();
+    for (entry, (icon, mime)) in entries.iter_mut().zip([
+        (base64(&png(256, 128)), "image/png"),
+        (base64(svg.as_bytes()), "image/svg+xml"),
+        (base64(b"not a picture"), "image/jpeg"),
+    ]) {
+        entry["icon"] = icon.into();
+        entry["icon_mime"] = mime.into();
+    }
+    serde_json::to_vec(&file).unwrap()
+}
+
+fn icon_of<'a>(
+    entries: impl IntoIterator<Item = (&'a str, &'a Details)>,
+    issuer: &str,
+) -> Option<AccountIcon> {
+    entries
+        .into_iter()
+        .find(|(i, _)| *i == issuer)
+        .and_then(|(_, d)| d.icon.clone())
+}
+
+#[test]
+fn aegis_icons_are_drawn_again_as_small_pngs_and_one_that_is_no_picture_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let parsed =
+        transfer::import(&aegis_with_icons(&dir.path().join("other.png")), None, None).unwrap();
+    let items = || {
+        parsed
+            .items()
+            .map(|i| (i.account.issuer.as_str(), &i.details))
+    };
+    let deno = icon_of(items(), "Deno").expect("Deno keeps its icon");
+    assert_eq!(dimensions(deno.png().unwrap()), (64, 32));
+    let spdx = icon_of(items(), "SPDX").expect("SPDX keeps its SVG icon, drawn");
+    let drawn = image::load_from_memory(spdx.png().unwrap())
+        .unwrap()
+        .to_rgba8();
+    assert_eq!(drawn.dimensions(), (64, 64));
+    // The circle is drawn; the picture on disk it refers to (blue) is not.
+    assert_eq!(drawn.get_pixel(32, 32).0, [255, 0, 0, 255]);
+    assert_eq!(icon_of(items(), "Airbnb"), None);
+    assert_eq!(parsed.items().count(), 7, "every entry is imported");
+    let losses = losses(&parsed);
+    assert!(
+        losses.contains("entry 3 (Airbnb")
+            && losses.contains("the icon is not a PNG, JPEG, GIF, WebP, BMP or SVG picture; it is imported without it"),
+        "{losses}"
+    );
+    assert!(
+        !losses.contains("Deno") && !losses.contains("SPDX"),
+        "{losses}"
+    );
+}
+
+#[test]
+fn aegis_icons_survive_the_vault_and_an_aegis_export() {
+    let dir = tempfile::tempdir().unwrap();
+    let parsed =
+        transfer::import(&aegis_with_icons(&dir.path().join("other.png")), None, None).unwrap();
+    let deno = icon_of(
+        parsed
+            .items()
+            .map(|i| (i.account.issuer.as_str(), &i.details)),
+        "Deno",
+    );
+    let mut source = empty_vault();
+    Preview::new(parsed, &[]).commit(&mut source.vault).unwrap();
+    source.vault.lock();
+    source
+        .vault
+        .unlock_with_password(&vault_password())
+        .unwrap();
+    let stored = |vault: &Vault| {
+        let entries = vault.entries().unwrap();
+        icon_of(
+            entries
+                .iter()
+                .map(|e| (e.account.issuer.as_str(), &e.details)),
+            "Deno",
+        )
+    };
+    assert_eq!(stored(&source.vault), deno, "read back from the file");
+    let out = dir.path().join("export.json");
+    let options = ExportOptions {
+        allow_plaintext: true,
+        ..ExportOptions::default()
+    };
+    let summary = export::write_file(&source.vault, ExportFormat::Aegis, &out, &options).unwrap();
+    assert!(summary.not_written.is_empty(), "{:?}", summary.not_written);
+    let written: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    let deno_out = written["db"]["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["issuer"] == "Deno")
+        .unwrap();
+    assert_eq!(deno_out["icon_mime"], "image/png");
+    let again = transfer::import_file(&out, None, None).unwrap();
+    assert_eq!(
+        icon_of(
+            again
+                .items()
+                .map(|i| (i.account.issuer.as_str(), &i.details)),
+            "Deno"
+        ),
+        deno
+    );
+}
+
+#[test]
+fn twofas_letter_badges_are_kept_with_their_colour() {
+    let parsed = read(fixture!("2fas_authenticator_plain_v4.2fas"), None);
+    let items = || {
+        parsed
+            .items()
+            .map(|i| (i.account.issuer.as_str(), &i.details))
+    };
+    assert_eq!(
+        icon_of(items(), "Deno"),
+        AccountIcon::badge("DE", Some("#fdd835"))
+    );
+    assert_eq!(
+        icon_of(items(), "Boeing"),
+        AccountIcon::badge("BO", Some("#d81b60"))
+    );
+    // "Default" is 2FAS's own colour: the account's colour stands in.
+    assert_eq!(icon_of(items(), "WWE"), AccountIcon::badge("WW", None));
+    assert!(!losses(&parsed).contains("icon"), "{}", losses(&parsed));
+    let collection = read(fixture!("2fas_authenticator_plain_v3.2fas"), None);
+    assert!(collection.items().all(|i| i.details.icon.is_none()));
+}
+
+#[test]
+fn an_invalid_entry_keeps_the_issuer_and_name_its_file_gives() {
+    let mut file: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(fixture!("2fas_authenticator_plain_v4.2fas")).unwrap(),
+    )
+    .unwrap();
+    file["services"][1]["secret"] = "not base32!".into();
+    let parsed = transfer::import(&serde_json::to_vec(&file).unwrap(), None, None).unwrap();
+    let preview = Preview::new(parsed, &[]);
+    let broken = &preview.entries[1];
+    assert!(matches!(broken.status, Status::Invalid { .. }));
+    assert_eq!(
+        (
+            broken.issuer.as_str(),
+            broken.name.as_str(),
+            broken.label.as_str()
+        ),
+        ("Issuu", "James", "Issuu:James")
+    );
+    // The preview given back for a commit keeps them too.
+    let invalid: Vec<_> = preview.into_parsed().invalid().cloned().collect();
+    assert_eq!(
+        (invalid[0].issuer.as_str(), invalid[0].name.as_str()),
+        ("Issuu", "James")
+    );
+
+    // An entry known only by its line has no issuer or name.
+    let parsed = transfer::import(b"otpauth://totp/A?secret=!!\n", None, None).unwrap();
+    let preview = Preview::new(parsed, &[]);
+    let line = &preview.entries[0];
+    assert_eq!(
+        (
+            line.issuer.as_str(),
+            line.name.as_str(),
+            line.label.as_str()
+        ),
+        ("", "", "line 1")
     );
 }

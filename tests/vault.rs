@@ -82,7 +82,7 @@ fn details(tag: &str) -> Details {
         tags: vec![tag.to_owned(), "all".into()],
         favorite: tag == "work",
         note: format!("note about {tag}"),
-        icon: Some(format!("{tag}.svg")),
+        icon: tessera::core::icon::AccountIcon::badge(tag, Some("#336699")),
     }
 }
 
@@ -1488,7 +1488,7 @@ fn an_independent_decryptor_written_from_the_spec_reads_the_vault() {
             "secret": spec::hex(secret_for(1).expose()),
             "algorithm": "SHA256", "digits": 8, "kind": "totp", "period": 30,
             "extra_params": [["image", "https://example.com/1.png"]],
-            "tags": ["work", "all"], "favorite": true, "note": "note about work", "icon": "work.svg"
+            "tags": ["work", "all"], "favorite": true, "note": "note about work", "icon": {"badge": {"text": "work", "colour": "#336699"}}
         })
     );
     assert_eq!(json[1]["kind"], "hotp");

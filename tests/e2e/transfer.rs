@@ -159,6 +159,122 @@ async fn an_encrypted_aegis_export_is_previewed_imported_and_exported_again() {
     app.close().await;
 }
 
+/// What each account row draws before its name: `(issuer, data-icon, text)`.
+async fn avatars(app: &AppSession) -> Vec<(String, String, String)> {
+    let rows = app
+        .client
+        .execute(
+            r#"return [...document.querySelectorAll("[data-testid='account-row']")].map((row) => {
+                 const avatar = row.querySelector("[data-testid='account-avatar']");
+                 return [row.querySelector("[data-testid='account-issuer']").textContent.trim(),
+                         avatar.dataset.icon ?? "", avatar.textContent.trim()];
+               });"#,
+            vec![],
+        )
+        .await
+        .unwrap();
+    serde_json::from_value(rows).unwrap()
+}
+
+/// Waits until the list has `count` rows.
+async fn wait_rows(app: &AppSession, count: usize) {
+    let deadline = Instant::now() + APP_TIMEOUT;
+    while app.count("account-row").await < count {
+        assert!(
+            Instant::now() < deadline,
+            "the list never showed {count} rows"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The real 2FAS backup whose user picked letter badges, then an Aegis
+/// file with a picture icon on one entry: the list shows both, and the
+/// picture the page gets is the PNG Tessera drew (64 × 64), not the file's.
+#[tokio::test]
+async fn icons_and_badges_from_imports_show_in_the_list() {
+    let app = AppSession::start_unlocked().await;
+    click(&app, "nav-transfer").await;
+    let twofas = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/fixtures/aegis-importers/2fas_authenticator_plain_v4.2fas"
+    ))
+    .unwrap();
+    drop_file(&app, "2fas_authenticator_plain_v4.2fas", &twofas).await;
+    app.wait_attr("import-count-new", "data-count", |v| v == "5")
+        .await;
+    click(&app, "import-commit").await;
+    wait_text(&app, "toast", "Imported 5 accounts").await;
+
+    let mut aegis: Value = serde_json::from_slice(
+        &std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../shared/fixtures/aegis-importers/aegis_plain.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let picture = image::RgbaImage::from_pixel(300, 300, image::Rgba([0, 128, 0, 255]));
+    let mut png = Vec::new();
+    image::DynamicImage::ImageRgba8(picture)
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .unwrap();
+    let spdx = aegis["db"]["entries"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|e| e["issuer"] == "SPDX")
+        .unwrap();
+    spdx["icon"] = data_encoding::BASE64.encode(&png).into();
+    spdx["icon_mime"] = "image/png".into();
+    drop_file(
+        &app,
+        "aegis_plain.json",
+        &serde_json::to_vec(&aegis).unwrap(),
+    )
+    .await;
+    app.wait_attr("import-count-new", "data-count", |v| v == "2")
+        .await;
+    click(&app, "import-commit").await;
+    wait_text(&app, "toast", "Imported 2 accounts").await;
+
+    click(&app, "nav-accounts").await;
+    wait_rows(&app, 7).await;
+    let shown = avatars(&app).await;
+    let of = |issuer: &str| {
+        shown
+            .iter()
+            .find(|(i, _, _)| i.ends_with(issuer))
+            .unwrap_or_else(|| panic!("no row for {issuer} in {shown:?}"))
+            .clone()
+    };
+    assert_eq!(of("Deno").1, "badge", "{shown:?}");
+    assert_eq!(of("Deno").2, "DE");
+    assert_eq!(of("Boeing").2, "BO");
+    assert_eq!(of("SPDX").1, "picture", "{shown:?}");
+    let source: String = serde_json::from_value(
+        app.client
+            .execute(
+                r#"return [...document.querySelectorAll("[data-testid='account-avatar'][data-icon='picture'] img")][0].src;"#,
+                vec![],
+            )
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    let drawn = data_encoding::BASE64
+        .decode(
+            source
+                .trim_start_matches("data:image/png;base64,")
+                .as_bytes(),
+        )
+        .unwrap();
+    let drawn = image::load_from_memory(&drawn).unwrap();
+    assert_eq!((drawn.width(), drawn.height()), (64, 64));
+    app.screenshot("accounts-imported-icons.png").await;
+    app.close().await;
+}
+
 /// Import: password asked for, wrong one refused, the preview's rows and
 /// counts, the commit, the accounts list with the CLI's code.
 async fn import_and_check(app: &AppSession) {

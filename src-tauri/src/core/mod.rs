@@ -5,6 +5,7 @@
 //! front ends over the same functions.
 
 pub mod clock;
+pub mod icon;
 pub mod intake;
 pub mod logging;
 pub mod otp;

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use specta::Type;
 
 use crate::core::clock::Timestamp;
+use crate::core::icon::AccountIcon;
 use crate::core::otp::{Account, Algorithm, Code, OtpKind};
 use crate::core::password_strength::{PasswordStrength, Verdict};
 use crate::core::settings::{Settings, Theme};
@@ -158,6 +159,38 @@ pub struct AccountSummary {
     pub last_used_at: Option<u64>,
     pub backup_codes_left: u32,
     pub backup_codes_total: u32,
+    /// The account's own icon (from an import); `None` shows the issuer's
+    /// brand icon or the initial.
+    pub icon: Option<IconView>,
+}
+
+/// An account's own icon as the rows draw it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum IconView {
+    /// A PNG Tessera drew, as a `data:image/png;base64,` URL.
+    #[serde(rename_all = "camelCase")]
+    Picture { data_url: String },
+    /// Letters on a tile; `colour` is `#rrggbb`, or `None` for the
+    /// account's own colour.
+    Badge {
+        text: String,
+        colour: Option<String>,
+    },
+}
+
+impl From<&AccountIcon> for IconView {
+    fn from(icon: &AccountIcon) -> Self {
+        match icon {
+            AccountIcon::Png(_) => Self::Picture {
+                data_url: icon.data_url().unwrap_or_default(),
+            },
+            AccountIcon::Badge(badge) => Self::Badge {
+                text: badge.text.clone(),
+                colour: badge.colour.clone(),
+            },
+        }
+    }
 }
 
 impl From<&Entry> for AccountSummary {
@@ -185,6 +218,7 @@ impl From<&Entry> for AccountSummary {
                     .count(),
             ),
             backup_codes_total: count(entry.backup_codes.len()),
+            icon: entry.details.icon.as_ref().map(IconView::from),
         }
     }
 }

@@ -674,7 +674,12 @@ counter: number | null; tags: string[]; favorite: boolean; note: string;
 /**
  * Unix milliseconds of the last copy or HOTP code.
  */
-lastUsedAt: number | null; backupCodesLeft: number; backupCodesTotal: number }
+lastUsedAt: number | null; backupCodesLeft: number; backupCodesTotal: number; 
+/**
+ * The account's own icon (from an import); `None` shows the issuer's
+ * brand icon or the initial.
+ */
+icon: IconView | null }
 /**
  * The HMAC hash.
  */
@@ -919,6 +924,19 @@ inVault: boolean;
  * The vault account it matches, as `Issuer: name`, when `in_vault`.
  */
 matches: string | null }
+/**
+ * An account's own icon as the rows draw it.
+ */
+export type IconView = 
+/**
+ * A PNG Tessera drew, as a `data:image/png;base64,` URL.
+ */
+{ kind: "picture"; dataUrl: string } | 
+/**
+ * Letters on a tile; `colour` is `#rrggbb`, or `None` for the
+ * account's own colour.
+ */
+{ kind: "badge"; text: string; colour: string | null }
 /**
  * How many entries have each status.
  */

@@ -83,6 +83,7 @@ export function account(id: string, issuer: string, name: string, extra: Partial
     lastUsedAt: null,
     backupCodesLeft: 0,
     backupCodesTotal: 0,
+    icon: null,
     ...extra,
   };
 }

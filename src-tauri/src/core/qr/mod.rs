@@ -20,7 +20,7 @@ mod encode;
 mod error;
 mod portal;
 mod screen;
-mod svg;
+pub(crate) mod svg;
 
 /// The largest picture read from a file, in bytes (a screenshot of a 4K
 /// screen as an uncompressed BMP is about 33 MB).

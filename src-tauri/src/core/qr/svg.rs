@@ -79,8 +79,12 @@ fn options() -> usvg::Options<'static> {
     }
 }
 
-/// Draws the SVG (or SVGZ) on white, in grey levels.
-pub fn rasterise(bytes: &[u8]) -> Result<GrayImage, QrError> {
+/// Parses an SVG (or SVGZ, inflated with the cap) with a resolver that
+/// loads nothing the picture refers to.
+///
+/// # Errors
+/// `NotAnImage` for broken gzip, `UnreadableImage` for what usvg refuses.
+pub fn parse(bytes: &[u8]) -> Result<usvg::Tree, QrError> {
     let inflated;
     let svg = if is_gzip(bytes) {
         inflated = inflate(bytes)?;
@@ -88,7 +92,12 @@ pub fn rasterise(bytes: &[u8]) -> Result<GrayImage, QrError> {
     } else {
         bytes
     };
-    let tree = usvg::Tree::from_data(svg, &options()).map_err(|e| unreadable(e.to_string()))?;
+    usvg::Tree::from_data(svg, &options()).map_err(|e| unreadable(e.to_string()))
+}
+
+/// Draws the SVG (or SVGZ) on white, in grey levels.
+pub fn rasterise(bytes: &[u8]) -> Result<GrayImage, QrError> {
+    let tree = parse(bytes)?;
     let size = tree.size();
     let longer = size.width().max(size.height());
     let scale = (MIN_SIDE / longer).max(1.0).min(MAX_SIDE / longer);

@@ -5,7 +5,9 @@
 //! AES-256-GCM under scrypt(password, salt, N, r, p); the content (`db`,
 //! base64) is AES-256-GCM under the master key with `header.params`' nonce
 //! and tag. Content versions 1–3: v2 entries name one `group`, v3 entries
-//! list group uuids resolved through `db.groups`; both become tags.
+//! list group uuids resolved through `db.groups`; both become tags. Entry
+//! icons (base64 PNG, JPEG or SVG) are drawn again as Tessera icons
+//! ([`AccountIcon::from_picture`]); exports write them as PNG.
 //!
 //! Must never: put the password, the master key, a secret or decrypted
 //! content into an error; accept a slot type other than password for
@@ -13,6 +15,7 @@
 
 use std::collections::HashMap;
 
+use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use zeroize::Zeroizing;
@@ -22,6 +25,7 @@ use super::{
     algorithm_named, base32_encode, base32_secret, base64_decode, fits, hex_decode, hex_encode,
     label_of, make_account, random_bytes,
 };
+use crate::core::icon::{AccountIcon, IconError};
 use crate::core::otp::{Account, Algorithm, OtpKind, ParseNote};
 use crate::core::secret::SecretString;
 use crate::core::transfer::ExportError;
@@ -172,23 +176,34 @@ impl Importer for Aegis {
             .map(|g| (g.uuid.as_str(), g.name.as_str()))
             .collect();
         let mut parsed = Parsed::new(FORMAT);
-        let mut icons = 0;
         for (index, value) in db.entries.into_iter().enumerate() {
-            let Ok(entry) = serde_json::from_value::<WireEntry>(value) else {
-                parsed.entries.push(Err(InvalidItem {
-                    label: format!("entry {}", index + 1),
-                    reason: "a field is missing or has the wrong type".to_owned(),
-                }));
+            let Ok(mut entry) = serde_json::from_value::<WireEntry>(value) else {
+                parsed.entries.push(Err(InvalidItem::at(
+                    format!("entry {}", index + 1),
+                    "a field is missing or has the wrong type".to_owned(),
+                )));
                 continue;
             };
-            if entry.icon.is_some() {
-                icons += 1;
-            }
+            let icon = entry.icon.take().map(|base64| {
+                base64_decode(&base64)
+                    .ok_or(IconError::NotAPicture)
+                    .and_then(|bytes| AccountIcon::from_picture(&bytes))
+            });
             let mut notes = Vec::new();
-            let read = read_entry(entry, &groups, &mut notes);
+            let mut read = read_entry(entry, &groups, &mut notes);
+            if let Ok(item) = &mut read {
+                match icon {
+                    Some(Ok(icon)) => item.details.icon = Some(icon),
+                    Some(Err(error)) => parsed.push_loss(format!(
+                        "entry {} ({}): {error}; it is imported without it",
+                        parsed.entries.len() + 1,
+                        label_of(&item.account.issuer, &item.account.name)
+                    )),
+                    None => {}
+                }
+            }
             parsed.push_entry(read, &notes);
         }
-        parsed.icons_dropped(icons);
         parsed.non_empty()
     }
 }
@@ -198,11 +213,7 @@ fn read_entry(
     groups: &HashMap<&str, &str>,
     notes: &mut Vec<ParseNote>,
 ) -> Result<ImportedItem, InvalidItem> {
-    let label = label_of(&entry.issuer, &entry.name);
-    let invalid = |reason: String| InvalidItem {
-        label: label.clone(),
-        reason,
-    };
+    let invalid = |reason: String| InvalidItem::named(&entry.issuer, &entry.name, reason);
     let info = &entry.info;
     let algorithm = match &info.algo {
         None => Algorithm::Sha1,
@@ -407,7 +418,9 @@ struct OutEntry<'a> {
     issuer: &'a str,
     note: &'a str,
     favorite: bool,
-    icon: Option<()>,
+    /// Base64 of a PNG.
+    icon: Option<String>,
+    icon_mime: Option<&'static str>,
     info: OutInfo,
     groups: Vec<String>,
 }
@@ -458,7 +471,16 @@ fn content<'a>(
             issuer: &account.issuer,
             note: &details.note,
             favorite: details.favorite,
-            icon: None,
+            icon: details
+                .icon
+                .as_ref()
+                .and_then(AccountIcon::png)
+                .map(|png| base64::engine::general_purpose::STANDARD.encode(png)),
+            icon_mime: details
+                .icon
+                .as_ref()
+                .and_then(AccountIcon::png)
+                .map(|_| "image/png"),
             info: OutInfo {
                 secret: base32_encode(account.secret.expose()),
                 algo: account.algorithm.uri_name(),

@@ -11,7 +11,7 @@ use zeroize::Zeroizing;
 
 use super::{
     Format, ImportError, ImportedItem, Importer, InvalidItem, NamedParameters, Parsed,
-    aes_gcm_open, base32_secret, label_of, make_account,
+    aes_gcm_open, base32_secret, make_account,
 };
 use crate::core::otp::ParseNote;
 use crate::core::secret::SecretString;
@@ -71,10 +71,7 @@ fn read_entry(entry: Entry, notes: &mut Vec<ParseNote>) -> Result<ImportedItem, 
     } else {
         (entry.issuer.clone(), entry.label.clone())
     };
-    let invalid = |reason: String| InvalidItem {
-        label: label_of(&issuer, &name),
-        reason,
-    };
+    let invalid = |reason: String| InvalidItem::named(&issuer, &name, reason);
     let (algorithm, kind, digits) = NamedParameters {
         algorithm: entry.algorithm.as_deref(),
         kind: entry.kind.as_deref(),

@@ -13,7 +13,7 @@ use zeroize::Zeroizing;
 
 use super::{
     Format, ImportError, ImportedItem, Importer, InvalidItem, Parsed, base32_secret, counted,
-    label_of, make_account,
+    make_account,
 };
 use crate::core::otp::{Account, Algorithm, OtpKind, ParseNote, parse_uri_with_notes};
 use crate::core::secret::SecretString;
@@ -67,10 +67,7 @@ fn push_item(parsed: &mut Parsed, totp: &str, title: &str, username: &str, detai
     let mut notes = Vec::new();
     let read = read_totp(totp, title, username, &mut notes)
         .map(|account| ImportedItem { account, details })
-        .map_err(|reason| InvalidItem {
-            label: label_of(title, username),
-            reason,
-        });
+        .map_err(|reason| InvalidItem::named(title, username, reason));
     parsed.push_entry(read, &notes);
 }
 

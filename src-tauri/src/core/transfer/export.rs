@@ -14,6 +14,7 @@ use zeroize::Zeroizing;
 
 use super::aegis::{self, ScryptCost};
 use super::{ExportError, InvalidItem, google, otpauth_list, tessera_backup};
+use crate::core::icon::AccountIcon;
 use crate::core::private_file::{self, PrivateFileError};
 use crate::core::secret::SecretString;
 use crate::core::vault::{Entry, Vault};
@@ -258,11 +259,15 @@ pub fn not_written(entries: &[Entry], format: ExportFormat) -> Vec<String> {
         ExportFormat::Otpauth | ExportFormat::GoogleMigration => {
             note(count(&|e| !e.details.tags.is_empty()), "tags");
             note(count(&|e| e.details.favorite), "the favourite mark");
+            note(count(&|e| e.details.icon.is_some()), "the icon");
             note(count(&|e| !e.details.note.is_empty()), "notes");
             note(count(&|e| !e.backup_codes.is_empty()), "backup codes");
         }
         ExportFormat::Aegis | ExportFormat::AegisEncrypted => {
-            note(count(&|e| e.details.icon.is_some()), "icon references");
+            note(
+                count(&|e| matches!(e.details.icon, Some(AccountIcon::Badge(_)))),
+                "the letter badge",
+            );
             note(count(&|e| !e.backup_codes.is_empty()), "backup codes");
         }
         ExportFormat::Tessera => {}

@@ -7,8 +7,7 @@
 use serde::Deserialize;
 
 use super::{
-    Format, ImportError, ImportedItem, Importer, InvalidItem, NamedParameters, Parsed, label_of,
-    make_account,
+    Format, ImportError, ImportedItem, Importer, InvalidItem, NamedParameters, Parsed, make_account,
 };
 use crate::core::secret::{SecretBytes, SecretString};
 
@@ -66,10 +65,7 @@ fn read_token(token: &Token) -> Result<ImportedItem, InvalidItem> {
         .filter(|i| !i.is_empty())
         .or_else(|| token.issuer_int.clone())
         .unwrap_or_default();
-    let invalid = |reason: String| InvalidItem {
-        label: label_of(&issuer, &token.label),
-        reason,
-    };
+    let invalid = |reason: String| InvalidItem::named(&issuer, &token.label, reason);
     // FreeOTP+ stores the counter of the last code it showed.
     let (algorithm, kind, digits) = NamedParameters {
         algorithm: token.algo.as_deref(),

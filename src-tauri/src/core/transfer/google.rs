@@ -66,10 +66,7 @@ pub fn left_out<'a>(accounts: impl IntoIterator<Item = &'a Account>) -> Vec<Inva
         .filter_map(|account| {
             check_migration_compatible(account)
                 .err()
-                .map(|e| InvalidItem {
-                    label: account.label(),
-                    reason: e.to_string(),
-                })
+                .map(|e| InvalidItem::named(&account.issuer, &account.name, e.to_string()))
         })
         .collect()
 }

@@ -215,11 +215,37 @@ impl ImportedItem {
 /// An entry of the file that cannot become an account, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct InvalidItem {
-    /// What the file calls it (issuer and name, or the entry's title), for
-    /// the user to find it; never secret material.
+    /// What the file calls it (issuer and name, or where it is: "line 3"),
+    /// for the user to find it; never secret material.
     pub label: String,
+    /// The issuer and account name the file gives, where it gives them
+    /// (empty for an entry known only by where it is).
+    pub issuer: String,
+    pub name: String,
     /// The problem, e.g. "the secret is not valid base32".
     pub reason: String,
+}
+
+impl InvalidItem {
+    /// An entry the file names: labelled `issuer:name`.
+    pub fn named(issuer: &str, name: &str, reason: String) -> Self {
+        Self {
+            label: label_of(issuer, name),
+            issuer: issuer.to_owned(),
+            name: name.to_owned(),
+            reason,
+        }
+    }
+
+    /// An entry known only by where it is ("line 3", "entry 2").
+    pub fn at(location: String, reason: String) -> Self {
+        Self {
+            label: location,
+            issuer: String::new(),
+            name: String::new(),
+            reason,
+        }
+    }
 }
 
 /// Something the source file could not carry, or that Tessera does not

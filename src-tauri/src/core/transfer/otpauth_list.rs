@@ -45,10 +45,7 @@ pub(crate) fn parse_lines(format: Format, bytes: &[u8]) -> Result<Vec<Line>, Imp
 }
 
 pub(crate) fn invalid_line(line_no: usize, reason: String) -> InvalidItem {
-    InvalidItem {
-        label: format!("line {line_no}"),
-        reason,
-    }
+    InvalidItem::at(format!("line {line_no}"), reason)
 }
 
 /// The export: one URI per line, in order. The text holds every secret.

@@ -53,6 +53,10 @@ pub struct PreviewEntry {
     pub position: usize,
     /// `Issuer:name` (or the file's title for an invalid entry).
     pub label: String,
+    /// What the file gives as issuer and account name (empty when it
+    /// gives none: an invalid entry known by where it is).
+    pub issuer: String,
+    pub name: String,
     pub status: Status,
     /// The account read (absent for invalid entries).
     pub item: Option<ImportedItem>,
@@ -110,6 +114,8 @@ impl Preview {
                     entries.push(PreviewEntry {
                         position,
                         label: invalid.label,
+                        issuer: invalid.issuer,
+                        name: invalid.name,
                         status: Status::Invalid {
                             reason: invalid.reason,
                         },
@@ -144,6 +150,8 @@ impl Preview {
             entries.push(PreviewEntry {
                 position,
                 label: item.account.label(),
+                issuer: item.account.issuer.clone(),
+                name: item.account.name.clone(),
                 status,
                 item: Some(item),
             });
@@ -182,13 +190,14 @@ impl Preview {
                 .into_iter()
                 .map(|entry| match (entry.item, entry.status) {
                     (Some(item), _) => Ok(item),
-                    (None, Status::Invalid { reason }) => Err(InvalidItem {
+                    (None, status) => Err(InvalidItem {
                         label: entry.label,
-                        reason,
-                    }),
-                    (None, _) => Err(InvalidItem {
-                        label: entry.label,
-                        reason: "the entry was not read".to_owned(),
+                        issuer: entry.issuer,
+                        name: entry.name,
+                        reason: match status {
+                            Status::Invalid { reason } => reason,
+                            _ => "the entry was not read".to_owned(),
+                        },
                     }),
                 })
                 .collect(),

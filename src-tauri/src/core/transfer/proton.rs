@@ -56,10 +56,7 @@ impl Importer for Proton {
                         ..Details::default()
                     },
                 }),
-                Err(reason) => Err(InvalidItem {
-                    label: entry.content.name.clone(),
-                    reason,
-                }),
+                Err(reason) => Err(InvalidItem::named(&entry.content.name, "", reason)),
             };
             parsed.push_entry(read, &notes);
         }

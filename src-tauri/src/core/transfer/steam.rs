@@ -61,19 +61,16 @@ impl Importer for Steam {
         let mut extra = 0;
         for (index, value) in accounts.into_iter().enumerate() {
             let Ok(file) = serde_json::from_value::<MaFile>(value) else {
-                parsed.entries.push(Err(InvalidItem {
-                    label: format!("account {}", index + 1),
-                    reason: "no shared_secret".to_owned(),
-                }));
+                parsed.entries.push(Err(InvalidItem::at(
+                    format!("account {}", index + 1),
+                    "no shared_secret".to_owned(),
+                )));
                 continue;
             };
             if file.identity_secret.is_some() || file.revocation_code.is_some() {
                 extra += 1;
             }
-            let invalid = |reason: String| InvalidItem {
-                label: file.account_name.clone(),
-                reason,
-            };
+            let invalid = |reason: String| InvalidItem::named("Steam", &file.account_name, reason);
             let read = base64_decode(&file.shared_secret)
                 .ok_or_else(|| invalid("shared_secret is not base64".to_owned()))
                 .and_then(|secret| {

@@ -2,7 +2,7 @@
 //! ([`Vault::snapshot`]), itself an encrypted vault opened with the
 //! password it had when the backup was made. Exporting copies the vault;
 //! importing opens the copy read-only and hands back its entries (tags,
-//! favourite, note and icon reference included).
+//! favourite, note and icon included).
 //!
 //! Must never: modify the backup being imported; leave the temporary copy
 //! of an imported backup behind; put the password into an error.

@@ -2,7 +2,10 @@
 //!
 //! Schema 1 has no type, algorithm, digits or period (TOTP, SHA1, 6, 30 are
 //! assumed and reported); schema 2 has no token type (TOTP is assumed);
-//! schemas 3–4 have all of it. Groups become tags. Encrypted files hold
+//! schemas 3–4 have all of it. Groups become tags; a letter badge the user
+//! picked (`icon.selected = "Label"`) becomes the account's badge, in its
+//! colour; icons of 2FAS's own collection are not carried (Tessera matches
+//! its brand icons by issuer). Encrypted files hold
 //! `servicesEncrypted = base64(ciphertext‖tag):base64(salt):base64(nonce)`,
 //! AES-256-GCM under PBKDF2-HMAC-SHA256(password, salt, 10 000).
 //!
@@ -17,8 +20,9 @@ use zeroize::Zeroizing;
 
 use super::{
     Format, ImportError, ImportedItem, Importer, InvalidItem, Parsed, aes_gcm_open,
-    algorithm_named, base32_secret, base64_decode, fits, label_of, make_account,
+    algorithm_named, base32_secret, base64_decode, fits, make_account,
 };
+use crate::core::icon::AccountIcon;
 use crate::core::otp::{Algorithm, OtpKind, ParseNote};
 use crate::core::secret::SecretString;
 use crate::core::vault::Details;
@@ -60,6 +64,55 @@ struct Service {
     icon: Option<serde_json::Value>,
     #[serde(default)]
     group_id: Option<String>,
+}
+
+/// `service.icon`: which icon the user picked, and the badge's letters.
+#[derive(Deserialize)]
+struct Icon {
+    #[serde(default)]
+    selected: String,
+    #[serde(default)]
+    label: Option<Label>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Label {
+    #[serde(default)]
+    text: String,
+    #[serde(default)]
+    background_color: Option<String>,
+}
+
+/// 2FAS's badge colours (its `TintColor` names); "Default" and names not
+/// listed take the account's own colour.
+fn tint(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "LightBlue" => "#29b6f6",
+        "Blue" => "#1e88e5",
+        "Indigo" => "#3949ab",
+        "Purple" => "#8e24aa",
+        "Turquoise" => "#00897b",
+        "Green" => "#43a047",
+        "DarkGreen" => "#2e7d32",
+        "Red" => "#e53935",
+        "Orange" => "#fb8c00",
+        "Yellow" => "#fdd835",
+        "Pink" => "#d81b60",
+        "Brown" => "#6d4c41",
+        "LightBrown" => "#a1887f",
+        _ => return None,
+    })
+}
+
+/// The badge of a service whose user picked one.
+fn badge(icon: Option<&serde_json::Value>) -> Option<AccountIcon> {
+    let icon: Icon = serde_json::from_value(icon?.clone()).ok()?;
+    let label = icon.label.filter(|_| icon.selected == "Label")?;
+    AccountIcon::badge(
+        &label.text,
+        label.background_color.as_deref().and_then(tint),
+    )
 }
 
 #[derive(Deserialize, Default)]
@@ -108,13 +161,21 @@ impl Importer for TwoFas {
             ),
             _ => {}
         }
-        let icons = services.iter().filter(|s| s.icon.is_some()).count();
+        let collection_icons = services
+            .iter()
+            .filter(|s| s.icon.is_some() && badge(s.icon.as_ref()).is_none())
+            .count();
         for service in services {
             let mut notes = Vec::new();
             let read = read_service(&service, file.schema_version, &groups, &mut notes);
             parsed.push_entry(read, &notes);
         }
-        parsed.icons_dropped(icons);
+        if collection_icons > 0 {
+            parsed.push_loss(format!(
+                "icons of the 2FAS collection are not imported ({} had one): Tessera shows its own brand icons, matched by issuer",
+                super::counted(collection_icons, "entry", "entries")
+            ));
+        }
         parsed.non_empty()
     }
 }
@@ -132,10 +193,7 @@ fn read_service(
         .filter(|i| !i.is_empty())
         .unwrap_or_else(|| service.name.clone());
     let name = otp.account.clone().unwrap_or_default();
-    let invalid = |reason: String| InvalidItem {
-        label: label_of(&issuer, &name),
-        reason,
-    };
+    let invalid = |reason: String| InvalidItem::named(&issuer, &name, reason);
     let (algorithm, digits, kind) = if schema == 1 {
         (Algorithm::Sha1, 6, OtpKind::Totp { period: 30 })
     } else {
@@ -177,6 +235,7 @@ fn read_service(
         account,
         details: Details {
             tags,
+            icon: badge(service.icon.as_ref()),
             ..Details::default()
         },
     })

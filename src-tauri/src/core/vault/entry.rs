@@ -10,6 +10,7 @@ use uuid::Uuid;
 use zeroize::Zeroize;
 
 use crate::core::clock::Timestamp;
+use crate::core::icon::AccountIcon;
 use crate::core::otp::Account;
 use crate::core::secret::SecretString;
 
@@ -20,15 +21,19 @@ pub struct Details {
     pub tags: Vec<String>,
     pub favorite: bool,
     pub note: String,
-    /// An icon reference (icon-pack name or file name), never image data.
-    pub icon: Option<String>,
+    /// A picture or badge the account brought from another app; `None`
+    /// shows the issuer's brand icon or the account's initial.
+    pub icon: Option<AccountIcon>,
 }
 
 impl Details {
     pub(crate) fn wipe(&mut self) {
         self.tags.zeroize();
         self.note.zeroize();
-        self.icon.zeroize();
+        if let Some(icon) = &mut self.icon {
+            icon.wipe();
+        }
+        self.icon = None;
         self.favorite = false;
     }
 }

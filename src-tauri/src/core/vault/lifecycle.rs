@@ -755,7 +755,7 @@ mod tests {
             tags: vec!["t".into()],
             favorite: true,
             note: "note".into(),
-            icon: Some("icon".into()),
+            icon: crate::core::icon::AccountIcon::badge("IC", None),
         };
         let id = vault.insert(account(), details).unwrap();
         vault

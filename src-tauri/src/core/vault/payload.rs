@@ -14,8 +14,11 @@ use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
 use zeroize::Zeroizing;
 
+use base64::Engine as _;
+
 use super::entry::Details;
 use crate::core::clock::Timestamp;
+use crate::core::icon::AccountIcon;
 use crate::core::otp::{Account, Algorithm, OtpKind};
 use crate::core::secret::{SecretBytes, SecretString, serialize_json};
 
@@ -35,7 +38,64 @@ struct AccountOut<'a> {
     tags: &'a [String],
     favorite: bool,
     note: &'a str,
-    icon: Option<&'a str>,
+    icon: Option<IconOut<'a>>,
+}
+
+/// An account's icon on disk: `{"png": "<base64>"}` or
+/// `{"badge": {"text": "DE", "colour": "#f5c400"}}`.
+#[derive(Serialize)]
+#[serde(rename_all = "lowercase")]
+enum IconOut<'a> {
+    Png(String),
+    Badge {
+        text: &'a str,
+        colour: Option<&'a str>,
+    },
+}
+
+/// Reads the icon shapes above; any other value (a later version's icon)
+/// reads as no icon rather than making the account unreadable.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum IconIn {
+    Known(KnownIcon),
+    Other(de::IgnoredAny),
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum KnownIcon {
+    Png(String),
+    Badge {
+        text: String,
+        #[serde(default)]
+        colour: Option<String>,
+    },
+}
+
+fn icon_out(icon: &AccountIcon) -> IconOut<'_> {
+    match icon {
+        AccountIcon::Png(png) => {
+            IconOut::Png(base64::engine::general_purpose::STANDARD.encode(png))
+        }
+        AccountIcon::Badge(badge) => IconOut::Badge {
+            text: &badge.text,
+            colour: badge.colour.as_deref(),
+        },
+    }
+}
+
+fn icon_in(icon: IconIn) -> Option<AccountIcon> {
+    match icon {
+        IconIn::Known(KnownIcon::Png(base64)) => base64::engine::general_purpose::STANDARD
+            .decode(base64)
+            .ok()
+            .map(AccountIcon::Png),
+        IconIn::Known(KnownIcon::Badge { text, colour }) => {
+            AccountIcon::badge(&text, colour.as_deref())
+        }
+        IconIn::Other(_) => None,
+    }
 }
 
 #[derive(Deserialize)]
@@ -60,7 +120,7 @@ struct AccountIn {
     #[serde(default)]
     note: String,
     #[serde(default)]
-    icon: Option<String>,
+    icon: Option<IconIn>,
 }
 
 #[derive(Serialize)]
@@ -96,7 +156,7 @@ pub fn encode_account(account: &Account, details: &Details) -> Zeroizing<Vec<u8>
         tags: &details.tags,
         favorite: details.favorite,
         note: &details.note,
-        icon: details.icon.as_deref(),
+        icon: details.icon.as_ref().map(icon_out),
     })
 }
 
@@ -129,7 +189,7 @@ pub fn decode_account(json: &[u8]) -> Option<(Account, Details)> {
         tags: std::mem::take(&mut dto.tags),
         favorite: dto.favorite,
         note: std::mem::take(&mut dto.note),
-        icon: dto.icon.take(),
+        icon: dto.icon.take().and_then(icon_in),
     };
     Some((account, details))
 }
@@ -215,7 +275,7 @@ mod tests {
             tags: vec!["work".into(), "ünï".into()],
             favorite: true,
             note: "line1\nline2".into(),
-            icon: Some("github".into()),
+            icon: AccountIcon::badge("GH", Some("#181717")),
         };
         for (kind, digits) in [
             (OtpKind::Totp { period: 30 }, 6),
@@ -244,6 +304,23 @@ mod tests {
         assert_eq!(value["extra_params"][0][0], "image");
         assert_eq!(value["favorite"], false);
         assert_eq!(value["icon"], serde_json::Value::Null);
+        let with_icons = |icon: &str| {
+            format!(
+                r#"{{"issuer":"","name":"n","secret":"AB","algorithm":"SHA1","digits":6,"kind":"totp","period":30,"icon":{icon}}}"#
+            )
+        };
+        let icon_of = |icon: &str| decode_account(with_icons(icon).as_bytes()).unwrap().1.icon;
+        assert_eq!(
+            icon_of(r#"{"png":"AQID"}"#),
+            Some(AccountIcon::Png(vec![1, 2, 3]))
+        );
+        assert_eq!(
+            icon_of(r##"{"badge":{"text":"DE","colour":"#F5C400"}}"##),
+            AccountIcon::badge("DE", Some("#f5c400"))
+        );
+        for unknown in [r#""github""#, r#"{"svg":"x"}"#, "7", r#"{"png":"!!"}"#] {
+            assert_eq!(icon_of(unknown), None, "{unknown}");
+        }
         let minimal = br#"{"issuer":"","name":"n","secret":"AB","algorithm":"SHA256","digits":7,"kind":"hotp","counter":3,"future":1}"#;
         let (acc, details) = decode_account(minimal).unwrap();
         assert_eq!(acc.secret.expose(), &[0xab]);

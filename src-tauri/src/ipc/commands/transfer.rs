@@ -529,8 +529,8 @@ fn entry_view(entry: &PreviewEntry) -> ImportEntryView {
     let account = entry.item.as_ref().map(|item| &item.account);
     ImportEntryView {
         position: count(entry.position),
-        issuer: account.map(|a| a.issuer.clone()).unwrap_or_default(),
-        name: account.map(|a| a.name.clone()).unwrap_or_default(),
+        issuer: entry.issuer.clone(),
+        name: entry.name.clone(),
         label: entry.label.clone(),
         kind: account.map(|a| match a.kind {
             OtpKind::Totp { .. } => KindName::Totp,

@@ -41,8 +41,13 @@ describe("TransferScreen", () => {
     expect(rows[1]).toHaveTextContent("HOTP");
     expect(rows[2]).toHaveTextContent("same as entry 1");
     expect(rows[3]).toHaveTextContent("the secret is not valid base32");
+    // An invalid entry the file names keeps its issuer and name in their columns.
+    const invalid = rows[3] ?? preview;
+    expect(within(invalid).getByTestId("import-row-issuer")).toHaveTextContent("Broken");
+    expect(within(invalid).getByTestId("import-row-name")).toHaveTextContent("alice");
     expect(screen.getByTestId("import-count-new")).toHaveAttribute("data-count", "2");
     expect(screen.getByTestId("import-losses")).toHaveTextContent("icons are not imported");
+    expect(within(preview).queryByTestId("import-row-label")).not.toBeInTheDocument();
     expect(screen.queryByTestId("import-problem")).not.toBeInTheDocument();
 
     await user.click(screen.getByTestId("import-commit"));

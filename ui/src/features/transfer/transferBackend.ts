@@ -58,7 +58,7 @@ export function previewOf(fake: TransferFake, fileName: string, format: string |
       { position: 1, issuer: "Deno", name: "Mason", label: "Deno:Mason", kind: "totp", status, detail: known ? "already in the vault" : null },
       { position: 2, issuer: "Issuu", name: "James", label: "Issuu:James", kind: "hotp", status, detail: known ? "already in the vault" : null },
       { position: 3, issuer: "Deno", name: "Mason", label: "Deno:Mason", kind: "totp", status: "repeated", detail: "same as entry 1" },
-      { position: 4, issuer: "", name: "", label: "Broken", kind: null, status: "invalid", detail: "the secret is not valid base32" },
+      { position: 4, issuer: "Broken", name: "alice", label: "Broken:alice", kind: null, status: "invalid", detail: "the secret is not valid base32" },
     ],
     counts: { new: known ? 0 : 2, duplicate: known ? 2 : 0, repeated: 1, invalid: 1 },
     losses: ["icons are not imported (2 entries had one)"],
