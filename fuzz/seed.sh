@@ -90,6 +90,9 @@ fi
 
 # Our own seeds.
 put_text qr_scan "" '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 21 21"><rect x="0" y="0" width="7" height="7"/><rect x="1" y="1" width="5" height="5" fill="#fff"/><rect x="2" y="2" width="3" height="3"/></svg>'
+# The picture tiled with finder patterns that kept rqrr busy for minutes.
+put qr_scan "" ../tests/fuzz_regressions/qr-finder-lattice-800x800.png
+put_text vault_decode 01 '{"issuer":"ACME","name":"me","secret":"48656c6c6f21deadbeef","algorithm":"SHA1","digits":6,"kind":"totp","period":30,"tags":[],"favorite":false,"note":"","icon":{"badge":{"text":"AC","colour":"#336699"}}}'
 put_text otpauth_uri "" 'otpauth://totp/ACME%20Co:john@example.com?secret=HXDMVJECJJWSRB3HWIZR4IFUGFTMXBOZ&issuer=ACME%20Co&algorithm=SHA1&digits=6&period=30'
 put_text otpauth_uri "" 'otpauth://hotp/x?secret=JBSWY3DPEHPK3PXP&counter=7&digits=8&algorithm=SHA512'
 put_text otpauth_uri "" 'otpauth://steam/Steam:me?secret=JBSWY3DPEHPK3PXP&issuer=Steam'

@@ -927,6 +927,16 @@ mod cli {
         let other = write(dir, "other.png", &fixture("qr_but_without_otp.png"));
         let stderr = vault.err(&["scan", &other]);
         assert!(stderr.contains("holds no 2FA account"), "{stderr}");
+        let lattice = write(
+            dir,
+            "lattice.png",
+            include_bytes!("fuzz_regressions/qr-finder-lattice-800x800.png"),
+        );
+        let stderr = vault.err(&["scan", &lattice]);
+        assert!(
+            stderr.contains("lattice.png: the image holds more than 240 shapes like the corner squares of a QR code"),
+            "{stderr}"
+        );
     }
 
     #[test]

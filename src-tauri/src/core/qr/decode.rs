@@ -10,6 +10,12 @@
 //!    screenshots, photos, noise), a global (Otsu) threshold, normal and
 //!    inverted, and double size (codes with modules of one or two pixels).
 //!
+//! Before `rqrr` searches a pass's bitmap, the shapes in it that look like
+//! finder patterns are counted (`finders`): a pass with more than
+//! [`finders::MAX_FINDERS`] is skipped, since the search's work grows with
+//! a high power of their number, and a picture where nothing was read
+//! because of it says so ([`QrError::TooManyFinderShapes`]).
+//!
 //! When a pass reads several codes, or reads some and fails on others, it
 //! blanks out the codes it read and looks again: `rqrr` can pair finder
 //! patterns of neighbouring codes wrongly and lose one of them. Rotation
@@ -28,7 +34,7 @@ use image::{DynamicImage, GrayImage, ImageFormat, ImageReader, Limits, Luma};
 use rqrr::PreparedImage;
 
 use super::error::QrError;
-use super::svg;
+use super::{finders, svg};
 
 /// Largest width or height of a picture we decode, in pixels (8K is 7680).
 const MAX_SIDE: u32 = 16_384;
@@ -47,11 +53,17 @@ const MAX_PIXELS: u64 = 40_000_000;
 /// when the picture holds no readable QR code.
 pub fn decode(bytes: &[u8]) -> Result<Vec<String>, QrError> {
     let image = load_luma(bytes)?;
-    let texts = decode_luma(&image);
-    if texts.is_empty() {
-        return Err(QrError::NoQrFound);
+    let found = search(&image);
+    if found.texts.is_empty() {
+        return Err(if found.crowded > 0 {
+            QrError::TooManyFinderShapes {
+                limit: finders::MAX_FINDERS,
+            }
+        } else {
+            QrError::NoQrFound
+        });
     }
-    Ok(texts)
+    Ok(found.into_reading_order())
 }
 
 /// Decodes a picture (raster or SVG) into grey levels, transparent parts
@@ -111,9 +123,14 @@ pub fn decode_rgba(width: u32, height: u32, rgba: &[u8]) -> Vec<String> {
 /// Every QR code in a grey picture, as text, in reading order, each text
 /// once; empty when there is none.
 pub fn decode_luma(image: &GrayImage) -> Vec<String> {
+    search(image).into_reading_order()
+}
+
+/// Runs the passes over `image`.
+fn search(image: &GrayImage) -> Found {
     let mut found = Found::default();
     if image.width() == 0 || image.height() == 0 {
-        return Vec::new();
+        return found;
     }
     let (normal, inverted) = binarise_local_mean(image);
     found.scan_bitmap(normal, 1.0);
@@ -121,7 +138,7 @@ pub fn decode_luma(image: &GrayImage) -> Vec<String> {
     if found.texts.is_empty() || found.unread > 0 {
         fallbacks(image, &mut found);
     }
-    found.into_reading_order()
+    found
 }
 
 /// The passes that run when the first one missed something.
@@ -226,6 +243,9 @@ fn blank(image: &mut GrayImage, bounds: &[rqrr::Point; 4], value: u8) {
 struct Found {
     texts: Vec<Located>,
     unread: usize,
+    /// The most finder-like shapes of a pass skipped for holding more than
+    /// [`finders::MAX_FINDERS`]; 0 when none was.
+    crowded: usize,
 }
 
 struct Located {
@@ -251,6 +271,7 @@ impl Found {
     /// some not, blanks out the ones read and looks again (`rqrr` can pair
     /// finder patterns of neighbouring codes wrongly, losing one of them).
     fn scan(&mut self, mut image: GrayImage, input: Input, scale: f64) {
+        let (width, height) = image.dimensions();
         for _ in 0..MAX_ROUNDS {
             let copy = image.clone();
             let outcome = panic::catch_unwind(AssertUnwindSafe(move || {
@@ -258,14 +279,25 @@ impl Found {
                     Input::Grey => PreparedImage::prepare(copy),
                     Input::Bitmap => PreparedImage::without_preparation(copy),
                 };
-                prepared
+                let shapes = finders::count(width, height, |x, y| {
+                    prepared.get_pixel_at(x as usize, y as usize) == 1
+                });
+                if shapes > finders::MAX_FINDERS {
+                    return Err(shapes);
+                }
+                Ok(prepared
                     .detect_grids()
                     .iter()
                     .map(|grid| (grid.bounds, grid.decode().map(|(_, text)| text).ok()))
-                    .collect::<Vec<_>>()
+                    .collect::<Vec<_>>())
             }));
-            let Ok(grids) = outcome else {
-                return;
+            let grids = match outcome {
+                Ok(Ok(grids)) => grids,
+                Ok(Err(shapes)) => {
+                    self.crowded = self.crowded.max(shapes);
+                    return;
+                }
+                Err(_) => return,
             };
             let (mut read, mut unread) = (0, 0);
             for (bounds, text) in grids {

@@ -23,6 +23,13 @@ pub enum QrError {
     /// A picture with no QR code that could be read.
     #[error("no QR code found in the image")]
     NoQrFound,
+    /// A picture with no code read, where a search was not made because it
+    /// holds more shapes like a code's corner squares than `limit` (a
+    /// search's work grows with a high power of their number).
+    #[error(
+        "the image holds more than {limit} shapes like the corner squares of a QR code, too many to search; crop it to the QR code"
+    )]
+    TooManyFinderShapes { limit: usize },
     /// QR codes were read, but none holds an `otpauth://` or
     /// `otpauth-migration://` URI.
     #[error("the QR code holds no 2FA account (no otpauth:// or otpauth-migration:// URI)")]

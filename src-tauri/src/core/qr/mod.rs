@@ -18,6 +18,7 @@ mod clipboard;
 mod decode;
 mod encode;
 mod error;
+mod finders;
 mod portal;
 mod screen;
 pub(crate) mod svg;
