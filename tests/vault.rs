@@ -695,6 +695,31 @@ fn an_old_copys_slots_and_the_old_password_do_not_open_later_writes() {
     assert!(vault.get(later).is_err());
 }
 
+/// A password slot asking for 4 GiB × 100 passes (each within its own
+/// bound) ran Argon2 for 387 s and took 4.2 GB before "wrong password";
+/// memory × passes is bounded too, so the file is refused before any
+/// derivation.
+#[test]
+fn a_slot_asking_for_a_key_derivation_bomb_is_refused_before_deriving() {
+    let fx = Fixture::new();
+    let (vault, _) = populated(&fx);
+    drop(vault);
+    let conn = fx.sql();
+    conn.execute(
+        "UPDATE slots SET kdf_m_kib = 4194304, kdf_t = 100 WHERE kind = 'password'",
+        [],
+    )
+    .unwrap();
+    drop(conn);
+    let opened = fx
+        .open()
+        .and_then(|mut vault| vault.unlock_with_password(&password()));
+    assert!(
+        matches!(&opened, Err(e) if corrupt_in("slots")(e)),
+        "{opened:?}"
+    );
+}
+
 #[test]
 fn a_handle_unlocked_before_another_changed_the_password_is_locked_and_writes_nothing() {
     let fx = Fixture::new();

@@ -32,6 +32,11 @@ pub const SALT_LEN: usize = 16;
 pub const MAX_M_KIB: u32 = 4 * 1024 * 1024;
 /// Most passes accepted from a file.
 pub const MAX_T: u32 = 100;
+/// Most memory × passes accepted from a file, in KiB·passes: 16 GiB, e.g.
+/// 4 GiB × 4 or 256 MiB × 64 (Tessera's own slots use 256 MiB and the
+/// passes of about half a second, a handful). A slot asking for 4 GiB ×
+/// 100 ran for 387 s; one past this is refused before any derivation.
+pub const MAX_WORK: u64 = 16 * 1024 * 1024;
 /// Most lanes accepted from a file.
 pub const MAX_P: u32 = 16;
 /// Salt lengths accepted from a file.
@@ -60,7 +65,7 @@ impl KdfParams {
         }
         if !params.is_readable() {
             return Err(VaultError::invalid(format!(
-                "Argon2 parameters out of range (m {m_kib} KiB, t {t}, p {p}; allowed: 8·p ≤ m ≤ {MAX_M_KIB}, t ≤ {MAX_T}, 1 ≤ p ≤ {MAX_P})"
+                "Argon2 parameters out of range (m {m_kib} KiB, t {t}, p {p}; allowed: 8·p ≤ m ≤ {MAX_M_KIB}, t ≤ {MAX_T}, m·t ≤ {MAX_WORK}, 1 ≤ p ≤ {MAX_P})"
             )));
         }
         Ok(params)
@@ -74,6 +79,12 @@ impl KdfParams {
             && (1..=MAX_T).contains(&self.t)
             && self.m_kib <= MAX_M_KIB
             && u64::from(self.m_kib) >= 8 * u64::from(self.p)
+            && self.work() <= MAX_WORK
+    }
+
+    /// Memory × passes, in KiB·passes.
+    pub fn work(&self) -> u64 {
+        u64::from(self.m_kib) * u64::from(self.t)
     }
 
     /// Desktop lanes: the machine's cores, clamped to 2–4.
@@ -127,7 +138,8 @@ impl KdfParams {
             // Truncation is intended: whole passes, bounded above.
             #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
             let t = passes.min(f64::from(MAX_T)) as u32;
-            t
+            let within_work = u32::try_from(MAX_WORK / u64::from(m_kib.max(1))).unwrap_or(MAX_T);
+            t.min(within_work).max(MIN_T)
         } else {
             MIN_T
         };
@@ -175,6 +187,11 @@ mod tests {
         assert!(KdfParams::new(64, 2, 0).is_err());
         assert!(KdfParams::new(MAX_M_KIB + 1, 2, 1).is_err());
         assert!(KdfParams::new(64, MAX_T + 1, 1).is_err());
+        // Each bound alone is met; memory × passes is not (387 s here).
+        assert!(KdfParams::new(MAX_M_KIB, MAX_T, 1).is_err());
+        assert!(KdfParams::new(MAX_M_KIB, 4, 1).is_ok());
+        assert!(KdfParams::new(MAX_M_KIB, 5, 1).is_err());
+        assert!(KdfParams::new(DESKTOP_M_KIB, 64, 4).is_ok());
         assert!(
             KdfParams {
                 m_kib: 64,
