@@ -242,3 +242,49 @@ fn exports_never_write_over_a_file_or_through_a_symlink() {
     }
     assert_no_partial_files(dir);
 }
+
+#[test]
+fn an_argument_that_is_no_command_is_named_back_and_a_bad_link_is_not() {
+    let (_dir, vault) = temp_vault();
+    let run = |argument: &str| {
+        Command::new(tessera_bin())
+            .arg("--vault")
+            .arg(&vault)
+            .arg(argument)
+            .env("DISPLAY", ":0")
+            .output()
+            .unwrap()
+    };
+    let typo = run("lsit");
+    let stderr = crate::support::cli::expect_failure(&typo, &["lsit"]);
+    assert!(
+        stderr.contains("'lsit' is not a command") && stderr.contains("--help"),
+        "{stderr}"
+    );
+
+    let secret = "JBSWY3DPEHPK3PXP";
+    let broken = run(&format!("otpauth://totp/x?secret={secret}\u{7}"));
+    let stderr = crate::support::cli::expect_failure(&broken, &["a link"]);
+    assert!(
+        stderr.contains("cannot open the link") && stderr.contains("control characters"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains(secret),
+        "the link holds a secret: {stderr}"
+    );
+    assert!(!vault.exists(), "nothing was opened");
+}
+
+#[test]
+fn a_link_and_a_command_together_are_refused() {
+    let (_dir, vault) = temp_vault();
+    let output = Command::new(tessera_bin())
+        .arg("--vault")
+        .arg(&vault)
+        .args(["otpauth://totp/x?secret=JBSWY3DPEHPK3PXP", "list"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "a usage error");
+    assert!(!vault.exists());
+}

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use tauri::{Builder, Manager, Runtime};
 use tauri_specta::Event;
 
+use crate::core::link::AccountLink;
 use crate::ipc;
 use crate::ipc::state::{AppState, Refreshed};
 
@@ -29,7 +30,16 @@ pub fn build_app<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<R>
     let builder = builder.plugin(
         tauri_plugin_single_instance::Builder::new()
             .dbus_id(ipc::state::instance_id(&state.vault_path))
-            .callback(|app, _args, _cwd| ipc::tray::show_main(app))
+            .callback(|app, args, _cwd| {
+                let link = args
+                    .iter()
+                    .skip(1)
+                    .find_map(|arg| crate::core::link::AccountLink::parse(arg).ok());
+                match link {
+                    Some(link) => open_link(app, link),
+                    None => ipc::tray::show_main(app),
+                }
+            })
             .build(),
     );
     builder
@@ -121,33 +131,64 @@ fn start_refresh_watch<R: Runtime>(app: tauri::AppHandle<R>) {
     });
 }
 
-/// Opens the desktop window on the vault at `state.vault_path`.
+/// Shows the window and has the web view stage `link` (`LinkOpened`).
+fn open_link<R: Runtime>(app: &tauri::AppHandle<R>, link: AccountLink) {
+    app.state::<AppState>().hold_link(link);
+    ipc::tray::show_main(app);
+    // Nothing to do if the window is gone.
+    let _ = ipc::events::LinkOpened.emit(app);
+}
+
+/// Opens the desktop window on the vault at `state.vault_path`, on the
+/// accounts of `link` when given. When another app has that vault open, it
+/// shows its window (and takes the link) instead.
 ///
 /// # Errors
 /// Returns the Tauri error when the window or the web view cannot start.
-pub fn run_gui(state: AppState) -> Result<(), tauri::Error> {
+pub fn run_gui(state: AppState, link: Option<AccountLink>) -> Result<(), tauri::Error> {
     #[cfg(unix)]
-    let listener = match crate::single_instance::claim(&state.vault_path) {
-        Ok(crate::single_instance::Claim::AlreadyOpen) => {
-            eprintln!(
-                "tessera: Tessera is already open on {}; its window was brought forward",
-                state.vault_path.display()
-            );
-            return Ok(());
-        }
-        Ok(crate::single_instance::Claim::First(listener)) => Some(listener),
-        Err(error) => {
-            eprintln!("tessera: a second start on this vault would open a second window: {error}");
-            None
-        }
+    let (listener, link) = {
+        use crate::single_instance::{Claim, Request, claim};
+        let request = link.map_or(Request::Show, Request::Open);
+        let listener = match claim(&state.vault_path, &request) {
+            Ok(Claim::AlreadyOpen) => {
+                let passed = match request {
+                    Request::Show => "",
+                    Request::Open(_) => " and given the link",
+                };
+                eprintln!(
+                    "tessera: Tessera is already open on {}; its window was brought forward{passed}",
+                    state.vault_path.display()
+                );
+                return Ok(());
+            }
+            Ok(Claim::First(listener)) => Some(listener),
+            Err(error) => {
+                eprintln!(
+                    "tessera: a second start on this vault would open a second window: {error}"
+                );
+                None
+            }
+        };
+        let link = match request {
+            Request::Open(link) => Some(link),
+            Request::Show => None,
+        };
+        (listener, link)
     };
+    if let Some(link) = link {
+        state.hold_link(link);
+    }
     #[cfg(target_os = "linux")]
     set_webkit_environment();
     let app = build_app(tauri::Builder::default(), state).build(tauri::generate_context!())?;
     #[cfg(unix)]
     if let Some(listener) = listener {
         let handle = app.handle().clone();
-        crate::single_instance::serve(listener, move || ipc::tray::show_main(&handle));
+        crate::single_instance::serve(listener, move |request| match request {
+            crate::single_instance::Request::Show => ipc::tray::show_main(&handle),
+            crate::single_instance::Request::Open(link) => open_link(&handle, link),
+        });
     }
     app.run(|_, _| {});
     Ok(())

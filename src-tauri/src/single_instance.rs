@@ -7,42 +7,76 @@
 //! the user), else in a folder of the user's cache directory created
 //! owner-only. A socket left by a crashed app (nobody answers) is replaced.
 //!
-//! Owns: the socket's place and name, and the one-line protocol (`show`
-//! answered by `ok`).
+//! Owns: the socket's place and name, and the one-line protocol: `show`,
+//! or `open LINK` (a link the later start was given, to show in the first
+//! window), answered by `ok`.
 //!
-//! Must never: open the vault file (the name comes from its path alone), or
-//! let a second window open on a vault that has one.
+//! Must never: open the vault file (the name comes from its path alone),
+//! let a second window open on a vault that has one, or take a link it
+//! cannot check ([`AccountLink::parse`]) from whoever connects.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use zeroize::Zeroizing;
+
+use crate::core::link::{AccountLink, MAX_LINK_BYTES};
+
 /// How long a later start waits for the first to answer.
 const ANSWER_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// What a later start asks of the first.
+#[derive(Debug)]
+pub enum Request {
+    /// Show the window.
+    Show,
+    /// Show the window on the accounts of this link.
+    Open(AccountLink),
+}
+
+impl Request {
+    fn line(&self) -> Zeroizing<String> {
+        Zeroizing::new(match self {
+            Self::Show => "show\n".to_owned(),
+            Self::Open(link) => format!("open {}\n", link.expose()),
+        })
+    }
+
+    fn from_line(line: &str) -> Option<Self> {
+        let line = line.strip_suffix('\n')?;
+        if line == "show" {
+            return Some(Self::Show);
+        }
+        AccountLink::parse(line.strip_prefix("open ")?)
+            .ok()
+            .map(Self::Open)
+    }
+}
 
 /// What starting on a vault found.
 #[derive(Debug)]
 pub enum Claim {
     /// No other app has this vault open: this one listens for later starts.
     First(UnixListener),
-    /// Another app has it open and was asked to show its window.
+    /// Another app has it open and took the request.
     AlreadyOpen,
 }
 
-/// Claims `vault` for this process, or asks the app that has it to show
-/// its window.
+/// Claims `vault` for this process, or hands `request` to the app that has
+/// it.
 ///
 /// # Errors
 /// The I/O error when no socket can be made (the caller then goes on
 /// without single-instance protection, saying so).
-pub fn claim(vault: &Path) -> std::io::Result<Claim> {
+pub fn claim(vault: &Path, request: &Request) -> std::io::Result<Claim> {
     let socket = socket_path(vault)?;
     for _ in 0..2 {
         match UnixListener::bind(&socket) {
             Ok(listener) => return Ok(Claim::First(listener)),
             Err(error) if error.kind() == std::io::ErrorKind::AddrInUse => {
-                if ask_to_show(&socket).is_ok() {
+                if send(&socket, request).is_ok() {
                     return Ok(Claim::AlreadyOpen);
                 }
                 // Nobody answers: a socket left by an app that crashed.
@@ -57,27 +91,33 @@ pub fn claim(vault: &Path) -> std::io::Result<Claim> {
     )))
 }
 
-/// Answers later starts on `listener`, calling `show` for each, on a thread
-/// of its own, for as long as the process runs.
-pub fn serve(listener: UnixListener, show: impl Fn() + Send + 'static) {
+/// Answers later starts on `listener`, calling `take` with each request,
+/// on a thread of its own, for as long as the process runs. A line that is
+/// no request (too long, a link that is none) gets no answer.
+pub fn serve(listener: UnixListener, take: impl Fn(Request) + Send + 'static) {
+    // "open " and the newline around the longest link.
+    const MAX_LINE: u64 = MAX_LINK_BYTES as u64 + 8;
     std::thread::spawn(move || {
         for stream in listener.incoming().flatten() {
             let _ = stream.set_read_timeout(Some(ANSWER_TIMEOUT));
-            let mut line = String::new();
-            let mut reader = BufReader::new(&stream);
-            if reader.read_line(&mut line).is_ok() && line.trim_end() == "show" {
-                show();
+            let mut line = Zeroizing::new(String::new());
+            let mut reader = BufReader::new((&stream).take(MAX_LINE));
+            if reader.read_line(&mut line).is_err() {
+                continue;
+            }
+            if let Some(request) = Request::from_line(&line) {
+                take(request);
                 let _ = (&stream).write_all(b"ok\n");
             }
         }
     });
 }
 
-fn ask_to_show(socket: &Path) -> std::io::Result<()> {
+fn send(socket: &Path, request: &Request) -> std::io::Result<()> {
     let mut stream = UnixStream::connect(socket)?;
     stream.set_read_timeout(Some(ANSWER_TIMEOUT))?;
     stream.set_write_timeout(Some(ANSWER_TIMEOUT))?;
-    stream.write_all(b"show\n")?;
+    stream.write_all(request.line().as_bytes())?;
     let mut answer = String::new();
     BufReader::new(&stream).read_line(&mut answer)?;
     if answer.trim_end() == "ok" {
@@ -161,20 +201,73 @@ mod tests {
         std::fs::write(&vault, b"").unwrap();
         let shown = Arc::new(AtomicUsize::new(0));
 
-        let Claim::First(listener) = claim(&vault).unwrap() else {
+        let Claim::First(listener) = claim(&vault, &Request::Show).unwrap() else {
             panic!("the first claim must be first");
         };
         let counter = Arc::clone(&shown);
-        serve(listener, move || {
+        serve(listener, move |request| {
+            assert!(matches!(request, Request::Show));
             counter.fetch_add(1, Ordering::SeqCst);
         });
         let roundabout = dir.path().join(".").join("v.tessera");
-        assert!(matches!(claim(&roundabout).unwrap(), Claim::AlreadyOpen));
-        assert!(matches!(claim(&vault).unwrap(), Claim::AlreadyOpen));
+        assert!(matches!(
+            claim(&roundabout, &Request::Show).unwrap(),
+            Claim::AlreadyOpen
+        ));
+        assert!(matches!(
+            claim(&vault, &Request::Show).unwrap(),
+            Claim::AlreadyOpen
+        ));
         assert_eq!(shown.load(Ordering::SeqCst), 2);
 
         let other = dir.path().join("other.tessera");
-        assert!(matches!(claim(&other).unwrap(), Claim::First(_)));
+        assert!(matches!(
+            claim(&other, &Request::Show).unwrap(),
+            Claim::First(_)
+        ));
+    }
+
+    #[test]
+    fn a_later_start_hands_its_link_to_the_first_and_a_line_that_is_no_request_is_not_taken() {
+        let dir = tempfile::tempdir().unwrap();
+        let vault = dir.path().join("links.tessera");
+        let Claim::First(listener) = claim(&vault, &Request::Show).unwrap() else {
+            panic!("the first claim must be first");
+        };
+        let (sender, received) = std::sync::mpsc::channel();
+        serve(listener, move |request| {
+            let _ = sender.send(request);
+        });
+        let text = "otpauth://totp/Example:alice?secret=JBSWY3DPEHPK3PXP&issuer=Example";
+        let link = AccountLink::parse(text).unwrap();
+        assert!(matches!(
+            claim(&vault, &Request::Open(link)).unwrap(),
+            Claim::AlreadyOpen
+        ));
+        let Ok(Request::Open(taken)) = received.recv_timeout(ANSWER_TIMEOUT) else {
+            panic!("the first app did not take the link");
+        };
+        assert_eq!(taken.expose(), text);
+
+        let socket = socket_path(&vault).unwrap();
+        for line in [
+            "open https://example.com/\n".to_owned(),
+            "open otpauth://totp/x?secret=JBSWY3DPEHPK3PXP".to_owned(),
+            format!("open otpauth://totp/x?p={}\n", "a".repeat(MAX_LINK_BYTES)),
+            "shout\n".to_owned(),
+        ] {
+            let mut stream = UnixStream::connect(&socket).unwrap();
+            stream.write_all(line.as_bytes()).unwrap();
+            stream.shutdown(std::net::Shutdown::Write).unwrap();
+            let mut answer = String::new();
+            stream.set_read_timeout(Some(ANSWER_TIMEOUT)).unwrap();
+            let _ = stream.read_to_string(&mut answer);
+            assert_eq!(answer, "", "{line:.40}");
+        }
+        assert!(
+            received.try_recv().is_err(),
+            "a line that is no request was taken"
+        );
     }
 
     #[test]
@@ -185,6 +278,9 @@ mod tests {
         // A socket whose listener is gone, as a crashed app leaves it.
         drop(UnixListener::bind(&socket).unwrap());
         assert!(socket.exists());
-        assert!(matches!(claim(&vault).unwrap(), Claim::First(_)));
+        assert!(matches!(
+            claim(&vault, &Request::Show).unwrap(),
+            Claim::First(_)
+        ));
     }
 }

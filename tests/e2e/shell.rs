@@ -138,9 +138,15 @@ async fn no_process_of_the_app_has_writable_executable_memory() {
 
 /// Starts the app binary again on `vault` (as a user would, from a shell)
 /// and returns its exit status and standard error.
-fn launch_again(app: &AppSession, vault: &std::path::Path, bus: Option<&str>) -> (bool, String) {
+fn launch_again(
+    app: &AppSession,
+    vault: &std::path::Path,
+    bus: Option<&str>,
+    args: &[&str],
+) -> (bool, String) {
     let mut command = std::process::Command::new(crate::support::tessera_bin());
     command
+        .args(args)
         .env("TESSERA_VAULT", vault)
         .env("DISPLAY", &app.display)
         .env("XDG_CONFIG_HOME", &app.config_home)
@@ -173,7 +179,7 @@ async fn a_second_start_on_the_same_vault_raises_the_first_window_with_or_withou
     // The same file by another name: through `.` and relative to nothing.
     let roundabout = folder.join(".").join(app.vault_path.file_name().unwrap());
     for bus in [None, Some("unix:path=/nonexistent/tessera-test-bus")] {
-        let (ok, stderr) = launch_again(&app, &roundabout, bus);
+        let (ok, stderr) = launch_again(&app, &roundabout, bus, &[]);
         assert!(ok, "bus {bus:?}: {stderr}");
         assert!(stderr.contains("already open"), "bus {bus:?}: {stderr}");
         assert!(
@@ -184,6 +190,34 @@ async fn a_second_start_on_the_same_vault_raises_the_first_window_with_or_withou
     // The first window still answers.
     app.by_test_id("nav-settings").await.click().await.unwrap();
     app.by_test_id("screen-settings").await;
+    app.close().await;
+}
+
+#[tokio::test]
+async fn a_link_opened_from_the_desktop_shows_its_account_in_the_open_window_and_adds_it_once_confirmed()
+ {
+    let app = AppSession::start_unlocked().await;
+    app.by_test_id("screen-accounts").await;
+    // What the desktop's handler runs for a click on the link (Exec=tessera %u).
+    let link = "otpauth://totp/Linked:alice@example.com?secret=JBSWY3DPEHPK3PXP&issuer=Linked";
+    let (ok, stderr) = launch_again(&app, &app.vault_path, None, &[link]);
+    assert!(ok, "{stderr}");
+    assert!(stderr.contains("given the link"), "{stderr}");
+    assert!(!stderr.contains("JBSWY3DP"), "{stderr}");
+
+    app.by_test_id("screen-add").await;
+    let issuer = app.text_of("scan-found-issuer").await;
+    assert_eq!(issuer, "Linked");
+    let listed = app.cli(&["list"]);
+    assert!(
+        !listed.contains("Linked"),
+        "added before the confirmation: {listed}"
+    );
+
+    app.by_test_id("scan-add").await.click().await.unwrap();
+    app.by_test_id("screen-accounts").await;
+    let listed = app.cli(&["list"]);
+    assert!(listed.contains("Linked"), "{listed}");
     app.close().await;
 }
 
@@ -285,7 +319,7 @@ async fn closing_the_window_quits_without_a_tray_and_hides_it_with_one() {
     .await;
     assert!(is_running(pid), "closing with a tray keeps Tessera running");
     // Starting Tessera again brings the hidden window back.
-    let (ok, stderr) = launch_again(&app, &app.vault_path, None);
+    let (ok, stderr) = launch_again(&app, &app.vault_path, None, &[]);
     assert!(ok, "{stderr}");
     eventually("the window showing again", || {
         mapped_windows_of(&app.display, pid).len() == 1

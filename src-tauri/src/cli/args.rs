@@ -15,7 +15,13 @@ use clap::{Args, Parser, Subcommand};
 /// standard input, one per line, or set `TESSERA_URI` /
 /// `TESSERA_BACKUP_CODES`.
 #[derive(Debug, Parser)]
-#[command(name = "tessera", version, about, long_about = None)]
+#[command(
+    name = "tessera",
+    version,
+    about,
+    long_about = None,
+    args_conflicts_with_subcommands = true
+)]
 pub struct Cli {
     /// The vault file (default: `vault.tessera` in the platform data directory).
     #[arg(long, global = true, env = "TESSERA_VAULT", value_name = "PATH")]
@@ -25,6 +31,12 @@ pub struct Cli {
     /// 4096 bytes; a warning if other users can read the file).
     #[arg(long, global = true, value_name = "FILE")]
     pub password_file: Option<PathBuf>,
+
+    /// An otpauth:// or otpauth-migration:// link: opens the app (or the
+    /// one already open on the vault) on its accounts, to add them once
+    /// confirmed. What the desktop's link handler passes.
+    #[arg(value_name = "LINK")]
+    pub link: Option<String>,
 
     #[command(subcommand)]
     pub command: Option<Command>,

@@ -30,6 +30,7 @@ pub use error::CliError;
 
 use crate::core;
 use crate::core::clock::{Clock, SystemClock};
+use crate::core::link::AccountLink;
 use crate::core::settings::Settings;
 
 /// Parses `std::env::args` and runs what they ask for.
@@ -40,7 +41,10 @@ pub fn main_entry() -> ExitCode {
         Err(message) => return fail(&message),
     };
     let Some(command) = cli.command else {
-        return open_gui(vault_path);
+        return match cli.link.as_deref().map(opened_link).transpose() {
+            Ok(link) => open_gui(vault_path, link),
+            Err(message) => fail(&message),
+        };
     };
     match run(command, &vault_path, cli.password_file.as_ref()) {
         Ok(()) => ExitCode::SUCCESS,
@@ -156,7 +160,7 @@ fn resolve_vault_path(explicit: Option<PathBuf>) -> Result<PathBuf, String> {
 }
 
 #[cfg(feature = "desktop")]
-fn open_gui(vault_path: PathBuf) -> ExitCode {
+fn open_gui(vault_path: PathBuf, link: Option<AccountLink>) -> ExitCode {
     if let Some(message) = missing_display_message() {
         return fail(&message);
     }
@@ -164,17 +168,29 @@ fn open_gui(vault_path: PathBuf) -> ExitCode {
         core::logging::install(&dir, core::logging::level_from_env());
     }
     tracing::info!(version = env!("CARGO_PKG_VERSION"), "Tessera started");
-    match crate::run_gui(crate::AppState::new(vault_path)) {
+    match crate::run_gui(crate::AppState::new(vault_path), link) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => fail(&format!("could not open the window: {error}")),
     }
 }
 
 #[cfg(not(feature = "desktop"))]
-fn open_gui(_vault_path: PathBuf) -> ExitCode {
+fn open_gui(_vault_path: PathBuf, _link: Option<AccountLink>) -> ExitCode {
     fail(
         "this build of Tessera has no desktop app (built without the `desktop` feature); see `tessera --help`",
     )
+}
+
+/// The argument given instead of a command: a link to open, or a mistyped
+/// command (named back only when it is not a link, which holds a secret).
+fn opened_link(argument: &str) -> Result<AccountLink, String> {
+    if !AccountLink::looks_like_one(argument) {
+        return Err(format!(
+            "'{}' is not a command (see `tessera --help`) nor an otpauth:// link",
+            output::escape(argument)
+        ));
+    }
+    AccountLink::parse(argument).map_err(|error| format!("cannot open the link: {error}"))
 }
 
 /// On Linux and the BSDs GTK needs a display; say how to get one instead of

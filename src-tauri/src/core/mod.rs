@@ -7,6 +7,7 @@
 pub mod clock;
 pub mod icon;
 pub mod intake;
+pub mod link;
 pub mod logging;
 pub mod otp;
 pub mod password_strength;

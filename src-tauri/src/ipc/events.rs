@@ -21,3 +21,9 @@ pub struct EntriesChanged;
 /// the web view drops what it shows and returns to the unlock screen.
 #[derive(Debug, Clone, Serialize, Deserialize, Type, Event)]
 pub struct VaultLocked;
+
+/// The desktop asked Tessera to open an `otpauth://` or
+/// `otpauth-migration://` link (a later start passed it on); the web view
+/// stages it with `take_opened_link` and shows its accounts to confirm.
+#[derive(Debug, Clone, Serialize, Deserialize, Type, Event)]
+pub struct LinkOpened;

@@ -15,6 +15,7 @@ use uuid::Uuid;
 use zeroize::Zeroizing;
 
 use crate::core::clock::{Clock, SystemClock};
+use crate::core::link::AccountLink;
 use crate::core::settings::{self, Settings};
 use crate::core::vault::{OsKeyring, Vault};
 
@@ -32,6 +33,10 @@ pub struct AppState {
     pub shortcut_registered: AtomicBool,
     /// Whether the tray icon is up and the desktop has a tray to show it.
     pub tray_available: AtomicBool,
+    /// A link the desktop asked this app to open (`tessera otpauth://…`, or
+    /// a later start on this vault), until an unlocked window stages it.
+    /// Kept across a lock: it may arrive before the unlock.
+    opened_link: Mutex<Option<AccountLink>>,
     session: Mutex<Session>,
 }
 
@@ -102,6 +107,7 @@ impl AppState {
             settings_path,
             shortcut_registered: AtomicBool::new(false),
             tray_available: AtomicBool::new(false),
+            opened_link: Mutex::new(None),
             session: Mutex::new(Session {
                 vault: None,
                 settings,
@@ -112,6 +118,24 @@ impl AppState {
                 pending_import: None,
             }),
         }
+    }
+
+    /// Keeps `link` for the window to stage (a newer link replaces one
+    /// still waiting).
+    pub fn hold_link(&self, link: AccountLink) {
+        let mut held = self
+            .opened_link
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        *held = Some(link);
+    }
+
+    /// The link waiting to be staged, taken out.
+    pub fn take_link(&self) -> Option<AccountLink> {
+        self.opened_link
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take()
     }
 
     /// The session, for one command's duration.

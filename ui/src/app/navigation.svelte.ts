@@ -12,8 +12,18 @@ export class Navigation {
     this.current = initial;
   }
 
+  /** Counts the times a screen was opened afresh ({@link reopen}). */
+  visit = $state(0);
+
   go(screen: ScreenId): void {
     this.current = screen;
+  }
+
+  /** Shows `screen` started over, also when it is the one shown, so it
+   * loads again what Rust holds for it. */
+  reopen(screen: ScreenId): void {
+    this.current = screen;
+    this.visit += 1;
   }
 
   isCurrent(screen: ScreenId): boolean {

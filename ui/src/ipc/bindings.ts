@@ -472,6 +472,22 @@ async pendingScan() : Promise<Result<ScanView, IpcError>> {
 }
 },
 /**
+ * Stages the link the desktop asked Tessera to open (`tessera
+ * otpauth://…`, a click on such a link), when one waits and the vault is
+ * unlocked: its accounts wait for the user's confirmation like a scan's.
+ * `None` when no link waits, or the vault is locked (the link waits for
+ * the unlock). A link that holds no valid account is dropped with the
+ * reason.
+ */
+async takeOpenedLink() : Promise<Result<ScanView | null, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("take_opened_link") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
  * Adds the found accounts with these ids (in one transaction) and ends
  * the confirmation: the accounts not chosen are forgotten; exports still
  * incomplete keep their parts.
@@ -637,10 +653,12 @@ async serverClockCheck(url: string, vaultPassword: string | null) : Promise<Resu
 
 export const events = __makeEvents__<{
 entriesChanged: EntriesChanged,
+linkOpened: LinkOpened,
 openPalette: OpenPalette,
 vaultLocked: VaultLocked
 }>({
 entriesChanged: "entries-changed",
+linkOpened: "link-opened",
 openPalette: "open-palette",
 vaultLocked: "vault-locked"
 })
@@ -1081,6 +1099,12 @@ export type KindName = "totp" | "hotp" | "steam"
  * An account the export format could not hold.
  */
 export type LeftOutView = { label: string; reason: string }
+/**
+ * The desktop asked Tessera to open an `otpauth://` or
+ * `otpauth-migration://` link (a later start passed it on); the web view
+ * stages it with `take_opened_link` and shows its accounts to confirm.
+ */
+export type LinkOpened = null
 /**
  * A multi-part Google Authenticator export with parts still missing.
  */

@@ -30,6 +30,8 @@ export interface FakeBackend {
   scan: ScanView;
   /** The views the next scan_* commands answer, in order; none left: "no QR code found". */
   scanQueue: ScanView[];
+  /** The staged view of a link the desktop opened, until take_opened_link takes it (unlocked only). */
+  openedLink?: ScanView | IpcError;
   /** Backup codes in clear per account id; list_backup_codes masks them, reveal_backup_codes (with the password) does not. */
   backupCodes: Record<string, FakeBackupCode[]>;
   servers: ServerView[];
@@ -233,6 +235,14 @@ export function fakeBackend(initial: Partial<FakeBackend> = {}): FakeBackend {
         }
         case "pending_scan":
           return { ...backend.scan, last: null };
+        case "take_opened_link": {
+          const link = backend.openedLink;
+          if (link === undefined || backend.state !== "unlocked") return null;
+          backend.openedLink = undefined;
+          if ("code" in link) return fail(link.code, link.message);
+          backend.scan = link;
+          return link;
+        }
         case "discard_scan":
           backend.scan = { found: [], exports: [], last: null };
           return backend.scan;

@@ -22,7 +22,7 @@ use tauri_specta::{Builder, collect_commands, collect_events};
 
 use crate::file_dialog::FileDialog;
 use crate::ipc::error::IpcError;
-use crate::ipc::events::{EntriesChanged, OpenPalette, VaultLocked};
+use crate::ipc::events::{EntriesChanged, LinkOpened, OpenPalette, VaultLocked};
 
 /// Where the generated TypeScript bindings live, relative to the crate root.
 pub const BINDINGS_PATH: &str = "ui/src/ipc/bindings.ts";
@@ -85,6 +85,7 @@ pub fn specta_builder<R: Runtime>() -> Builder<R> {
             scan::scan_clipboard,
             scan::scan_text,
             scan::pending_scan,
+            scan::take_opened_link,
             scan::add_scanned,
             scan::discard_scan,
             scan::show_account_qr,
@@ -99,7 +100,12 @@ pub fn specta_builder<R: Runtime>() -> Builder<R> {
             servers::server_disable,
             servers::server_clock_check,
         ])
-        .events(collect_events![VaultLocked, OpenPalette, EntriesChanged])
+        .events(collect_events![
+            VaultLocked,
+            OpenPalette,
+            EntriesChanged,
+            LinkOpened
+        ])
         .typ::<IpcError>()
 }
 

@@ -334,6 +334,35 @@ fn text_failure(error: QrError) -> IpcError {
     }
 }
 
+/// Stages the link the desktop asked Tessera to open (`tessera
+/// otpauth://…`, a click on such a link), when one waits and the vault is
+/// unlocked: its accounts wait for the user's confirmation like a scan's.
+/// `None` when no link waits, or the vault is locked (the link waits for
+/// the unlock). A link that holds no valid account is dropped with the
+/// reason.
+#[tauri::command]
+#[specta::specta]
+pub async fn take_opened_link(state: State<'_, AppState>) -> Result<Option<ScanView>, IpcError> {
+    stage_opened_link(&state)
+}
+
+fn stage_opened_link(state: &AppState) -> Result<Option<ScanView>, IpcError> {
+    let unlocked = state
+        .session()?
+        .vault
+        .as_ref()
+        .is_some_and(crate::core::vault::Vault::is_unlocked);
+    if !unlocked {
+        return Ok(None);
+    }
+    let Some(link) = state.take_link() else {
+        return Ok(None);
+    };
+    let text = Zeroizing::new(vec![link.expose().to_owned()]);
+    let contents = qr::classify_all(&text).map_err(text_failure)?;
+    take_in(state, contents).map(Some)
+}
+
 /// What is waiting: accounts found and exports in progress.
 #[tauri::command]
 #[specta::specta]
@@ -413,7 +442,7 @@ pub async fn show_account_qr(
 
 #[cfg(test)]
 mod tests {
-    use super::{scan_view, take_in, text_failure};
+    use super::{scan_view, stage_opened_link, take_in, text_failure};
     use crate::core::intake::test_scans::account;
     use crate::core::qr::{QrContent, QrError};
     use crate::core::settings::Settings;
@@ -443,6 +472,53 @@ mod tests {
             .with_vault(|vault, _| Ok(vault.unlock_with_password(&password)?))
             .unwrap();
         (dir, state)
+    }
+
+    #[test]
+    fn an_opened_link_waits_for_the_unlock_then_stages_its_account_for_confirmation() {
+        use crate::core::link::AccountLink;
+        let (_dir, state) = unlocked_state();
+        let text =
+            "otpauth://totp/Example:alice@example.com?secret=JBSWY3DPEHPK3PXP&issuer=Example";
+        assert!(
+            stage_opened_link(&state).unwrap().is_none(),
+            "no link waits"
+        );
+
+        state
+            .with_vault(|vault, _| {
+                vault.lock();
+                Ok(())
+            })
+            .unwrap();
+        state.hold_link(AccountLink::parse(text).unwrap());
+        assert!(
+            stage_opened_link(&state).unwrap().is_none(),
+            "locked: the link waits"
+        );
+        state
+            .with_vault(|vault, _| Ok(vault.unlock_with_password(&"pw".into())?))
+            .unwrap();
+        let view = stage_opened_link(&state)
+            .unwrap()
+            .expect("the link is staged");
+        assert_eq!(view.found.len(), 1);
+        assert_eq!(view.found[0].issuer, "Example");
+        assert_eq!(view.found[0].name, "alice@example.com");
+        assert!(!serde_json::to_string(&view).unwrap().contains("JBSWY3DP"));
+        let entries = state
+            .with_vault(|vault, _| Ok(vault.entries()?.len()))
+            .unwrap();
+        assert_eq!(entries, 0, "nothing is added before the confirmation");
+        assert!(stage_opened_link(&state).unwrap().is_none(), "taken once");
+
+        state.hold_link(AccountLink::parse("otpauth://totp/x?issuer=NoSecret").unwrap());
+        let error = stage_opened_link(&state).unwrap_err();
+        assert!(error.message.contains("secret"), "{}", error.message);
+        assert!(
+            stage_opened_link(&state).unwrap().is_none(),
+            "a bad link is dropped"
+        );
     }
 
     #[test]

@@ -184,3 +184,50 @@ describe("adding accounts from QR pictures", () => {
     expect(backend.calls.some((c) => c.cmd === "discard_scan")).toBe(true);
   });
 });
+
+describe("a link opened from the desktop", () => {
+  const LINKED: ScanView = { found: [found("l1", "Example", "alice@example.com")], exports: [], last: { accounts: 1, parts: 0, repeated: 0 } };
+
+  it("given at start, waits for the unlock and then shows its account on Add, added only when confirmed", async () => {
+    const user = userEvent.setup();
+    const backend = fakeBackend({ state: "locked", openedLink: LINKED });
+    render(App);
+    await user.type(await screen.findByLabelText("Password"), backend.password);
+    await user.click(screen.getByRole("button", { name: "Unlock" }));
+    const card = await screen.findByTestId("scan-card");
+    expect(screen.getByTestId("screen-add")).toBeInTheDocument();
+    expect(within(card).getByTestId("scan-found-issuer")).toHaveTextContent("Example");
+    expect(backend.calls.some((call) => call.cmd === "add_scanned")).toBe(false);
+    await user.click(within(card).getByTestId("scan-add"));
+    await waitFor(() => {
+      expect(backend.calls.find((call) => call.cmd === "add_scanned")?.args.ids).toEqual(["l1"]);
+    });
+  });
+
+  it("passed on later, brings the Add screen back with its account even when Add is open", async () => {
+    const { emit } = await import("@tauri-apps/api/event");
+    const backend = fakeBackend();
+    render(App);
+    await screen.findByTestId("screen-accounts");
+    backend.openedLink = LINKED;
+    await emit("link-opened");
+    expect(await screen.findByTestId("scan-found-issuer")).toHaveTextContent("Example");
+
+    backend.openedLink = { ...LINKED, found: [found("l2", "Second", "bob")] };
+    await emit("link-opened");
+    await waitFor(() => {
+      expect(screen.getByTestId("scan-found-issuer")).toHaveTextContent("Second");
+    });
+  });
+
+  it("that holds no valid account says why and changes nothing", async () => {
+    const { emit } = await import("@tauri-apps/api/event");
+    const backend = fakeBackend();
+    render(App);
+    await screen.findByTestId("screen-accounts");
+    backend.openedLink = { code: "invalid_uri", message: "invalid otpauth URI: the secret parameter is missing" };
+    await emit("link-opened");
+    expect(await screen.findByText(/The link was not opened: Invalid otpauth URI: the secret parameter is missing/)).toBeInTheDocument();
+    expect(screen.getByTestId("screen-accounts")).toBeInTheDocument();
+  });
+});

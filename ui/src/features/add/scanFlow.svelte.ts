@@ -55,6 +55,16 @@ export function describeFailure(error: unknown): string {
   return /[.!?)]$/.test(sentence) ? sentence : `${sentence}.`;
 }
 
+/**
+ * Has Rust stage the link the desktop asked Tessera to open (a click on an
+ * `otpauth://` link, `tessera otpauth://…`): true when its accounts now
+ * wait for confirmation on the Add screen, false when no link waits.
+ * Throws the failure of a link that holds no valid account.
+ */
+export async function stageOpenedLink(): Promise<boolean> {
+  return (await unwrap(commands.takeOpenedLink())) !== null;
+}
+
 export class ScanFlow {
   view: ScanView = $state(EMPTY);
   busy = $state(false);
