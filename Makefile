@@ -11,7 +11,7 @@ ARGS ?=
 .PHONY: setup ui build run run-xvfb dev test lint fmt-check clippy boundary \
         cargo-test bindings-check ui-check e2e screenshot bench-startup clean \
         deny npm-audit crash-trials crash-trials-quick tamper-sweep tamper-sweep-quick \
-        fuzz-smoke check-tools
+        fuzz-smoke check-tools package package-test
 
 setup:
 	.ci/setup
@@ -32,7 +32,7 @@ run-xvfb: build
 dev: setup
 	ui/node_modules/.bin/tauri dev --no-default-features
 
-test: ui fmt-check boundary clippy cargo-test bindings-check ui-check deny npm-audit crash-trials-quick tamper-sweep-quick fuzz-smoke
+test: ui fmt-check boundary clippy cargo-test bindings-check ui-check deny npm-audit crash-trials-quick tamper-sweep-quick fuzz-smoke package-test
 	@echo "make test: all checks passed"
 
 fmt-check:
@@ -103,6 +103,18 @@ else
 	for name in $(SCREENSHOTS); do cp target/e2e-screenshots/$$name.png docs/screenshots/ || exit 1; done
 	@echo "screenshot: wrote $(words $(SCREENSHOTS)) pictures to docs/screenshots/"
 endif
+
+# `make package`: the release .deb (target/release/bundle/deb/), built by
+# the Tauri bundler with the desktop entry, metainfo, icons, completions and
+# manual page (.ci/package). `make package-test` builds the same package
+# from the debug build the tests already made and checks it unpacked into
+# a throwaway root: files, desktop-file-validate, appstreamcli, the
+# otpauth:// handler, the installed CLI and its window under Xvfb.
+package: ui
+	.ci/package release
+
+package-test: ui
+	.ci/package-test "$$(.ci/package debug)"
 
 # Start-up time to the first live code and memory, against KeePassXC
 # (installed here if missing); release build, under Xvfb, keyring unlock.
