@@ -166,6 +166,7 @@ fn open_gui(vault_path: PathBuf, link: Option<AccountLink>) -> ExitCode {
     }
     if let Some(dir) = core::logging::log_dir() {
         core::logging::install(&dir, core::logging::level_from_env());
+        core::crash::install(dir);
     }
     tracing::info!(version = env!("CARGO_PKG_VERSION"), "Tessera started");
     match crate::run_gui(crate::AppState::new(vault_path), link) {

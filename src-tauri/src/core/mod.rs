@@ -5,6 +5,7 @@
 //! front ends over the same functions.
 
 pub mod clock;
+pub mod crash;
 pub mod icon;
 pub mod intake;
 pub mod link;

@@ -26,6 +26,24 @@ async copyDiagnostics(userAgent: string) : Promise<Result<string, IpcError>> {
 }
 },
 /**
+ * The newest crash report not yet offered, if an earlier run crashed.
+ */
+async pendingCrashReport() : Promise<CrashReportView | null> {
+    return await TAURI_INVOKE("pending_crash_report");
+},
+/**
+ * Marks a crash report offered: the next start does not offer it again
+ * (the file stays).
+ */
+async dismissCrashReport(fileName: string) : Promise<Result<null, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("dismiss_crash_report", { fileName }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
  * Called by the web view when it has painted a screen the user can act
  * on: the first live codes, or the unlock / first-run / unavailable gate.
  * 
@@ -781,6 +799,18 @@ code: string;
  * Seconds until the clipboard is cleared (0: never).
  */
 clearAfterSeconds: number }
+/**
+ * A crash report of an earlier run, redacted (`core::crash`), to offer.
+ */
+export type CrashReportView = { 
+/**
+ * Its file name, for `dismiss_crash_report`.
+ */
+fileName: string; 
+/**
+ * Where it is, for the user to attach to a bug report.
+ */
+path: string; text: string }
 /**
  * Which one secret a profile signs in with (what an add form asks for).
  */

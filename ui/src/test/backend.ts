@@ -9,6 +9,7 @@ import type {
   AccountSummary,
   BackupCodeView,
   CodeView,
+  CrashReportView,
   IpcError,
   PasswordStrengthView,
   ProfileView,
@@ -30,6 +31,8 @@ export interface FakeBackend {
   scan: ScanView;
   /** The views the next scan_* commands answer, in order; none left: "no QR code found". */
   scanQueue: ScanView[];
+  /** The crash report of an earlier run that pending_crash_report offers. */
+  crashReport?: CrashReportView | null;
   /** The staged view of a link the desktop opened, until take_opened_link takes it (unlocked only). */
   openedLink?: ScanView | IpcError;
   /** Backup codes in clear per account id; list_backup_codes masks them, reveal_backup_codes (with the password) does not. */
@@ -235,6 +238,12 @@ export function fakeBackend(initial: Partial<FakeBackend> = {}): FakeBackend {
         }
         case "pending_scan":
           return { ...backend.scan, last: null };
+        case "pending_crash_report":
+          return backend.crashReport ?? null;
+        case "dismiss_crash_report":
+          if (backend.crashReport?.fileName !== args.fileName) return fail("invalid", "the crash report cannot be dismissed: not a crash report");
+          backend.crashReport = null;
+          return null;
         case "take_opened_link": {
           const link = backend.openedLink;
           if (link === undefined || backend.state !== "unlocked") return null;

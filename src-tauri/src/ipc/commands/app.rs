@@ -49,6 +49,45 @@ pub fn copy_diagnostics<R: Runtime>(
     Ok(text)
 }
 
+/// A crash report of an earlier run, redacted (`core::crash`), to offer.
+#[derive(Debug, Clone, serde::Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct CrashReportView {
+    /// Its file name, for `dismiss_crash_report`.
+    pub file_name: String,
+    /// Where it is, for the user to attach to a bug report.
+    pub path: String,
+    pub text: String,
+}
+
+/// The newest crash report not yet offered, if an earlier run crashed.
+#[tauri::command]
+#[specta::specta]
+pub fn pending_crash_report() -> Option<CrashReportView> {
+    let dir = crate::core::logging::log_dir()?;
+    let report = crate::core::crash::pending(&dir)?;
+    Some(CrashReportView {
+        path: dir.join(&report.file_name).display().to_string(),
+        file_name: report.file_name,
+        text: report.text,
+    })
+}
+
+/// Marks a crash report offered: the next start does not offer it again
+/// (the file stays).
+#[tauri::command]
+#[specta::specta]
+pub fn dismiss_crash_report(file_name: String) -> Result<(), crate::ipc::error::IpcError> {
+    let dir = crate::core::logging::log_dir().ok_or_else(|| {
+        crate::ipc::error::IpcError::internal("no log folder (no home directory)")
+    })?;
+    crate::core::crash::dismiss(&dir, &file_name).map_err(|error| {
+        crate::ipc::error::IpcError::invalid(format!(
+            "the crash report cannot be dismissed: {error}"
+        ))
+    })
+}
+
 /// The environment variable that turns the start-up probe on
 /// (`make bench-startup`).
 pub const STARTUP_PROBE_ENV: &str = "TESSERA_STARTUP_PROBE";

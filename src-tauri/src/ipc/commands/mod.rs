@@ -46,6 +46,8 @@ pub fn specta_builder<R: Runtime>() -> Builder<R> {
         .commands(collect_commands![
             app::app_info,
             app::copy_diagnostics::<tauri::Wry>,
+            app::pending_crash_report,
+            app::dismiss_crash_report,
             app::report_first_screen::<tauri::Wry>,
             vault::vault_status,
             vault::create_vault,
