@@ -258,9 +258,13 @@ fn an_argument_that_is_no_command_is_named_back_and_a_bad_link_is_not() {
     let typo = run("lsit");
     let stderr = crate::support::cli::expect_failure(&typo, &["lsit"]);
     assert!(
-        stderr.contains("'lsit' is not a command") && stderr.contains("--help"),
+        stderr.contains("'lsit' is not a command")
+            && stderr.contains("did you mean `tessera list`"),
         "{stderr}"
     );
+    let unknown = run("frobnicate");
+    let stderr = crate::support::cli::expect_failure(&unknown, &["frobnicate"]);
+    assert!(stderr.contains("see `tessera --help`"), "{stderr}");
 
     let secret = "JBSWY3DPEHPK3PXP";
     let broken = run(&format!("otpauth://totp/x?secret={secret}\u{7}"));
@@ -285,6 +289,8 @@ fn a_link_and_a_command_together_are_refused() {
         .args(["otpauth://totp/x?secret=JBSWY3DPEHPK3PXP", "list"])
         .output()
         .unwrap();
-    assert_eq!(output.status.code(), Some(2), "a usage error");
+    let stderr = crate::support::cli::expect_failure(&output, &["a link", "list"]);
+    assert!(stderr.contains("a link is given alone"), "{stderr}");
+    assert!(!stderr.contains("JBSWY3DP"), "{stderr}");
     assert!(!vault.exists());
 }

@@ -74,7 +74,7 @@ fn closest(entries: &[Entry], needle: &str) -> Vec<String> {
 /// neighbouring characters that turn `typed` into `text` or into the start
 /// of a word of it ("githbu" is 1 from "github", "proton" 0 from "proton
 /// mail"), so a query may stop early.
-fn typing_distance(typed: &str, text: &str) -> usize {
+pub(crate) fn typing_distance(typed: &str, text: &str) -> usize {
     text.split(|c: char| !c.is_alphanumeric())
         .filter(|word| !word.is_empty())
         .chain(std::iter::once(text))

@@ -5,7 +5,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-/// Tessera: a desktop authenticator. With no command, opens the app.
+/// Tessera: a desktop authenticator. With no command, opens the app;
+/// with an otpauth:// link instead of a command, opens it on the link's
+/// accounts, to add them once confirmed.
 ///
 /// The vault password comes from `TESSERA_PASSWORD`, `--password-file`, the
 /// OS keyring (when enabled for the vault) or a prompt, in that order.
@@ -20,7 +22,9 @@ use clap::{Args, Parser, Subcommand};
     version,
     about,
     long_about = None,
-    args_conflicts_with_subcommands = true
+    after_help = "With an otpauth:// or otpauth-migration:// link in place of a command \
+                  (`tessera LINK`, what the desktop's link handler runs), opens the app on \
+                  the link's accounts, to add them once confirmed."
 )]
 pub struct Cli {
     /// The vault file (default: `vault.tessera` in the platform data directory).
@@ -32,18 +36,18 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "FILE")]
     pub password_file: Option<PathBuf>,
 
-    /// An otpauth:// or otpauth-migration:// link: opens the app (or the
-    /// one already open on the vault) on its accounts, to add them once
-    /// confirmed. What the desktop's link handler passes.
-    #[arg(value_name = "LINK")]
-    pub link: Option<String>,
-
     #[command(subcommand)]
     pub command: Option<Command>,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// `tessera LINK`: an otpauth:// or otpauth-migration:// link in place
+    /// of a command opens the app (or the one already open on the vault)
+    /// on its accounts, to add them once confirmed. What the desktop's
+    /// link handler runs. Any other word there is a mistyped command.
+    #[command(external_subcommand)]
+    Link(Vec<String>),
     /// Print the version and where the vault is.
     Info,
     /// Create a new, empty vault.

@@ -40,11 +40,21 @@ pub fn main_entry() -> ExitCode {
         Ok(path) => path,
         Err(message) => return fail(&message),
     };
-    let Some(command) = cli.command else {
-        return match cli.link.as_deref().map(opened_link).transpose() {
-            Ok(link) => open_gui(vault_path, link),
-            Err(message) => fail(&message),
-        };
+    let command = match cli.command {
+        None => return open_gui(vault_path, None),
+        Some(Command::Link(words)) => {
+            return match words.as_slice() {
+                [argument] => match opened_link(argument) {
+                    Ok(link) => open_gui(vault_path, Some(link)),
+                    Err(message) => fail(&message),
+                },
+                [argument, ..] if !AccountLink::looks_like_one(argument) => {
+                    fail(&opened_link(argument).err().unwrap_or_default())
+                }
+                _ => fail("a link is given alone, without a command after it"),
+            };
+        }
+        Some(command) => command,
     };
     match run(command, &vault_path, cli.password_file.as_ref()) {
         Ok(()) => ExitCode::SUCCESS,
@@ -59,6 +69,10 @@ fn run(command: Command, vault: &Path, password_file: Option<&PathBuf>) -> Resul
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let unlocked = || unlock::open_unlocked(vault, password_file, Arc::clone(&clock));
     match command {
+        // `main_entry` opens the app on a link before it runs commands.
+        Command::Link(_) => Err(CliError::Input(
+            "a link opens the app; it is no command to run".to_owned(),
+        )),
         Command::Info => print_info(vault),
         Command::Init(args) => vault_setup::init(vault, password_file, &args, Arc::clone(&clock)),
         Command::Add { uri, image, tags } if image.is_empty() => {
@@ -186,12 +200,30 @@ fn open_gui(_vault_path: PathBuf, _link: Option<AccountLink>) -> ExitCode {
 /// command (named back only when it is not a link, which holds a secret).
 fn opened_link(argument: &str) -> Result<AccountLink, String> {
     if !AccountLink::looks_like_one(argument) {
+        let suggestion = closest_command(argument).map_or_else(
+            || " (see `tessera --help`)".to_owned(),
+            |name| format!("; did you mean `tessera {name}`?"),
+        );
         return Err(format!(
-            "'{}' is not a command (see `tessera --help`) nor an otpauth:// link",
+            "'{}' is not a command nor an otpauth:// link{suggestion}",
             output::escape(argument)
         ));
     }
     AccountLink::parse(argument).map_err(|error| format!("cannot open the link: {error}"))
+}
+
+/// The command a few typing mistakes from `typed`, if one is.
+fn closest_command(typed: &str) -> Option<String> {
+    use clap::CommandFactory;
+    let typed = typed.to_lowercase();
+    let allowed = (typed.chars().count() / 3).clamp(1, 2);
+    Cli::command()
+        .get_subcommands()
+        .map(|command| command.get_name().to_owned())
+        .map(|name| (accounts::typing_distance(&typed, &name), name))
+        .filter(|(distance, _)| *distance <= allowed)
+        .min()
+        .map(|(_, name)| name)
 }
 
 /// On Linux and the BSDs GTK needs a display; say how to get one instead of
