@@ -226,7 +226,7 @@ mod tests {
         assert_eq!(redacted.matches(REDACTED).count(), 3, "{redacted}");
         let frame = "   7: tessera::core::vault::lifecycle::Vault::unlock_with_password";
         assert_eq!(redact(frame), frame);
-        let at = "at /work/main/src-tauri/src/core/vault/lifecycle.rs:120:5";
+        let at = "at /work/main/app-core/src/core/vault/lifecycle.rs:120:5";
         assert_eq!(redact(at), at);
         assert!(!redact("key=ab/cdEFGH12/ijKL+mnop==").contains("cdEFGH12"));
     }
@@ -263,12 +263,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let text = render(
             &format!("index out of bounds for {SECRET}"),
-            Some("src-tauri/src/core/otp/mod.rs:42"),
+            Some("app-core/src/core/otp/mod.rs:42"),
             "main",
             "   0: std::backtrace::Backtrace::force_capture\n   1: tessera::main",
         );
         assert!(!text.contains(SECRET));
-        assert!(text.contains("at: src-tauri/src/core/otp/mod.rs:42"));
+        assert!(text.contains("at: app-core/src/core/otp/mod.rs:42"));
         assert!(text.contains("tessera::main"));
         let path = write(dir.path(), &text, 1_000).unwrap();
         #[cfg(unix)]
