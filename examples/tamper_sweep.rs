@@ -12,6 +12,10 @@
 //! their other values are legal costs of up to 4 GiB and 100 passes that
 //! the vault must run before it can tell the file was changed.
 //!
+//! Then the row operations an old copy of the file allows: every row of
+//! the entry tables put back as it was before its last change, deleted,
+//! and copied under a new id; each must be refused too.
+//!
 //! `--quick` uses the three masks for every byte. Prints the bytes and
 //! changes tried per column and the detection rate; exits non-zero below
 //! 100%.
@@ -75,8 +79,24 @@ impl KeyStore for MemoryStore {
     }
 }
 
-/// The sample vault: every kind of row once.
-fn sample(path: &Path) {
+/// An entry row as it was before its last change: table, id and every
+/// column.
+type OldRow = (&'static str, String, Vec<Value>);
+
+/// Every column of row `id` of `table`.
+fn row_values(path: &Path, table: &str, id: &str) -> Vec<Value> {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    let mut stmt = conn
+        .prepare(&format!("SELECT * FROM {table} WHERE id = ?1"))
+        .unwrap();
+    let columns = stmt.column_count();
+    stmt.query_row([id], |r| (0..columns).map(|i| r.get(i)).collect())
+        .unwrap()
+}
+
+/// The sample vault: every kind of row once, each changed once after it
+/// was written; returns each row as it was before that change.
+fn sample(path: &Path) -> Vec<OldRow> {
     let mut vault = Vault::create(
         path,
         &SecretString::from(PASSWORD),
@@ -103,16 +123,32 @@ fn sample(path: &Path) {
             },
         )
         .unwrap();
-    vault
+    let code = vault
         .add_backup_codes(id, vec![SecretString::from("abcd-efgh")])
-        .unwrap();
+        .unwrap()[0];
+    let server = uuid::Uuid::new_v4();
+    let server_payload = br#"{"name":"srv","password":"pw","token":"tok"}"#;
     vault
-        .put_server(
-            uuid::Uuid::new_v4(),
-            SecretBytes::new(br#"{"name":"srv","password":"pw","token":"tok"}"#.to_vec()),
-        )
+        .put_server(server, SecretBytes::new(server_payload.to_vec()))
+        .unwrap();
+    let old = vec![
+        ("accounts", id.to_string()),
+        ("backup_codes", code.to_string()),
+        ("servers", server.to_string()),
+    ]
+    .into_iter()
+    .map(|(table, id)| {
+        let values = row_values(path, table, &id);
+        (table, id, values)
+    })
+    .collect();
+    vault.mark_used(id).unwrap();
+    vault.mark_backup_code_used(id, code).unwrap();
+    vault
+        .put_server(server, SecretBytes::new(server_payload.to_vec()))
         .unwrap();
     vault.enable_keyring(&MemoryStore::default()).unwrap();
+    old
 }
 
 /// How a column's bytes are changed.
@@ -157,7 +193,7 @@ fn main() -> ExitCode {
     }
     .unwrap();
     let path = base.path().join("sample.tessera");
-    sample(&path);
+    let old_rows = sample(&path);
 
     let conn = rusqlite::Connection::open(&path).unwrap();
     conn.execute_batch("PRAGMA ignore_check_constraints = ON; PRAGMA foreign_keys = OFF;")
@@ -192,6 +228,19 @@ fn main() -> ExitCode {
             );
         }
         total.bytes += tally.bytes;
+        total.tried += tally.tried;
+        total.detected += tally.detected;
+        total.skipped += tally.skipped;
+        total.missed.extend(tally.missed);
+    }
+    for (name, tally) in row_operations(&conn, &path, &old_rows) {
+        println!(
+            "{:<32} {:>6} {:>8} {:>8} {:>8}",
+            name, "-", tally.tried, tally.detected, tally.skipped
+        );
+        for miss in &tally.missed {
+            eprintln!("tamper-sweep: MISSED {name}: {miss}");
+        }
         total.tried += tally.tried;
         total.detected += tally.detected;
         total.skipped += tally.skipped;
@@ -234,10 +283,10 @@ fn count_f64(n: usize) -> f64 {
     n as f64
 }
 
-/// Every authenticated column of every row: ids, foreign ids and payloads
-/// of the entry tables, every column of both slots and of the header.
-/// (Positions and entry timestamps are clear-text metadata by design,
-/// `docs/vault-format.md`.)
+/// Every authenticated column of every row: every column of the entry
+/// tables (ids, foreign ids and payloads by their envelopes, positions and
+/// times by the row manifest), every column of both slots and of the
+/// header.
 fn areas(conn: &rusqlite::Connection, quick: bool) -> Vec<Area> {
     let default = if quick {
         Changes::Masks
@@ -255,9 +304,25 @@ fn areas(conn: &rusqlite::Connection, quick: bool) -> Vec<Area> {
             .collect()
     };
     for (table, columns) in [
-        ("accounts", &["payload", "id"][..]),
-        ("backup_codes", &["payload", "account_id", "id"][..]),
-        ("servers", &["payload", "id"][..]),
+        (
+            "accounts",
+            &[
+                "payload",
+                "id",
+                "position",
+                "created_at",
+                "updated_at",
+                "last_used_at",
+            ][..],
+        ),
+        (
+            "backup_codes",
+            &["payload", "account_id", "id", "position", "created_at"][..],
+        ),
+        (
+            "servers",
+            &["payload", "id", "position", "created_at", "updated_at"][..],
+        ),
         (
             "slots",
             &[
@@ -374,19 +439,7 @@ fn sweep(conn: &rusqlite::Connection, path: &Path, area: &Area) -> Tally {
                     continue;
                 }
             }
-            tally.tried += 1;
-            PROBING.store(true, Ordering::Relaxed);
-            let outcome = catch_unwind(AssertUnwindSafe(|| unlock(path)));
-            PROBING.store(false, Ordering::Relaxed);
-            match outcome {
-                Ok(Err(_)) => tally.detected += 1,
-                Ok(Ok(n)) => tally
-                    .missed
-                    .push(format!("byte {i} = {value:#04x}: unlocked, {n} accounts")),
-                Err(_) => tally
-                    .missed
-                    .push(format!("byte {i} = {value:#04x}: panicked")),
-            }
+            probe(path, &format!("byte {i} = {value:#04x}"), &mut tally);
             // Where the swept column is the row's key, the row is found by
             // its changed value.
             let (restore_key, restore_key_value) = if column == key_column {
@@ -408,6 +461,98 @@ fn sweep(conn: &rusqlite::Connection, path: &Path, area: &Area) -> Tally {
         panic!("{table}.{column}: the restored vault does not unlock: {err}");
     }
     tally
+}
+
+/// Tries one change of whole rows: `Err` from `change` if the database
+/// refused it (skipped), otherwise whether unlocking then failed; `undo`
+/// puts the file back.
+fn try_rows(
+    conn: &rusqlite::Connection,
+    path: &Path,
+    what: &str,
+    tally: &mut Tally,
+    change: &str,
+    undo: &str,
+    params: &[&dyn rusqlite::ToSql],
+) {
+    if conn.execute(change, params).is_err() {
+        tally.skipped += 1;
+        return;
+    }
+    probe(path, what, tally);
+    conn.execute_batch(undo).unwrap();
+}
+
+/// Unlocks the changed vault once: a refusal counts as detected, an unlock
+/// or a panic as a miss named `what`.
+fn probe(path: &Path, what: &str, tally: &mut Tally) {
+    tally.tried += 1;
+    PROBING.store(true, Ordering::Relaxed);
+    let outcome = catch_unwind(AssertUnwindSafe(|| unlock(path)));
+    PROBING.store(false, Ordering::Relaxed);
+    match outcome {
+        Ok(Err(_)) => tally.detected += 1,
+        Ok(Ok(n)) => tally.missed.push(format!("{what}: unlocked, {n} accounts")),
+        Err(_) => tally.missed.push(format!("{what}: panicked")),
+    }
+}
+
+/// Rows put back from before their last change, deleted, and copied under
+/// a new id, each in every entry table.
+fn row_operations(
+    conn: &rusqlite::Connection,
+    path: &Path,
+    old_rows: &[OldRow],
+) -> Vec<(String, Tally)> {
+    let mut results = Vec::new();
+    for (table, id, old) in old_rows {
+        let now = row_values(path, table, id);
+        let marks = vec!["?"; now.len()].join(", ");
+        let put = |values: &[Value]| {
+            conn.execute(&format!("DELETE FROM {table} WHERE id = ?1"), [id])
+                .unwrap();
+            conn.execute(
+                &format!("INSERT INTO {table} VALUES ({marks})"),
+                rusqlite::params_from_iter(values.iter()),
+            )
+            .unwrap();
+        };
+        let mut tally = Tally::default();
+        // Put back as it was before its last change.
+        conn.execute_batch("SAVEPOINT trial").unwrap();
+        put(old);
+        probe(path, "put back", &mut tally);
+        conn.execute_batch("ROLLBACK TO trial; RELEASE trial")
+            .unwrap();
+        try_rows(
+            conn,
+            path,
+            "deleted",
+            &mut tally,
+            &format!("DELETE FROM {table} WHERE id = ?1"),
+            "",
+            &[id],
+        );
+        put(&now);
+        let copy = uuid::Uuid::new_v4().to_string();
+        let columns = (1..now.len())
+            .map(|i| format!("?{}", i + 1))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut params: Vec<&dyn rusqlite::ToSql> = vec![&copy];
+        params.extend(now[1..].iter().map(|v| v as &dyn rusqlite::ToSql));
+        try_rows(
+            conn,
+            path,
+            "copied",
+            &mut tally,
+            &format!("INSERT INTO {table} VALUES (?1, {columns})"),
+            &format!("DELETE FROM {table} WHERE id = '{copy}'"),
+            &params,
+        );
+        results.push((format!("{table} row ops"), tally));
+    }
+    results
 }
 
 /// Opens and unlocks the vault with the right password and reads every

@@ -1178,6 +1178,181 @@ fn a_payload_moved_to_another_row_is_detected() {
 }
 
 // ---------------------------------------------------------------------------
+// Issue 15, item 4: rows rolled back, deleted or copied (the row manifest)
+
+/// Every column of the row `id` of `table`, to put back later.
+fn row_of(conn: &rusqlite::Connection, table: &str, id: &str) -> Vec<Value> {
+    let mut stmt = conn
+        .prepare(&format!("SELECT * FROM {table} WHERE id = ?1"))
+        .unwrap();
+    let columns = stmt.column_count();
+    stmt.query_row([id], |r| (0..columns).map(|i| r.get(i)).collect())
+        .unwrap()
+}
+
+/// Replaces the row of `table` with the id in `row[0]` by `row`.
+fn put_back(conn: &rusqlite::Connection, table: &str, row: &[Value]) {
+    conn.execute(&format!("DELETE FROM {table} WHERE id = ?1"), [&row[0]])
+        .unwrap();
+    let marks = vec!["?"; row.len()].join(", ");
+    conn.execute(
+        &format!("INSERT INTO {table} VALUES ({marks})"),
+        rusqlite::params_from_iter(row.iter()),
+    )
+    .unwrap();
+}
+
+fn assert_rows_changed(fx: &Fixture, what: &str) {
+    let opened = fx.unlock();
+    assert!(
+        matches!(opened, Err(VaultError::RowsChanged)),
+        "{what}: {:?}",
+        opened.map(|v| v.entries().unwrap().len())
+    );
+}
+
+#[test]
+fn an_hotp_row_put_back_from_an_older_copy_is_refused_so_no_code_is_handed_out_twice() {
+    let fx = Fixture::new();
+    let (mut vault, ids) = populated(&fx);
+    let old = row_of(&fx.sql(), "accounts", &ids[1].to_string());
+    assert_eq!(
+        vault.next_hotp(ids[1]).unwrap().kind,
+        OtpKind::Hotp { counter: 5 }
+    );
+    drop(vault);
+    put_back(&fx.sql(), "accounts", &old);
+    assert_rows_changed(&fx, "an HOTP row rolled back to counter 5");
+}
+
+#[test]
+fn a_used_backup_code_row_put_back_as_unused_is_refused() {
+    let fx = Fixture::new();
+    let (mut vault, ids) = populated(&fx);
+    let code = vault.backup_codes(ids[0]).unwrap()[0].id;
+    let old = row_of(&fx.sql(), "backup_codes", &code.to_string());
+    vault.mark_backup_code_used(ids[0], code).unwrap();
+    drop(vault);
+    put_back(&fx.sql(), "backup_codes", &old);
+    assert_rows_changed(&fx, "a used backup code made unused");
+}
+
+#[test]
+fn a_deleted_row_is_refused_in_every_table() {
+    for (table, what) in [
+        ("accounts", "an account"),
+        ("backup_codes", "a backup code"),
+        ("servers", "a server"),
+    ] {
+        let fx = Fixture::new();
+        let (vault, _) = populated(&fx);
+        drop(vault);
+        let conn = fx.sql();
+        let removed = conn
+            .execute(
+                &format!("DELETE FROM {table} WHERE id = (SELECT MAX(id) FROM {table})"),
+                [],
+            )
+            .unwrap();
+        assert_eq!(removed, 1);
+        if table == "accounts" {
+            conn.execute(
+                "DELETE FROM backup_codes WHERE account_id NOT IN (SELECT id FROM accounts)",
+                [],
+            )
+            .unwrap();
+        }
+        drop(conn);
+        assert_rows_changed(&fx, &format!("{what} deleted"));
+    }
+}
+
+#[test]
+fn a_row_copied_from_an_older_copy_of_the_same_file_is_refused() {
+    let fx = Fixture::new();
+    let (mut vault, ids) = populated(&fx);
+    let removed = vault.backup_codes(ids[0]).unwrap()[1].id;
+    let copy = row_of(&fx.sql(), "backup_codes", &removed.to_string());
+    vault.remove_backup_code(ids[0], removed).unwrap();
+    let account = row_of(&fx.sql(), "accounts", &ids[2].to_string());
+    vault.remove(ids[2]).unwrap();
+    drop(vault);
+    put_back(&fx.sql(), "backup_codes", &copy);
+    assert_rows_changed(&fx, "a removed backup code brought back");
+    let conn = fx.sql();
+    conn.execute(
+        "DELETE FROM backup_codes WHERE id = ?1",
+        [removed.to_string()],
+    )
+    .unwrap();
+    fx.unlock().expect("the file as Tessera left it opens");
+    put_back(&conn, "accounts", &account);
+    drop(conn);
+    assert_rows_changed(&fx, "a removed account brought back");
+}
+
+#[test]
+fn clear_text_positions_and_times_are_covered_too() {
+    for change in [
+        "UPDATE accounts SET position = position + 7",
+        "UPDATE accounts SET last_used_at = 1",
+        "UPDATE accounts SET updated_at = updated_at - 1000",
+        "UPDATE backup_codes SET position = 9",
+        "UPDATE servers SET created_at = 0",
+    ] {
+        let fx = Fixture::new();
+        let (vault, _) = populated(&fx);
+        drop(vault);
+        fx.sql().execute_batch(change).unwrap();
+        assert_rows_changed(&fx, change);
+    }
+}
+
+#[test]
+fn a_handle_whose_rows_were_changed_behind_it_refuses_to_write_over_them() {
+    let fx = Fixture::new();
+    let (mut vault, ids) = populated(&fx);
+    let code = vault.backup_codes(ids[0]).unwrap()[0].id;
+    let old = row_of(&fx.sql(), "backup_codes", &code.to_string());
+    vault.mark_backup_code_used(ids[0], code).unwrap();
+    put_back(&fx.sql(), "backup_codes", &old);
+    let check_before: Vec<u8> = fx
+        .sql()
+        .query_row("SELECT header_check FROM header", [], |r| r.get(0))
+        .unwrap();
+    assert!(matches!(
+        vault.insert(totp(42), Details::default()),
+        Err(VaultError::RowsChanged)
+    ));
+    assert!(matches!(vault.refresh(), Err(VaultError::RowsChanged)));
+    let check_after: Vec<u8> = fx
+        .sql()
+        .query_row("SELECT header_check FROM header", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(
+        check_before, check_after,
+        "nothing sealed the rolled-back row into the manifest"
+    );
+    drop(vault);
+    assert_rows_changed(&fx, "still refused after the refused write");
+}
+
+#[test]
+fn writes_from_another_handle_keep_the_manifest_true() {
+    let fx = Fixture::new();
+    let (mut window, ids) = populated(&fx);
+    let mut cli = fx.unlock().unwrap();
+    cli.insert(totp(7), Details::default()).unwrap();
+    window.next_hotp(ids[1]).unwrap();
+    cli.mark_used(ids[0]).unwrap();
+    window.enable_keyring(&MemoryStore::default()).unwrap();
+    assert!(window.refresh().unwrap());
+    assert_eq!(window.entries().unwrap().len(), 4);
+    drop((window, cli));
+    assert_eq!(fx.unlock().unwrap().entries().unwrap().len(), 4);
+}
+
+// ---------------------------------------------------------------------------
 // Crash safety: SIGKILL in the middle of many writes
 
 #[test]
@@ -1450,17 +1625,70 @@ mod spec {
             ])
         }
 
-        /// The vault key, after checking the header.
-        pub fn unlock(&self, password: &str) -> Vec<u8> {
+        /// The vault key and the header check's plaintext (empty, or the
+        /// row manifest), after checking the header.
+        pub fn unlock(&self, password: &str) -> (Vec<u8>, Vec<u8>) {
             let kek = argon2id(password, &self.salt, self.m, self.t, self.p);
             let key = open(&kek, &self.wrapped_key, &self.wrap_ad()).expect("password slot");
             assert_eq!(key.len(), 32);
-            assert_eq!(
-                open(&key, &self.header_check, &self.header_ad()).expect("header"),
-                b""
-            );
-            key
+            let plain = open(&key, &self.header_check, &self.header_ad()).expect("header");
+            (key, plain)
         }
+    }
+
+    /// The row manifest of §5.4: `0x01 || SHA-256(...)` over every column
+    /// of every row of the three entry tables.
+    pub fn row_manifest(conn: &rusqlite::Connection) -> Vec<u8> {
+        use rusqlite::types::ValueRef;
+        use sha2::{Digest, Sha256};
+        fn lp8(out: &mut Vec<u8>, bytes: &[u8]) {
+            out.extend_from_slice(&(bytes.len() as u64).to_be_bytes());
+            out.extend_from_slice(bytes);
+        }
+        let mut stream = Vec::new();
+        lp8(&mut stream, b"tessera-vault-rows");
+        for table in ["accounts", "backup_codes", "servers"] {
+            lp8(&mut stream, table.as_bytes());
+            let mut stmt = conn
+                .prepare(&format!("SELECT * FROM {table} ORDER BY id"))
+                .unwrap();
+            let names: Vec<String> = stmt.column_names().map(str::to_owned).collect();
+            stream.extend_from_slice(&(names.len() as u64).to_be_bytes());
+            for name in &names {
+                lp8(&mut stream, name.as_bytes());
+            }
+            let mut rows = stmt.query([]).unwrap();
+            let mut count = 0u64;
+            while let Some(row) = rows.next().unwrap() {
+                stream.push(b'r');
+                for i in 0..names.len() {
+                    match row.get_ref(i).unwrap() {
+                        ValueRef::Null => stream.push(0),
+                        ValueRef::Integer(n) => {
+                            stream.push(1);
+                            stream.extend_from_slice(&n.to_be_bytes());
+                        }
+                        ValueRef::Real(x) => {
+                            stream.push(2);
+                            stream.extend_from_slice(&x.to_bits().to_be_bytes());
+                        }
+                        ValueRef::Text(t) => {
+                            stream.push(3);
+                            lp8(&mut stream, t);
+                        }
+                        ValueRef::Blob(b) => {
+                            stream.push(4);
+                            lp8(&mut stream, b);
+                        }
+                    }
+                }
+                count += 1;
+            }
+            stream.extend_from_slice(&count.to_be_bytes());
+        }
+        let mut out = vec![1u8];
+        out.extend_from_slice(&Sha256::digest(&stream));
+        out
     }
 }
 
@@ -1483,8 +1711,13 @@ fn an_independent_decryptor_written_from_the_spec_reads_the_vault() {
     assert_eq!(format_version, 1);
     let header = spec::PasswordVault::read(&conn);
     assert_eq!((header.salt.len(), header.wrapped_key.len()), (16, 77));
-    assert_eq!(header.header_check.len(), 45);
-    let vault_key = header.unlock(PASSWORD);
+    assert_eq!(header.header_check.len(), 45 + 33);
+    let (vault_key, manifest) = header.unlock(PASSWORD);
+    assert_eq!(
+        manifest,
+        spec::row_manifest(&conn),
+        "the header check seals the digest of every row"
+    );
 
     let mut stmt = conn
         .prepare("SELECT id, payload FROM accounts ORDER BY position, id")

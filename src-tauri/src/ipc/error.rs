@@ -87,9 +87,10 @@ impl From<VaultError> for IpcError {
         let code = match &error {
             VaultError::WrongPassword => IpcErrorCode::WrongPassword,
             VaultError::Locked | VaultError::KeyChanged => IpcErrorCode::Locked,
-            VaultError::Corrupt { .. } | VaultError::Tampered | VaultError::NotAVault { .. } => {
-                IpcErrorCode::Corrupt
-            }
+            VaultError::Corrupt { .. }
+            | VaultError::Tampered
+            | VaultError::RowsChanged
+            | VaultError::NotAVault { .. } => IpcErrorCode::Corrupt,
             VaultError::NewerFormat { .. } => IpcErrorCode::NewerFormat,
             VaultError::KeyringUnavailable { .. } | VaultError::NoKeyringSlot => {
                 IpcErrorCode::KeyringUnavailable
@@ -190,6 +191,7 @@ mod tests {
             (VaultError::WrongPassword, IpcErrorCode::WrongPassword),
             (VaultError::Locked, IpcErrorCode::Locked),
             (VaultError::Tampered, IpcErrorCode::Corrupt),
+            (VaultError::RowsChanged, IpcErrorCode::Corrupt),
             (
                 VaultError::Corrupt {
                     table: "accounts",

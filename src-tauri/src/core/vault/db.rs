@@ -95,6 +95,11 @@ fn col<T: rusqlite::types::FromSql>(
     row.get(idx).map_err(|_| VaultError::corrupt(table, id))
 }
 
+/// `PRAGMA data_version`: changes when another connection commits.
+pub fn data_version(conn: &Connection) -> Result<i64> {
+    Ok(conn.pragma_query_value(None, "data_version", |r| r.get(0))?)
+}
+
 /// Reads the header row.
 pub fn read_header(conn: &Connection) -> Result<Header> {
     const T: &str = "header";

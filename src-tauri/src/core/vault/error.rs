@@ -37,6 +37,12 @@ pub enum VaultError {
     /// The header or a slot was changed by something other than Tessera.
     #[error("the vault header or one of its key slots was altered; restore a backup")]
     Tampered,
+    /// The entry rows are not those the header check seals: a row was
+    /// removed, added, copied or put back from an older copy of the file.
+    #[error(
+        "the vault's accounts were changed outside Tessera (a row was removed, added or put back from an older copy); restore a backup"
+    )]
+    RowsChanged,
     /// The file was written by a newer Tessera.
     #[error(
         "the vault was written by a newer version of Tessera (format {found}, this version reads up to {supported})"

@@ -23,6 +23,7 @@ use super::envelope::EnvelopeKey;
 use super::error::{Result, VaultError};
 use super::kdf::KdfParams;
 use super::keyring::KeyStore;
+use super::manifest;
 use super::migrations;
 use super::open_files;
 use super::rekey;
@@ -56,10 +57,10 @@ impl Vault {
         let key = EnvelopeKey::random().map_err(map_seal)?;
         let mut header = Header::new(now);
         let slot = Slot::new_password(&header, &key, password, kdf, now)?;
-        header.seal_check(&key, std::slice::from_ref(&slot))?;
 
         let tmp = sibling(path, "creating")?;
-        let built = build_new_file(&tmp, &header, &slot).and_then(|()| link_no_clobber(&tmp, path));
+        let built = build_new_file(&tmp, &mut header, &slot, &key)
+            .and_then(|()| link_no_clobber(&tmp, path));
         // Best effort: the temporary name is gone after a successful link.
         let _ = fs::remove_file(&tmp);
         built?;
@@ -71,7 +72,7 @@ impl Vault {
             entries: Vec::new(),
             servers: Vec::new(),
         });
-        vault.data_version = data_version(&vault.conn)?;
+        vault.data_version = db::data_version(&vault.conn)?;
         tracing::info!(vault_id = %vault.header.vault_id, "vault created");
         Ok(vault)
     }
@@ -96,7 +97,7 @@ impl Vault {
         let header = db::read_header(&conn)?;
         let slots = db::read_slots(&conn)?;
         db::enable_wal(&conn)?;
-        let data_version = data_version(&conn)?;
+        let data_version = db::data_version(&conn)?;
         tracing::debug!(vault_id = %header.vault_id, slots = slots.len(), "vault opened");
         Ok(Self {
             path: path.to_owned(),
@@ -257,9 +258,13 @@ impl Vault {
         });
         let keyring_kept = kept_keyring.is_some();
         slots.extend(kept_keyring);
-        let mut header = self.header.clone();
-        header.seal_check(&new_key, &slots)?;
-        let tx = begin_key_change(&mut self.conn, &self.header, &self.slots)?;
+        let tx = begin_key_change(
+            &mut self.conn,
+            &self.header,
+            &self.slots,
+            &unlocked.key,
+            self.data_version,
+        )?;
         let rows = rekey::reseal_rows(&tx, &unlocked.key, &new_key)?;
         for slot in &self.slots {
             db::delete_slot(&tx, &slot.id)?;
@@ -267,6 +272,8 @@ impl Vault {
         for slot in &slots {
             db::insert_slot(&tx, slot)?;
         }
+        let mut header = self.header.clone();
+        header.seal_check(&new_key, &slots, manifest::digest(&tx)?)?;
         db::update_header_check(&tx, &header)?;
         tx.commit()?;
         self.header = header;
@@ -398,7 +405,7 @@ impl Vault {
     /// GUI): re-reads the header and slots, and, if unlocked, every entry.
     /// Returns whether anything had changed.
     pub fn refresh(&mut self) -> Result<bool> {
-        let version = data_version(&self.conn)?;
+        let version = db::data_version(&self.conn)?;
         if version == self.data_version {
             return Ok(false);
         }
@@ -417,10 +424,12 @@ impl Vault {
         }
         if let Some(mut unlocked) = self.unlocked.take() {
             match read_entries(&mut self.conn, &unlocked.key) {
-                Ok((entries, servers, version)) => {
-                    unlocked.entries = entries;
-                    unlocked.servers = servers;
-                    self.data_version = version;
+                Ok(read) => {
+                    unlocked.entries = read.entries;
+                    unlocked.servers = read.servers;
+                    self.header = read.header;
+                    self.slots = read.slots;
+                    self.data_version = read.version;
                 }
                 Err(e) => {
                     self.unlocked = Some(unlocked);
@@ -456,21 +465,40 @@ impl Vault {
             .verify_check(&key, &self.slots)
             .inspect_err(|error| tracing::warn!(%error, "vault header check refused"))?;
         migrations::migrate(&mut self.conn)?;
-        let (entries, servers, version) = read_entries(&mut self.conn, &key)
+        let read = read_entries(&mut self.conn, &key)
             .inspect_err(|error| tracing::warn!(%error, "vault entries refused"))?;
-        self.data_version = version;
+        self.header = read.header;
+        self.slots = read.slots;
+        self.data_version = read.version;
         tracing::info!(
             vault_id = %self.header.vault_id,
-            accounts = entries.len(),
-            servers = servers.len(),
+            accounts = read.entries.len(),
+            servers = read.servers.len(),
             "vault unlocked"
         );
+        if !read.has_manifest {
+            self.seal_first_manifest(&key);
+        }
         self.unlocked = Some(Unlocked {
             key,
-            entries,
-            servers,
+            entries: read.entries,
+            servers: read.servers,
         });
         Ok(())
+    }
+
+    /// Seals the row manifest into a file written before manifests
+    /// existed, so that later changes to its rows are detected. Best
+    /// effort: a file that cannot be written (read-only) stays as it was.
+    fn seal_first_manifest(&mut self, key: &EnvelopeKey) {
+        let sealed = rekey::begin_write(&mut self.conn, &mut self.header, key, self.data_version)
+            .and_then(|write| write.commit(key));
+        match sealed {
+            Ok(()) => {
+                tracing::info!(vault_id = %self.header.vault_id, "vault row manifest sealed");
+            }
+            Err(error) => tracing::warn!(%error, "vault row manifest not sealed"),
+        }
     }
 
     /// In one transaction: removes slot `old` (if any), adds `new` (if
@@ -485,15 +513,21 @@ impl Vault {
             .cloned()
             .collect();
         slots.extend(new.cloned());
-        let mut header = self.header.clone();
-        header.seal_check(&unlocked.key, &slots)?;
-        let tx = begin_key_change(&mut self.conn, &self.header, &self.slots)?;
+        let tx = begin_key_change(
+            &mut self.conn,
+            &self.header,
+            &self.slots,
+            &unlocked.key,
+            self.data_version,
+        )?;
         if let Some(old) = old {
             db::delete_slot(&tx, old)?;
         }
         if let Some(new) = new {
             db::insert_slot(&tx, new)?;
         }
+        let mut header = self.header.clone();
+        header.seal_check(&unlocked.key, &slots, manifest::digest(&tx)?)?;
         db::update_header_check(&tx, &header)?;
         tx.commit()?;
         self.header = header;
@@ -503,18 +537,22 @@ impl Vault {
 }
 
 /// Begins a transaction that changes the slots or the header check;
-/// refuses if either changed since this handle read them.
+/// refuses if the slots changed since this handle read them, and checks
+/// the key and the rows as every write does ([`rekey::check_unchanged`]).
 fn begin_key_change<'c>(
     conn: &'c mut Connection,
     header: &Header,
     slots: &[Slot],
+    key: &EnvelopeKey,
+    known_version: i64,
 ) -> Result<rusqlite::Transaction<'c>> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    if db::read_slots(&tx)? != slots || db::read_header(&tx)? != *header {
+    if db::read_slots(&tx)? != slots {
         return Err(VaultError::invalid(
             "the vault's keys were changed by another window; try again",
         ));
     }
+    rekey::check_unchanged(&tx, header, key, known_version)?;
     Ok(tx)
 }
 
@@ -556,26 +594,48 @@ fn rewrap_keyring_slot(
     .ok()
 }
 
-/// Every entry, every server and the data version, read in one read
-/// transaction so that accounts, backup codes and servers come from the
-/// same commit.
-fn read_entries(
-    conn: &mut Connection,
-    key: &EnvelopeKey,
-) -> Result<(Vec<super::Entry>, Vec<ServerEntry>, i64)> {
-    let tx = conn.transaction()?;
-    let entries = load_entries(&tx, key)?;
-    let servers = load_servers(&tx, key)?;
-    let version = data_version(&tx)?;
-    tx.commit()?;
-    Ok((entries, servers, version))
+/// What [`read_entries`] read, all from one commit.
+struct ReadVault {
+    header: Header,
+    slots: Vec<Slot>,
+    entries: Vec<super::Entry>,
+    servers: Vec<ServerEntry>,
+    version: i64,
+    /// Whether the header check seals a row manifest (files written
+    /// before manifests existed have none).
+    has_manifest: bool,
 }
 
-fn build_new_file(tmp: &Path, header: &Header, slot: &Slot) -> Result<()> {
+/// The header, slots, every entry, every server and the data version, read
+/// in one read transaction so that they all come from the same commit;
+/// the header check is verified under `key` (`Tampered`) and the rows
+/// against the manifest it seals (`RowsChanged`).
+fn read_entries(conn: &mut Connection, key: &EnvelopeKey) -> Result<ReadVault> {
+    let tx = conn.transaction()?;
+    let header = db::read_header(&tx)?;
+    let slots = db::read_slots(&tx)?;
+    let sealed = header.verify_check(key, &slots)?;
+    let entries = load_entries(&tx, key)?;
+    let servers = load_servers(&tx, key)?;
+    manifest::verify(&tx, sealed)?;
+    let version = db::data_version(&tx)?;
+    tx.commit()?;
+    Ok(ReadVault {
+        header,
+        slots,
+        entries,
+        servers,
+        version,
+        has_manifest: sealed.is_some(),
+    })
+}
+
+fn build_new_file(tmp: &Path, header: &mut Header, slot: &Slot, key: &EnvelopeKey) -> Result<()> {
     create_private(tmp)?;
     let mut conn = db::connect(tmp, true)?;
     migrations::migrate(&mut conn)?;
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    header.seal_check(key, std::slice::from_ref(slot), manifest::digest(&tx)?)?;
     db::insert_header(&tx, header)?;
     db::insert_slot(&tx, slot)?;
     tx.commit()?;
@@ -596,14 +656,10 @@ fn strip_keyring_slots(tmp: &Path, key: &EnvelopeKey) -> Result<()> {
     for slot in &drop {
         db::delete_slot(&tx, &slot.id)?;
     }
-    header.seal_check(key, &keep)?;
+    header.seal_check(key, &keep, manifest::digest(&tx)?)?;
     db::update_header_check(&tx, &header)?;
     tx.commit()?;
     conn.close().map_err(|(_, e)| VaultError::Database(e))
-}
-
-fn data_version(conn: &Connection) -> Result<i64> {
-    Ok(conn.pragma_query_value(None, "data_version", |r| r.get(0))?)
 }
 
 fn now_db(clock: &dyn Clock) -> i64 {

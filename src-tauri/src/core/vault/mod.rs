@@ -28,6 +28,7 @@ mod db;
 mod entry;
 mod error;
 mod lifecycle;
+mod manifest;
 mod migrations;
 pub(crate) mod open_files;
 mod rekey;

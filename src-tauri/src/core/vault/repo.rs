@@ -22,7 +22,6 @@ use super::entry::{AccountEdit, BackupCode, Details, Entry};
 use super::envelope::{self, AssociatedData, EnvelopeKey, FORMAT_VERSION};
 use super::error::{Result, VaultError};
 use super::payload;
-use super::rekey::begin_write;
 use super::slots::map_seal;
 use crate::core::clock::Timestamp;
 use crate::core::otp::{Account, OtpKind};
@@ -217,8 +216,8 @@ impl Vault {
         for (account, _) in &items {
             account.validate()?;
         }
-        let unlocked = self.unlocked.as_mut().ok_or(VaultError::Locked)?;
-        let tx = begin_write(&mut self.conn, &self.header, &unlocked.key)?;
+        let (tx, unlocked) = self.write()?;
+
         let mut position = next_account_position(&tx)?;
         let mut new_entries = Vec::with_capacity(items.len());
         {
@@ -244,7 +243,7 @@ impl Vault {
                 position += 1;
             }
         }
-        tx.commit()?;
+        tx.commit(&unlocked.key)?;
         let ids = new_entries.iter().map(|e| e.id).collect();
         unlocked.entries.extend(new_entries);
         Ok(ids)
@@ -281,11 +280,11 @@ impl Vault {
     pub fn update(&mut self, id: Uuid, account: Account, details: Details) -> Result<()> {
         account.validate()?;
         let now = self.clock.now();
-        let unlocked = self.unlocked.as_mut().ok_or(VaultError::Locked)?;
+        let (tx, unlocked) = self.write()?;
         let index = find(&unlocked.entries, id)?;
         let id_text = id.hyphenated().to_string();
         let sealed = seal_account(&unlocked.key, &id_text, &account, &details)?;
-        let tx = begin_write(&mut self.conn, &self.header, &unlocked.key)?;
+
         let changed = tx.execute(
             "UPDATE accounts SET payload = ?2, updated_at = ?3 WHERE id = ?1",
             params![id_text, sealed, db_time(now)],
@@ -293,7 +292,7 @@ impl Vault {
         if changed != 1 {
             return Err(not_found_account(id));
         }
-        tx.commit()?;
+        tx.commit(&unlocked.key)?;
         let entry = &mut unlocked.entries[index];
         entry.account = account;
         entry.details = details;
@@ -303,9 +302,9 @@ impl Vault {
 
     /// Deletes `id` and its backup codes.
     pub fn remove(&mut self, id: Uuid) -> Result<()> {
-        let unlocked = self.unlocked.as_mut().ok_or(VaultError::Locked)?;
+        let (tx, unlocked) = self.write()?;
         let index = find(&unlocked.entries, id)?;
-        let tx = begin_write(&mut self.conn, &self.header, &unlocked.key)?;
+
         let changed = tx.execute(
             "DELETE FROM accounts WHERE id = ?1",
             params![id.hyphenated().to_string()],
@@ -313,7 +312,7 @@ impl Vault {
         if changed != 1 {
             return Err(not_found_account(id));
         }
-        tx.commit()?;
+        tx.commit(&unlocked.key)?;
         unlocked.entries.remove(index);
         Ok(())
     }
@@ -321,7 +320,7 @@ impl Vault {
     /// Puts the accounts in the order of `ids`, which must name every
     /// account exactly once.
     pub fn reorder(&mut self, ids: &[Uuid]) -> Result<()> {
-        let unlocked = self.unlocked.as_mut().ok_or(VaultError::Locked)?;
+        let (tx, unlocked) = self.write()?;
         let wanted: HashSet<Uuid> = ids.iter().copied().collect();
         let have: HashSet<Uuid> = unlocked.entries.iter().map(|e| e.id).collect();
         if wanted.len() != ids.len() || wanted != have {
@@ -329,7 +328,7 @@ impl Vault {
                 "a new order must name every account exactly once",
             ));
         }
-        let tx = begin_write(&mut self.conn, &self.header, &unlocked.key)?;
+
         let stored: i64 = tx.query_row("SELECT COUNT(*) FROM accounts", [], |r| r.get(0))?;
         if usize::try_from(stored).ok() != Some(ids.len()) {
             return Err(VaultError::invalid(
@@ -344,7 +343,7 @@ impl Vault {
                 }
             }
         }
-        tx.commit()?;
+        tx.commit(&unlocked.key)?;
         let order: HashMap<Uuid, i64> = ids.iter().copied().zip(0i64..).collect();
         for entry in &mut unlocked.entries {
             entry.position = order.get(&entry.id).copied().unwrap_or(i64::MAX);
@@ -362,10 +361,10 @@ impl Vault {
     /// `Invalid` if the account is not HOTP or its counter is exhausted.
     pub fn next_hotp(&mut self, id: Uuid) -> Result<Account> {
         let now = self.clock.now();
-        let unlocked = self.unlocked.as_mut().ok_or(VaultError::Locked)?;
+        let (tx, unlocked) = self.write()?;
         let index = find(&unlocked.entries, id)?;
         let id_text = id.hyphenated().to_string();
-        let tx = begin_write(&mut self.conn, &self.header, &unlocked.key)?;
+
         let sealed: Vec<u8> = tx
             .query_row(
                 "SELECT payload FROM accounts WHERE id = ?1",
@@ -388,7 +387,7 @@ impl Vault {
             "UPDATE accounts SET payload = ?2, updated_at = ?3, last_used_at = ?3 WHERE id = ?1",
             params![id_text, resealed, now_db],
         )?;
-        tx.commit()?;
+        tx.commit(&unlocked.key)?;
         let entry = &mut unlocked.entries[index];
         entry.account = account.clone();
         entry.details = details;
@@ -401,9 +400,9 @@ impl Vault {
     /// Records that a code of `id` was just used (copied, shown on demand).
     pub fn mark_used(&mut self, id: Uuid) -> Result<()> {
         let now = self.clock.now();
-        let unlocked = self.unlocked.as_mut().ok_or(VaultError::Locked)?;
+        let (tx, unlocked) = self.write()?;
         let index = find(&unlocked.entries, id)?;
-        let tx = begin_write(&mut self.conn, &self.header, &unlocked.key)?;
+
         let changed = tx.execute(
             "UPDATE accounts SET last_used_at = ?2 WHERE id = ?1",
             params![id.hyphenated().to_string(), db_time(now)],
@@ -411,7 +410,7 @@ impl Vault {
         if changed != 1 {
             return Err(not_found_account(id));
         }
-        tx.commit()?;
+        tx.commit(&unlocked.key)?;
         unlocked.entries[index].last_used_at = Some(now);
         Ok(())
     }
@@ -449,7 +448,7 @@ impl Vault {
     ) -> Result<Vec<Uuid>> {
         let now = self.clock.now();
         let now_db = db_time(now);
-        let unlocked = self.unlocked.as_mut().ok_or(VaultError::Locked)?;
+        let (tx, unlocked) = self.write()?;
         let index = find(&unlocked.entries, account_id)?;
         let codes: Vec<SecretString> = codes
             .into_iter()
@@ -459,7 +458,7 @@ impl Vault {
             return Err(VaultError::invalid("a backup code is empty"));
         }
         let account_text = account_id.hyphenated().to_string();
-        let tx = begin_write(&mut self.conn, &self.header, &unlocked.key)?;
+
         let mut position: i64 = tx.query_row(
             "SELECT COALESCE(MAX(position) + 1, 0) FROM backup_codes WHERE account_id = ?1",
             params![account_text],
@@ -491,7 +490,7 @@ impl Vault {
                 });
             }
         }
-        tx.commit()?;
+        tx.commit(&unlocked.key)?;
         let ids = added.iter().map(|c| c.id).collect();
         unlocked.entries[index].backup_codes.extend(added);
         Ok(ids)
@@ -502,7 +501,7 @@ impl Vault {
     /// `Invalid` if it was already used.
     pub fn mark_backup_code_used(&mut self, account_id: Uuid, code_id: Uuid) -> Result<()> {
         let now = self.clock.now();
-        let unlocked = self.unlocked.as_mut().ok_or(VaultError::Locked)?;
+        let (tx, unlocked) = self.write()?;
         let index = find(&unlocked.entries, account_id)?;
         let code_index = unlocked.entries[index]
             .backup_codes
@@ -529,7 +528,7 @@ impl Vault {
             &code.code,
             Some(now),
         )?;
-        let tx = begin_write(&mut self.conn, &self.header, &unlocked.key)?;
+
         let changed = tx.execute(
             "UPDATE backup_codes SET payload = ?3 WHERE id = ?1 AND account_id = ?2",
             params![id_text, account_text, sealed],
@@ -540,7 +539,7 @@ impl Vault {
                 id: id_text,
             });
         }
-        tx.commit()?;
+        tx.commit(&unlocked.key)?;
         unlocked.entries[index].backup_codes[code_index].used_at = Some(now);
         Ok(())
     }
@@ -572,9 +571,9 @@ impl Vault {
 
     /// Deletes one backup code.
     pub fn remove_backup_code(&mut self, account_id: Uuid, code_id: Uuid) -> Result<()> {
-        let unlocked = self.unlocked.as_mut().ok_or(VaultError::Locked)?;
+        let (tx, unlocked) = self.write()?;
         let index = find(&unlocked.entries, account_id)?;
-        let tx = begin_write(&mut self.conn, &self.header, &unlocked.key)?;
+
         let changed = tx.execute(
             "DELETE FROM backup_codes WHERE id = ?1 AND account_id = ?2",
             params![
@@ -588,7 +587,7 @@ impl Vault {
                 id: code_id.hyphenated().to_string(),
             });
         }
-        tx.commit()?;
+        tx.commit(&unlocked.key)?;
         unlocked.entries[index]
             .backup_codes
             .retain(|c| c.id != code_id);

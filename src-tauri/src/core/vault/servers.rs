@@ -19,7 +19,6 @@ use super::Vault;
 use super::db::parse_id;
 use super::envelope::{self, AssociatedData, EnvelopeKey, FORMAT_VERSION};
 use super::error::{Result, VaultError};
-use super::rekey::begin_write;
 use super::repo::{db_time, timestamp};
 use super::slots::map_seal;
 use crate::core::clock::Timestamp;
@@ -116,10 +115,10 @@ impl Vault {
     pub fn put_server(&mut self, id: Uuid, payload: SecretBytes) -> Result<()> {
         let now = self.clock.now();
         let now_db = db_time(now);
-        let unlocked = self.unlocked.as_mut().ok_or(VaultError::Locked)?;
+        let (tx, unlocked) = self.write()?;
         let id_text = id.hyphenated().to_string();
         let sealed = seal_server(&unlocked.key, &id_text, payload.expose())?;
-        let tx = begin_write(&mut self.conn, &self.header, &unlocked.key)?;
+
         let changed = tx.execute(
             "UPDATE servers SET payload = ?2, updated_at = ?3 WHERE id = ?1",
             params![id_text, sealed, now_db],
@@ -138,7 +137,7 @@ impl Vault {
             )?;
             position = Some(next);
         }
-        tx.commit()?;
+        tx.commit(&unlocked.key)?;
         if let Some(entry) = unlocked.servers.iter_mut().find(|s| s.id == id) {
             entry.wipe();
             entry.payload = payload;
@@ -164,8 +163,8 @@ impl Vault {
 
     /// Deletes server `id`.
     pub fn remove_server(&mut self, id: Uuid) -> Result<()> {
-        let unlocked = self.unlocked.as_mut().ok_or(VaultError::Locked)?;
-        let tx = begin_write(&mut self.conn, &self.header, &unlocked.key)?;
+        let (tx, unlocked) = self.write()?;
+
         let changed = tx.execute(
             "DELETE FROM servers WHERE id = ?1",
             params![id.hyphenated().to_string()],
@@ -173,7 +172,7 @@ impl Vault {
         if changed != 1 {
             return Err(not_found_server(id));
         }
-        tx.commit()?;
+        tx.commit(&unlocked.key)?;
         unlocked.servers.retain(|s| s.id != id);
         Ok(())
     }

@@ -14,6 +14,7 @@ use uuid::Uuid;
 use super::envelope::{self, AssociatedData, EnvelopeError, EnvelopeKey, FORMAT_VERSION};
 use super::error::{Result, VaultError};
 use super::kdf::{self, KDF_NAME, KdfParams, SALT_LEN};
+use super::manifest::RowDigest;
 use crate::core::secret::SecretString;
 
 /// The one header row.
@@ -94,17 +95,30 @@ impl Header {
         ad
     }
 
-    /// Recomputes `header_check` for `slots` under the vault key.
-    pub fn seal_check(&mut self, vault_key: &EnvelopeKey, slots: &[Slot]) -> Result<()> {
-        self.check = envelope::seal(vault_key, &[], &self.check_ad(slots)).map_err(map_seal)?;
+    /// Recomputes `header_check` for `slots` and the entry rows `rows`
+    /// under the vault key.
+    pub fn seal_check(
+        &mut self,
+        vault_key: &EnvelopeKey,
+        slots: &[Slot],
+        rows: RowDigest,
+    ) -> Result<()> {
+        self.check = envelope::seal(vault_key, &rows.to_check_plaintext(), &self.check_ad(slots))
+            .map_err(map_seal)?;
         Ok(())
     }
 
-    /// Verifies `header_check`: `Tampered` if the header or any slot changed.
-    pub fn verify_check(&self, vault_key: &EnvelopeKey, slots: &[Slot]) -> Result<()> {
-        envelope::open(vault_key, &self.check, &self.check_ad(slots))
-            .map(drop)
-            .map_err(|_| VaultError::Tampered)
+    /// Verifies `header_check` and returns the row digest it seals (`None`
+    /// for a file written before manifests): `Tampered` if the header or
+    /// any slot changed.
+    pub fn verify_check(
+        &self,
+        vault_key: &EnvelopeKey,
+        slots: &[Slot],
+    ) -> Result<Option<RowDigest>> {
+        let plain = envelope::open(vault_key, &self.check, &self.check_ad(slots))
+            .map_err(|_| VaultError::Tampered)?;
+        RowDigest::from_check_plaintext(&plain)
     }
 }
 
@@ -250,7 +264,7 @@ mod tests {
             Err(VaultError::WrongPassword)
         ));
         header
-            .seal_check(&key, std::slice::from_ref(&slot))
+            .seal_check(&key, std::slice::from_ref(&slot), RowDigest::ZEROS)
             .unwrap();
         header
             .verify_check(&key, std::slice::from_ref(&slot))
