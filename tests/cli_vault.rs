@@ -696,9 +696,11 @@ fn backup_codes_from_stdin_or_the_environment_stay_out_of_the_process_list() {
 /// An issuer that clears the screen and retitles the terminal window.
 const HOSTILE_ISSUER: &str = "Evil\u{1b}[2J\u{1b}]0;title\u{7}Bank\u{202e}";
 
+/// An account of its own for each name (its secret is made of the name).
 fn hostile_uri(name: &str) -> String {
     let issuer = "Evil%1B%5B2J%1B%5D0%3Btitle%07Bank%E2%80%AE";
-    format!("otpauth://totp/{issuer}:{name}?secret=JBSWY3DPEHPK3PXP&issuer={issuer}")
+    let secret = data_encoding::BASE32_NOPAD.encode(format!("{name}-secret").as_bytes());
+    format!("otpauth://totp/{issuer}:{name}?secret={secret}&issuer={issuer}")
 }
 
 fn assert_no_raw_escape(what: &str, bytes: &[u8]) {
@@ -1128,4 +1130,49 @@ fn completions_and_the_manual_page_come_from_the_command_definitions() {
         version.trim(),
         format!("tessera {}", env!("CARGO_PKG_VERSION"))
     );
+}
+
+// ---------------------------------------------------------------------------
+// One identity rule for everything added.
+
+#[test]
+fn an_account_the_vault_holds_is_not_added_again_unless_a_copy_is_asked_for() {
+    let vault = CliVault::init();
+    let secret = "JBSWY3DPEHPK3PXPJBSWY3DP";
+    let first = format!("otpauth://totp/GitHub:alice?secret={secret}");
+    let relabelled = format!("otpauth://totp/Renamed:alice2?secret={secret}");
+    assert_eq!(vault.ok(&["add", &first]).lines().count(), 1);
+
+    let output = vault.run(&["add", &relabelled]);
+    let stdout = expect_success(&output, &["add"]);
+    assert_eq!(stdout, "", "no new id");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("Renamed:alice2 is already in the vault as GitHub:alice")
+            && stderr.contains("--keep-copy"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains(secret), "{stderr}");
+    assert_eq!(vault.ok(&["list"]).lines().count(), 1);
+
+    assert_eq!(
+        vault
+            .ok(&["add", "--keep-copy", &relabelled])
+            .lines()
+            .count(),
+        1
+    );
+    assert_eq!(vault.ok(&["list"]).lines().count(), 2);
+
+    let other = "otpauth://totp/Other:bob?secret=GEZDGNBVGY3TQOJQGEZDGNBV";
+    let input = format!("{other}\n{other}\n");
+    let output = run_with_stdin(&mut vault.command(["add", "-"]), input.as_bytes());
+    let stdout = expect_success(&output, &["add", "-"]);
+    assert_eq!(stdout.lines().count(), 1, "added once: {stdout}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("Other:bob is given twice: added once"),
+        "{stderr}"
+    );
+    assert_eq!(vault.ok(&["list"]).lines().count(), 3);
 }

@@ -19,6 +19,8 @@ mod otp;
 mod qr;
 /// core::server against the reference 2FA server over loopback: every profile's lifecycle, refusals, lockout, 429, replay, garbage, timeouts, redirects.
 mod server;
+/// The window's session (core::session) on real vault files: imports, exports, server flows, errors as the web view sees them.
+mod session;
 /// One vault file, a long-lived handle in this process and the CLI binary beside it, after every window operation.
 mod shared_vault;
 /// Shared helpers: temporary vault locations, the built binary, free ports.

@@ -15,8 +15,10 @@ use tessera::core::vault::{Details, KdfParams, Vault};
 
 use crate::support::cli::{CliVault, PASSWORD};
 
+/// An account of its own for each issuer (its secret is made of the name).
 fn uri(issuer: &str) -> String {
-    format!("otpauth://totp/{issuer}:shared?secret=JBSWY3DPEHPK3PXP&issuer={issuer}")
+    let secret = data_encoding::BASE32_NOPAD.encode(format!("{issuer}-secret").as_bytes());
+    format!("otpauth://totp/{issuer}:shared?secret={secret}&issuer={issuer}")
 }
 
 fn issuers(vault: &Vault) -> Vec<String> {

@@ -8,8 +8,8 @@ use tauri::{Builder, Manager, Runtime};
 use tauri_specta::Event;
 
 use crate::core::link::AccountLink;
+use crate::core::session::{AppState, Refreshed};
 use crate::ipc;
-use crate::ipc::state::{AppState, Refreshed};
 
 /// How often the idle timer looks at the last activity.
 const IDLE_CHECK: Duration = Duration::from_secs(5);
@@ -29,7 +29,7 @@ pub fn build_app<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<R>
     #[cfg(not(unix))]
     let builder = builder.plugin(
         tauri_plugin_single_instance::Builder::new()
-            .dbus_id(ipc::state::instance_id(&state.vault_path))
+            .dbus_id(crate::core::session::instance_id(&state.vault_path))
             .callback(|app, args, _cwd| {
                 let link = args
                     .iter()

@@ -20,9 +20,9 @@ pub mod file_dialog;
 mod single_instance;
 
 #[cfg(feature = "desktop")]
-pub use desktop::{build_app, run_gui};
+pub use core::session::AppState;
 #[cfg(feature = "desktop")]
-pub use ipc::state::AppState;
+pub use desktop::{build_app, run_gui};
 
 /// Parses the command line and runs the CLI or the GUI (or, started by the
 /// GUI with [`file_dialog::CHILD_ARG`], shows one file dialog).

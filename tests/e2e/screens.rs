@@ -193,8 +193,9 @@ async fn small_and_large_windows_have_one_scroll_container_and_readable_rows() {
         "Vultr",
     ];
     for (index, issuer) in issuers.iter().enumerate() {
+        let secret = data_encoding::BASE32_NOPAD.encode(format!("{issuer}-secret").as_bytes());
         let uri = format!(
-            "otpauth://totp/{}:alice{index}%40example.com?secret=JBSWY3DPEHPK3PXP&issuer={}",
+            "otpauth://totp/{}:alice{index}%40example.com?secret={secret}&issuer={}",
             issuer.replace(' ', "%20"),
             issuer.replace(' ', "%20")
         );

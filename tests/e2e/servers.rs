@@ -5,7 +5,7 @@
 //! header. No IPC answer holds the password, the seed, a backup code or
 //! the session token.
 //!
-//! Then the same commands without a window (`ipc::commands::servers`
+//! Then the same commands without a window (`core::session::servers`
 //! called on an `AppState`), for what the window flow does not reach:
 //! registering, backup-code logins written back to the vault, one flow
 //! at a time per server, a lockout waited out instead of retried, and a
@@ -17,11 +17,11 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use tessera::core::clock::SystemClock;
 use tessera::core::secret::SecretString;
+use tessera::core::session::AppState;
+use tessera::core::session::servers::{EnrolStep, NewServer};
 use tessera::core::settings::{SETTINGS_FILE_NAME, Settings};
 use tessera::core::vault::{KdfParams, Vault};
-use tessera::ipc::commands::servers::{self, EnrolStep, NewServer};
-use tessera::ipc::error::IpcErrorCode;
-use tessera::ipc::state::AppState;
+use tessera::ipc::error::{IpcError, IpcErrorCode};
 
 use super::accounts::{cli_codes, unix_now};
 use super::session::{APP_TIMEOUT, AppSession};
@@ -347,9 +347,8 @@ fn unlocked_state(dir: &tempfile::TempDir) -> AppState {
 
 /// Adds a Syncano server `name` for `user`, registered through the app.
 async fn add_registered(state: &AppState, server: &ReferenceServer, name: &str, user: &str) {
-    let added = servers::add(
-        state,
-        NewServer {
+    let added = state
+        .add_server(NewServer {
             name: name.to_owned(),
             profile: Flavor::Syncano.profile().to_owned(),
             url: server.url(Flavor::Syncano),
@@ -357,18 +356,39 @@ async fn add_registered(state: &AppState, server: &ReferenceServer, name: &str, 
             secret: SERVER_PASSWORD.to_owned(),
             register: true,
             vault_password: Some("vault password".to_owned()),
-        },
-    )
-    .await
-    .unwrap();
+        })
+        .await
+        .unwrap();
     assert!(added.credentials.password && added.credentials.token);
+}
+
+/// A login through the session, with its error as the web view sees it.
+async fn login(state: &AppState, name: &str, backup_code: bool) -> Result<(), IpcError> {
+    state
+        .server_login(name, backup_code)
+        .await
+        .map(drop)
+        .map_err(IpcError::from)
+}
+
+/// A clock check through the session, with its error as the web view sees it.
+async fn clock_check(
+    state: &AppState,
+    url: &str,
+    password: Option<SecretString>,
+) -> Result<(), IpcError> {
+    state
+        .server_clock_check(url, password.as_ref())
+        .await
+        .map(drop)
+        .map_err(IpcError::from)
 }
 
 /// Signs in and enrols `name`; returns the confirmed account's id.
 async fn enrolled(state: &AppState, name: &str) -> uuid::Uuid {
-    servers::sign_in(state, name.to_owned()).await.unwrap();
-    let report = servers::enrol(state, name.to_owned()).await.unwrap();
-    assert_eq!(report.failure, None);
+    state.server_sign_in(name).await.unwrap();
+    let report = state.server_enrol(name).await.unwrap();
+    assert!(report.failure.is_none(), "{:?}", report.failure);
     assert_eq!(report.failed_at, None);
     uuid::Uuid::parse_str(&report.account.unwrap().id).unwrap()
 }
@@ -387,9 +407,7 @@ async fn backup_code_logins_are_written_back() {
         .unwrap();
     assert_eq!(kept, issued.len(), "the verify answer's codes are kept");
 
-    servers::login(&state, "codes".to_owned(), true)
-        .await
-        .unwrap();
+    login(&state, "codes", true).await.unwrap();
     let used = state
         .with_vault(|vault, _| {
             Ok(vault
@@ -404,9 +422,7 @@ async fn backup_code_logins_are_written_back() {
     assert!(server.backup_codes(Flavor::Syncano, "bob")[0].1);
 
     // A login with a fresh code after the backup code.
-    servers::login(&state, "codes".to_owned(), false)
-        .await
-        .unwrap();
+    login(&state, "codes", false).await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -421,11 +437,7 @@ async fn a_lockout_is_waited_out_and_never_retried() {
     let mut last = None;
     for attempt in 0..4 {
         state.session().unwrap().settings.clock_offset_ms = 300_000 + attempt * 30_000;
-        last = Some(
-            servers::login(&state, "locks".to_owned(), false)
-                .await
-                .unwrap_err(),
-        );
+        last = Some(login(&state, "locks", false).await.unwrap_err());
         let code = last.as_ref().unwrap().code;
         if attempt < 3 {
             assert_eq!(code, IpcErrorCode::Server, "attempt {attempt}: {last:?}");
@@ -434,13 +446,11 @@ async fn a_lockout_is_waited_out_and_never_retried() {
     let locked = last.unwrap();
     assert_eq!(locked.code, IpcErrorCode::RateLimited, "{}", locked.message);
     assert!(locked.message.contains("locked"), "{}", locked.message);
-    let listed = servers::list(&state).await.unwrap();
+    let listed = state.list_servers().unwrap();
     let wait = listed[0].retry_in_ms.expect("the wait is shown");
     assert!((290_000..=300_000).contains(&wait), "{wait}");
     let requests = server.requests();
-    let again = servers::login(&state, "locks".to_owned(), false)
-        .await
-        .unwrap_err();
+    let again = login(&state, "locks", false).await.unwrap_err();
     assert_eq!(again.code, IpcErrorCode::RateLimited);
     assert_eq!(
         server.requests(),
@@ -455,27 +465,25 @@ async fn a_refused_verification_is_reported_at_its_step() {
     let dir = tempfile::tempdir().unwrap();
     let state = unlocked_state(&dir);
     add_registered(&state, &server, "forgets", "dan").await;
-    servers::sign_in(&state, "forgets".to_owned())
-        .await
-        .unwrap();
+    state.server_sign_in("forgets").await.unwrap();
     server.set_fault(Some(Fault::ForgetUsersOn("verify".to_owned())));
-    let report = servers::enrol(&state, "forgets".to_owned()).await.unwrap();
+    let report = state.server_enrol("forgets").await.unwrap();
     assert_eq!(report.failed_at, Some(EnrolStep::Verify), "{report:?}");
     assert!(report.failure.is_some());
     // Refused before two-factor was on: no account is left behind.
-    assert_eq!(report.account, None);
+    assert!(report.account.is_none());
     let accounts = state
         .with_vault(|vault, _| Ok(vault.entries()?.len()))
         .unwrap();
     assert_eq!(accounts, 0);
 
     // The clock check refuses plain http:// to another host.
-    let refused = servers::check_clock(&state, "http://example.com/".to_owned(), None)
+    let refused = clock_check(&state, "http://example.com/", None)
         .await
         .unwrap_err();
     assert_eq!(refused.code, IpcErrorCode::Invalid, "{}", refused.message);
     // A host no server of the vault has: only with the vault password.
-    let refused = servers::check_clock(&state, "https://example.com/".to_owned(), None)
+    let refused = clock_check(&state, "https://example.com/", None)
         .await
         .unwrap_err();
     assert_eq!(
@@ -485,7 +493,7 @@ async fn a_refused_verification_is_reported_at_its_step() {
         refused.message
     );
     let wrong = SecretString::from("not the vault password");
-    let refused = servers::check_clock(&state, "https://example.com/".to_owned(), Some(wrong))
+    let refused = clock_check(&state, "https://example.com/", Some(wrong))
         .await
         .unwrap_err();
     assert_eq!(

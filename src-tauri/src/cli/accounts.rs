@@ -5,9 +5,10 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::core::clock::{Clock, Timestamp};
+use crate::core::intake;
 use crate::core::otp::{self, Algorithm, OtpKind};
 use crate::core::secret::SecretString;
-use crate::core::vault::{Details, Entry, Vault};
+use crate::core::vault::{Details, Entry, Vault, VaultError};
 
 use super::copy;
 use super::error::CliError;
@@ -119,6 +120,7 @@ fn describe(entry: &Entry) -> String {
 pub fn add(
     uris: &[SecretString],
     tags: &[String],
+    keep_copies: bool,
     open_vault: impl FnOnce() -> Result<Vault, CliError>,
 ) -> Result<(), CliError> {
     let mut accounts = Vec::with_capacity(uris.len());
@@ -135,24 +137,33 @@ pub fn add(
         })?;
         accounts.push(account);
     }
-    insert_tagged(&mut open_vault()?, accounts, tags)
+    insert_tagged(&mut open_vault()?, accounts, tags, keep_copies)
 }
 
 /// Adds `accounts`, each with `tags`, in one transaction, and prints the
-/// new ids, one per line.
+/// new ids, one per line; accounts the vault already holds, or the batch
+/// repeats, are named on stderr and left out unless `keep_copies`.
 pub(super) fn insert_tagged(
     vault: &mut Vault,
-    accounts: impl IntoIterator<Item = otp::Account>,
+    accounts: Vec<otp::Account>,
     tags: &[String],
+    keep_copies: bool,
 ) -> Result<(), CliError> {
-    let items = accounts.into_iter().map(|account| {
-        let details = Details {
-            tags: tags.to_vec(),
-            ..Details::default()
-        };
-        (account, details)
-    });
-    for id in vault.insert_many(items)? {
+    let details = Details {
+        tags: tags.to_vec(),
+        ..Details::default()
+    };
+    let (ids, left_out) = intake::add_new(vault, accounts, &details, keep_copies)?;
+    for skipped in &left_out {
+        let label = skipped.account.label();
+        output::note(&match &skipped.in_vault_as {
+            Some(existing) => format!(
+                "{label} is already in the vault as {existing}: not added again (--keep-copy adds it)"
+            ),
+            None => format!("{label} is given twice: added once"),
+        });
+    }
+    for id in ids {
         output::line(&id.hyphenated().to_string())?;
     }
     Ok(())
@@ -264,14 +275,10 @@ pub fn code(
     let mut now = request
         .at
         .map_or_else(|| clock.now(), Timestamp::from_unix_seconds);
-    let is_hotp = matches!(vault.get(id)?.account.kind, OtpKind::Hotp { .. });
-    let account = if is_hotp {
-        vault.next_hotp(id)?
-    } else {
-        vault.mark_used(id)?;
-        vault.get(id)?.account.clone()
-    };
-    let mut code = otp::generate(&account, now).map_err(CliError::Code)?;
+    let (account, mut code) = vault.use_code(id, now).map_err(|error| match error {
+        VaultError::InvalidAccount(source) => CliError::Code(source),
+        other => other.into(),
+    })?;
     if let (Some(wait_below_s), Some(left_ms)) = (request.wait_below_s, code.valid_for_ms)
         && left_ms < u64::from(wait_below_s) * 1000
     {

@@ -71,6 +71,11 @@ pub enum Command {
         /// A tag for the account (repeatable).
         #[arg(long = "tag", value_name = "T")]
         tags: Vec<String>,
+        /// Add an account even when the vault already holds one with the
+        /// same secret and parameters (without it, such an account is left
+        /// out and named on standard error).
+        #[arg(long)]
+        keep_copy: bool,
     },
     /// Read the QR codes in pictures, on the screen or on the clipboard, and print each
     /// account's otpauth:// URI (secret included), one per line.

@@ -75,11 +75,21 @@ fn run(command: Command, vault: &Path, password_file: Option<&PathBuf>) -> Resul
         )),
         Command::Info => print_info(vault),
         Command::Init(args) => vault_setup::init(vault, password_file, &args, Arc::clone(&clock)),
-        Command::Add { uri, image, tags } if image.is_empty() => {
+        Command::Add {
+            uri,
+            image,
+            tags,
+            keep_copy,
+        } if image.is_empty() => {
             let uris = secret_input::values(uri.into_iter().collect(), secret_input::URI)?;
-            accounts::add(&uris, &tags, unlocked)
+            accounts::add(&uris, &tags, keep_copy, unlocked)
         }
-        Command::Add { image, tags, .. } => qr::add_images(&image, &tags, unlocked),
+        Command::Add {
+            image,
+            tags,
+            keep_copy,
+            ..
+        } => qr::add_images(&image, &tags, keep_copy, unlocked),
         Command::Scan {
             screen: true, json, ..
         } => qr::scan_screen(json),

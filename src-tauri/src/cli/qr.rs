@@ -15,9 +15,10 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use crate::core::intake::ScanStaging;
 use crate::core::otp::{Account, Algorithm, format_uri};
 use crate::core::private_file;
-use crate::core::qr::{self, BatchAssembly, BatchProgress, QrContent, QrError};
+use crate::core::qr::{self, QrContent, QrError};
 use crate::core::user_file;
 use crate::core::vault::Vault;
 
@@ -76,11 +77,12 @@ pub fn scan_screen(json: bool) -> Result<(), CliError> {
 pub fn add_images(
     paths: &[PathBuf],
     tags: &[String],
+    keep_copies: bool,
     open_vault: impl FnOnce() -> Result<Vault, CliError>,
 ) -> Result<(), CliError> {
     let found = accounts_in_files(paths)?;
-    let accounts = found.into_iter().map(|(_, account)| account);
-    super::accounts::insert_tagged(&mut open_vault()?, accounts, tags)
+    let accounts = found.into_iter().map(|(_, account)| account).collect();
+    super::accounts::insert_tagged(&mut open_vault()?, accounts, tags, keep_copies)
 }
 
 /// `tessera show-qr ID --out FILE.png|FILE.svg`: the account as a QR code
@@ -128,25 +130,20 @@ fn accounts_in_files(paths: &[PathBuf]) -> Result<Vec<(String, Account)>, CliErr
     assemble(sources)
 }
 
-/// Single accounts as they come; migration parts through a
-/// [`BatchAssembly`] (each new part's accounts where it was read, a part
-/// read twice once). Exports with parts missing are named on stderr.
+/// The accounts of every source through one [`ScanStaging`] (the window's
+/// intake): each part of a Google export gives its accounts where it was
+/// read, a part or an account read twice counts once. Exports with parts
+/// missing are named on stderr.
 fn assemble(sources: Vec<(String, Vec<QrContent>)>) -> Result<Vec<(String, Account)>, CliError> {
-    let mut assembly = BatchAssembly::new();
+    let mut staging = ScanStaging::default();
     let mut found = Vec::new();
     for (source, contents) in sources {
-        for content in contents {
-            match content {
-                QrContent::Account(account) => found.push((source.clone(), account)),
-                QrContent::Migration(batch) => {
-                    if let BatchProgress::Part { accounts, .. } = assembly.add(batch)? {
-                        found.extend(accounts.into_iter().map(|a| (source.clone(), a)));
-                    }
-                }
-            }
-        }
+        let note = staging.take_in(contents)?;
+        let waiting = staging.found();
+        let new = &waiting[waiting.len() - note.accounts..];
+        found.extend(new.iter().map(|f| (source.clone(), f.account.clone())));
     }
-    for export in assembly.incomplete() {
+    for export in staging.incomplete_exports() {
         let parts = if export.missing.len() == 1 {
             "part"
         } else {

@@ -17,7 +17,7 @@ use uuid::Uuid;
 
 use crate::core::otp::Account;
 use crate::core::qr::{BatchAssembly, BatchProgress, ExportProgress, QrContent, QrError};
-use crate::core::vault::Entry;
+use crate::core::vault::{Details, Entry, Vault, VaultError};
 
 /// Accounts found by scans and not yet added or discarded, and the parts
 /// of Google exports scanned so far.
@@ -38,7 +38,8 @@ pub struct Found {
 /// What one scan brought in.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ScanNote {
-    /// Accounts now waiting for confirmation.
+    /// Accounts now waiting for confirmation: the last `accounts` of
+    /// [`ScanStaging::found`].
     pub accounts: usize,
     /// New parts of exports of more than one part.
     pub parts: usize,
@@ -139,6 +140,56 @@ impl ScanStaging {
     pub fn finish_confirmation(&mut self) {
         self.found.clear();
     }
+}
+
+/// An account [`add_new`] left out, and why.
+#[derive(Debug)]
+pub struct LeftOut {
+    pub account: Account,
+    /// The vault account it matches (`Issuer:name`); `None` when an
+    /// earlier account of the same batch has the same key material.
+    pub in_vault_as: Option<String>,
+}
+
+/// Adds `accounts`, each with `details`, to `vault` in one transaction,
+/// leaving out every account the vault already holds or the batch
+/// repeats, by the one identity rule ([`Account::same_key_material`]);
+/// with `keep_copies` every account is added. Returns the new ids, in
+/// order, and what was left out.
+///
+/// # Errors
+/// The vault's (`Locked`, an invalid account, I/O).
+pub fn add_new(
+    vault: &mut Vault,
+    accounts: Vec<Account>,
+    details: &Details,
+    keep_copies: bool,
+) -> Result<(Vec<Uuid>, Vec<LeftOut>), VaultError> {
+    let mut new: Vec<Account> = Vec::with_capacity(accounts.len());
+    let mut left_out = Vec::new();
+    let entries = vault.entries()?;
+    for account in accounts {
+        if keep_copies {
+            new.push(account);
+        } else if let Some(entry) = matching_entry(&account, entries) {
+            left_out.push(LeftOut {
+                in_vault_as: Some(entry.account.label()),
+                account,
+            });
+        } else if new
+            .iter()
+            .any(|earlier| earlier.same_key_material(&account))
+        {
+            left_out.push(LeftOut {
+                account,
+                in_vault_as: None,
+            });
+        } else {
+            new.push(account);
+        }
+    }
+    let ids = vault.insert_many(new.into_iter().map(|account| (account, details.clone())))?;
+    Ok((ids, left_out))
 }
 
 /// The vault account `account` would duplicate, by the import identity

@@ -17,6 +17,7 @@ pub mod private_file;
 pub mod qr;
 pub mod secret;
 pub mod server;
+pub mod session;
 pub mod settings;
 pub mod transfer;
 pub mod user_file;

@@ -6,8 +6,11 @@ use serde::Serialize;
 use specta::Type;
 
 use crate::core::otp::OtpError;
+use crate::core::qr::QrError;
 use crate::core::server::ServerError;
+use crate::core::session::SessionError;
 use crate::core::settings::SettingsError;
+use crate::core::transfer::{ExportError, ImportError};
 use crate::core::user_file::UserFileError;
 use crate::core::vault::VaultError;
 
@@ -73,6 +76,79 @@ impl IpcError {
     /// `Internal` with a fixed explanation.
     pub fn internal(message: impl Into<String>) -> Self {
         Self::new(IpcErrorCode::Internal, message)
+    }
+}
+
+impl From<SessionError> for IpcError {
+    fn from(error: SessionError) -> Self {
+        match error {
+            SessionError::Vault(error) => error.into(),
+            SessionError::Otp(error) => error.into(),
+            error @ SessionError::Migration(_) => {
+                Self::new(IpcErrorCode::InvalidUri, error.to_string())
+            }
+            SessionError::Server(error) => error.into(),
+            SessionError::Import(error) => error.into(),
+            SessionError::Export(error) => error.into(),
+            SessionError::Qr(error) => error.into(),
+            SessionError::File(error) => error.into(),
+            SessionError::Settings(error) => error.into(),
+            SessionError::Io(error) => error.into(),
+            SessionError::Intake(error) => Self::new(IpcErrorCode::NotFound, error.to_string()),
+            SessionError::Locked(what) => Self::new(IpcErrorCode::Locked, what),
+            SessionError::Invalid(message) => Self::invalid(message),
+            SessionError::NotFound(message) => Self::new(IpcErrorCode::NotFound, message),
+            other => Self::internal(other.to_string()),
+        }
+    }
+}
+
+/// The UI branches on `password_required` (show the password field) and
+/// `wrong_password` (say so, keep the file).
+impl From<ImportError> for IpcError {
+    fn from(error: ImportError) -> Self {
+        let message = error.to_string();
+        let code = match error {
+            ImportError::PasswordRequired { .. } => IpcErrorCode::PasswordRequired,
+            ImportError::WrongPassword { .. } => IpcErrorCode::WrongPassword,
+            ImportError::Io { .. } | ImportError::File(UserFileError::Io { .. }) => {
+                IpcErrorCode::Io
+            }
+            ImportError::Vault(vault) => Self::from(vault).code,
+            _ => IpcErrorCode::Invalid,
+        };
+        Self::new(code, message)
+    }
+}
+
+impl From<ExportError> for IpcError {
+    fn from(error: ExportError) -> Self {
+        let message = error.to_string();
+        let code = match error {
+            ExportError::PasswordRequired { .. } => IpcErrorCode::PasswordRequired,
+            ExportError::AlreadyExists { .. } => IpcErrorCode::AlreadyExists,
+            ExportError::Io { .. } => IpcErrorCode::Io,
+            ExportError::Vault(vault) => Self::from(vault).code,
+            _ => IpcErrorCode::Invalid,
+        };
+        Self::new(code, message)
+    }
+}
+
+/// The core's message (it never holds the text of a code) with a code for
+/// its kind.
+impl From<QrError> for IpcError {
+    fn from(error: QrError) -> Self {
+        let code = match error {
+            QrError::InvalidOtpUri { .. } | QrError::InvalidMigration { .. } => {
+                IpcErrorCode::InvalidUri
+            }
+            QrError::ScreenCapture { .. } | QrError::ClipboardUnavailable { .. } => {
+                IpcErrorCode::Io
+            }
+            _ => IpcErrorCode::Invalid,
+        };
+        Self::new(code, error.to_string())
     }
 }
 
@@ -232,5 +308,52 @@ mod tests {
             IpcError::from(OtpError::MissingSecret).code,
             IpcErrorCode::InvalidUri
         );
+    }
+
+    #[test]
+    fn server_errors_map_to_the_codes_the_screen_branches_on() {
+        let cases = [
+            (
+                ServerError::LockedOut {
+                    retry_after: Some(300),
+                    message: "Locked".into(),
+                },
+                IpcErrorCode::RateLimited,
+            ),
+            (
+                ServerError::RateLimited {
+                    retry_after: None,
+                    message: String::new(),
+                },
+                IpcErrorCode::RateLimited,
+            ),
+            (
+                ServerError::InvalidCode {
+                    message: "Invalid token".into(),
+                },
+                IpcErrorCode::Server,
+            ),
+            (
+                ServerError::DuplicateServer { name: "s".into() },
+                IpcErrorCode::AlreadyExists,
+            ),
+            (
+                ServerError::UnknownServer { name: "s".into() },
+                IpcErrorCode::NotFound,
+            ),
+            (
+                ServerError::InsecureUrl {
+                    host: "example.com".into(),
+                },
+                IpcErrorCode::Invalid,
+            ),
+            (ServerError::Vault(VaultError::Locked), IpcErrorCode::Locked),
+        ];
+        for (error, code) in cases {
+            let text = error.to_string();
+            let ipc = IpcError::from(error);
+            assert_eq!(ipc.code, code, "{text}");
+            assert_eq!(ipc.message, text);
+        }
     }
 }

@@ -7,7 +7,7 @@ use tauri::{AppHandle, Manager, Runtime};
 use tauri_specta::Event;
 
 use super::events::{OpenPalette, VaultLocked};
-use super::state::AppState;
+use crate::core::session::AppState;
 
 /// Adds the tray icon with its menu.
 ///

@@ -88,7 +88,8 @@ async passwordStrength(password: string) : Promise<PasswordStrengthView> {
     return await TAURI_INVOKE("password_strength", { password });
 },
 /**
- * Unlocks with the password.
+ * Unlocks with the password (its key derivation runs without holding the
+ * session).
  */
 async unlockWithPassword(password: string) : Promise<Result<VaultStatus, IpcError>> {
     try {
@@ -1038,8 +1039,8 @@ export type ImportResult = { imported: number;
  */
 ids: string[] }
 /**
- * Where the file to import comes from: a path (from [`pick_import_file`])
- * or the bytes of a file dropped on the window.
+ * Where the file to import comes from: a path (picked in the open
+ * dialog) or the bytes of a file dropped on the window.
  */
 export type ImportSource = { kind: "path"; path: string } | { kind: "bytes"; name: string; bytes: number[] }
 /**
@@ -1222,7 +1223,7 @@ canRegister: boolean; canCheckStatus: boolean }
 export type ScanNote = { 
 /**
  * Accounts now ready to add (single codes, and every account of an
- * export this scan completed).
+ * export part).
  */
 accounts: number; 
 /**

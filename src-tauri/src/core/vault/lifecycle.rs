@@ -160,11 +160,8 @@ impl Vault {
     pub fn unlock_with_password(&mut self, password: &SecretString) -> Result<()> {
         self.lock();
         self.reload_header()?;
-        let key = self
-            .password_slot()?
-            .unwrap_with_password(&self.header, password)
-            .inspect_err(|error| tracing::warn!(%error, "unlock with the password refused"))?;
-        self.finish_unlock(key)
+        let key = self.password_slot_params()?.derive(password)?;
+        self.unlock_with_password_key(&key)
     }
 
     /// Unlocks with the key held in the OS keyring.
@@ -198,15 +195,7 @@ impl Vault {
     /// Checks `password` against the password slot without changing
     /// anything (for actions that ask for the password again, e.g. export).
     pub fn verify_password(&self, password: &SecretString) -> Result<()> {
-        let key = self
-            .password_slot()?
-            .unwrap_with_password(&self.header, password)?;
-        if let Some(unlocked) = &self.unlocked
-            && !bool::from(key.expose().ct_eq(unlocked.key.expose()))
-        {
-            return Err(VaultError::WrongPassword);
-        }
-        Ok(())
+        self.verify_password_key(&self.password_slot_params()?.derive(password)?)
     }
 
     /// Wipes the vault key and every decrypted entry from memory.
@@ -447,20 +436,20 @@ impl Vault {
         self.unlocked.as_ref().ok_or(VaultError::Locked)
     }
 
-    fn password_slot(&self) -> Result<&Slot> {
+    pub(super) fn password_slot(&self) -> Result<&Slot> {
         self.slots
             .iter()
             .find(|s| s.is_password())
             .ok_or_else(|| VaultError::corrupt("slots", "(no password slot)"))
     }
 
-    fn reload_header(&mut self) -> Result<()> {
+    pub(super) fn reload_header(&mut self) -> Result<()> {
         self.header = db::read_header(&self.conn)?;
         self.slots = db::read_slots(&self.conn)?;
         Ok(())
     }
 
-    fn finish_unlock(&mut self, key: EnvelopeKey) -> Result<()> {
+    pub(super) fn finish_unlock(&mut self, key: EnvelopeKey) -> Result<()> {
         self.header
             .verify_check(&key, &self.slots)
             .inspect_err(|error| tracing::warn!(%error, "vault header check refused"))?;

@@ -31,6 +31,7 @@ mod lifecycle;
 mod manifest;
 mod migrations;
 pub(crate) mod open_files;
+mod password_key;
 mod rekey;
 mod repo;
 mod servers;
@@ -48,6 +49,7 @@ pub use kdf::KdfParams;
 pub use keyring::{KeyStore, OsKeyring};
 pub use lifecycle::PasswordChanged;
 pub use migrations::CURRENT as SCHEMA_VERSION;
+pub use password_key::{PasswordKey, PasswordSlotParams};
 pub use servers::ServerEntry;
 
 use crate::core::clock::Clock;

@@ -21,10 +21,11 @@ use super::db::parse_id;
 use super::entry::{AccountEdit, BackupCode, Details, Entry};
 use super::envelope::{self, AssociatedData, EnvelopeKey, FORMAT_VERSION};
 use super::error::{Result, VaultError};
+use super::password_key::PasswordKey;
 use super::payload;
 use super::slots::map_seal;
 use crate::core::clock::Timestamp;
-use crate::core::otp::{Account, OtpKind};
+use crate::core::otp::{self, Account, OtpKind};
 use crate::core::secret::SecretString;
 
 pub(super) const ACCOUNTS: &str = "accounts";
@@ -397,6 +398,25 @@ impl Vault {
         Ok(account)
     }
 
+    /// Uses a code of `id` as a person does when they copy or print it:
+    /// an HOTP account hands out its next counter ([`next_hotp`](Self::next_hotp)),
+    /// any other is marked used; the code is computed at `at`. Returns the
+    /// account as the code was computed from it (HOTP: at the counter
+    /// handed out) and the code.
+    ///
+    /// `NotFound`; `Invalid` for an exhausted HOTP counter;
+    /// `InvalidAccount` when no code can be computed.
+    pub fn use_code(&mut self, id: Uuid, at: Timestamp) -> Result<(Account, otp::Code)> {
+        let account = if matches!(self.get(id)?.account.kind, OtpKind::Hotp { .. }) {
+            self.next_hotp(id)?
+        } else {
+            self.mark_used(id)?;
+            self.get(id)?.account.clone()
+        };
+        let code = otp::generate(&account, at)?;
+        Ok((account, code))
+    }
+
     /// Records that a code of `id` was just used (copied, shown on demand).
     pub fn mark_used(&mut self, id: Uuid) -> Result<()> {
         let now = self.clock.now();
@@ -426,16 +446,16 @@ impl Vault {
     pub fn reveal_backup_codes(
         &self,
         account_id: Uuid,
-        password: &SecretString,
+        password: &PasswordKey,
     ) -> Result<&[BackupCode]> {
-        self.verify_password(password)?;
+        self.verify_password_key(password)?;
         self.backup_codes(account_id)
     }
 
     /// The account `id` with its secret, for showing it (as a QR code or
     /// text): only with the vault password typed again (`WrongPassword`).
-    pub fn reveal_account(&self, id: Uuid, password: &SecretString) -> Result<&Account> {
-        self.verify_password(password)?;
+    pub fn reveal_account(&self, id: Uuid, password: &PasswordKey) -> Result<&Account> {
+        self.verify_password_key(password)?;
         Ok(&self.get(id)?.account)
     }
 

@@ -2,15 +2,38 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use serde::{Deserialize, Serialize};
+use specta::Type;
 use tauri::{AppHandle, Runtime, State};
 
 use crate::core::clock::{Clock, SystemClock};
+use crate::core::session::AppState;
+use crate::ipc::tray;
 
-use crate::ipc::{
-    dto::{AppInfo, FirstScreen},
-    state::AppState,
-    tray,
-};
+/// The app's identity and the vault it works on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct AppInfo {
+    pub name: String,
+    pub version: String,
+    /// The vault file location, as the user would type it.
+    pub vault_path: String,
+    /// Whether a vault file exists there yet (false on first run).
+    pub vault_exists: bool,
+    /// Whether the desktop shows Tessera's tray icon (without one, closing
+    /// the window quits).
+    pub tray_available: bool,
+}
+
+/// The first screen the web view painted (`report_first_screen`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub enum FirstScreen {
+    /// The accounts list with its live codes.
+    LiveCodes,
+    /// The unlock, first-run or "cannot open the vault" screen.
+    Gate,
+}
 
 /// The app's name, version and vault location.
 #[tauri::command]

@@ -17,11 +17,13 @@ pub mod settings;
 pub mod transfer;
 pub mod vault;
 
-use tauri::Runtime;
+use tauri::{AppHandle, Manager, Runtime};
 use tauri_specta::{Builder, collect_commands, collect_events};
+use uuid::Uuid;
 
+use crate::core::session::{AppState, SessionError};
 use crate::file_dialog::FileDialog;
-use crate::ipc::error::IpcError;
+use crate::ipc::error::{IpcError, IpcErrorCode};
 use crate::ipc::events::{EntriesChanged, LinkOpened, OpenPalette, VaultLocked};
 
 /// Where the generated TypeScript bindings live, relative to the crate root.
@@ -40,6 +42,25 @@ pub async fn choose_file(dialog: FileDialog) -> Result<Option<std::path::PathBuf
         .map_err(|error| IpcError::internal(error.to_string()))
 }
 
+/// An account (or backup code) id from the web view.
+pub fn parse_id(id: &str) -> Result<Uuid, IpcError> {
+    Uuid::parse_str(id)
+        .map_err(|_| IpcError::new(IpcErrorCode::NotFound, format!("no account {id}")))
+}
+
+/// Runs a session action that blocks (decoding a picture, reading the
+/// screen or the clipboard, deriving a key) on a blocking thread, off the
+/// async runtime.
+pub async fn blocking<R: Runtime, T: Send + 'static>(
+    app: AppHandle<R>,
+    action: impl FnOnce(&AppState) -> Result<T, SessionError> + Send + 'static,
+) -> Result<T, IpcError> {
+    tauri::async_runtime::spawn_blocking(move || action(&app.state::<AppState>()))
+        .await
+        .map_err(|_| IpcError::internal("the command stopped unexpectedly"))?
+        .map_err(IpcError::from)
+}
+
 /// The typed command set, shared by the app and the bindings export.
 pub fn specta_builder<R: Runtime>() -> Builder<R> {
     Builder::<R>::new()
@@ -50,9 +71,9 @@ pub fn specta_builder<R: Runtime>() -> Builder<R> {
             app::dismiss_crash_report,
             app::report_first_screen::<tauri::Wry>,
             vault::vault_status,
-            vault::create_vault,
+            vault::create_vault::<tauri::Wry>,
             vault::password_strength,
-            vault::unlock_with_password,
+            vault::unlock_with_password::<tauri::Wry>,
             vault::unlock_with_keyring,
             vault::lock_vault,
             vault::note_activity,
@@ -72,7 +93,7 @@ pub fn specta_builder<R: Runtime>() -> Builder<R> {
             codes::copy_code::<tauri::Wry>,
             settings::get_settings,
             settings::save_settings,
-            settings::change_password,
+            settings::change_password::<tauri::Wry>,
             settings::set_keyring_unlock,
             settings::backup_now,
             transfer::transfer_formats,
@@ -80,17 +101,17 @@ pub fn specta_builder<R: Runtime>() -> Builder<R> {
             transfer::preview_import::<tauri::Wry>,
             transfer::commit_import,
             transfer::discard_import,
-            transfer::export_accounts,
-            scan::scan_image,
-            scan::scan_image_file,
+            transfer::export_accounts::<tauri::Wry>,
+            scan::scan_image::<tauri::Wry>,
+            scan::scan_image_file::<tauri::Wry>,
             scan::scan_screen::<tauri::Wry>,
-            scan::scan_clipboard,
+            scan::scan_clipboard::<tauri::Wry>,
             scan::scan_text,
             scan::pending_scan,
             scan::take_opened_link,
             scan::add_scanned,
             scan::discard_scan,
-            scan::show_account_qr,
+            scan::show_account_qr::<tauri::Wry>,
             servers::list_servers,
             servers::list_server_profiles,
             servers::add_server,

@@ -1,28 +1,21 @@
 //! Settings and what changes how the vault is unlocked: auto-lock,
 //! clipboard timeout, theme, clock offset, password, keyring unlock, and
-//! backups.
+//! backups (`core::session::settings`, `core::session::vault`).
 
-use tauri::State;
+use tauri::{AppHandle, Runtime, State};
 
 use crate::core::secret::SecretString;
-use crate::core::settings::Settings;
-use crate::core::vault::OsKeyring;
+use crate::core::session::{AppState, SettingsView, VaultStatus};
 use crate::file_dialog::FileDialog;
-use crate::ipc::dto::{SettingsView, VaultStatus};
 use crate::ipc::error::IpcError;
-use crate::ipc::state::AppState;
 
-/// The longest clipboard timeout and auto-lock time the UI offers.
-const MAX_CLIPBOARD_SECONDS: u32 = 600;
-const MAX_AUTO_LOCK_MINUTES: u32 = 24 * 60;
-/// A clock more than a day off is not a clock offset any more.
-const MAX_OFFSET_MS: i32 = 86_400_000;
+use super::blocking;
 
 /// The current settings.
 #[tauri::command]
 #[specta::specta]
 pub async fn get_settings(state: State<'_, AppState>) -> Result<SettingsView, IpcError> {
-    Ok(SettingsView::from(&state.session()?.settings))
+    Ok(state.settings()?)
 }
 
 /// Saves the settings (they apply at once).
@@ -32,21 +25,7 @@ pub async fn save_settings(
     state: State<'_, AppState>,
     settings: SettingsView,
 ) -> Result<SettingsView, IpcError> {
-    if settings.clipboard_clear_seconds > MAX_CLIPBOARD_SECONDS
-        || settings.auto_lock_minutes > MAX_AUTO_LOCK_MINUTES
-        || settings.clock_offset_ms.abs() > MAX_OFFSET_MS
-    {
-        return Err(IpcError::invalid(format!(
-            "out of range: clipboard timeout up to {MAX_CLIPBOARD_SECONDS} s, auto-lock up to {MAX_AUTO_LOCK_MINUTES} min, clock offset up to ±{MAX_OFFSET_MS} ms"
-        )));
-    }
-    let settings = Settings::from(&settings);
-    if let Some(path) = &state.settings_path {
-        settings.save(path)?;
-    }
-    let mut session = state.session()?;
-    session.settings = settings;
-    Ok(SettingsView::from(&session.settings))
+    Ok(state.save_settings(&settings)?)
 }
 
 /// Changes the vault password and rotates the vault key (every row is
@@ -54,19 +33,13 @@ pub async fn save_settings(
 /// keyring answers; the status says whether it is still on.
 #[tauri::command]
 #[specta::specta]
-pub async fn change_password(
-    state: State<'_, AppState>,
+pub async fn change_password<R: Runtime>(
+    app: AppHandle<R>,
     current: String,
     replacement: String,
 ) -> Result<VaultStatus, IpcError> {
     let (current, new) = (SecretString::new(current), SecretString::new(replacement));
-    if new.expose().trim().is_empty() {
-        return Err(IpcError::invalid("choose a new password that is not empty"));
-    }
-    state.with_vault(|vault, _| {
-        vault.change_password(&current, &new, None, Some(&OsKeyring::default()))?;
-        Ok(VaultStatus::of(vault))
-    })
+    blocking(app, move |state| state.change_password(&current, &new)).await
 }
 
 /// Turns keyring unlock on or off.
@@ -76,14 +49,7 @@ pub async fn set_keyring_unlock(
     state: State<'_, AppState>,
     enabled: bool,
 ) -> Result<VaultStatus, IpcError> {
-    state.with_vault(|vault, _| {
-        if enabled {
-            vault.enable_keyring(&OsKeyring::default())?;
-        } else {
-            vault.disable_keyring(&OsKeyring::default())?;
-        }
-        Ok(VaultStatus::of(vault))
-    })
+    Ok(state.set_keyring_unlock(enabled)?)
 }
 
 /// Writes a backup (an encrypted copy of the vault, opened with the same
@@ -96,6 +62,6 @@ pub async fn backup_now(state: State<'_, AppState>) -> Result<Option<String>, Ip
     let Some(path) = super::choose_file(dialog).await? else {
         return Ok(None);
     };
-    state.with_vault(|vault, _| Ok(vault.snapshot(&path)?))?;
+    state.backup(&path)?;
     Ok(Some(path.display().to_string()))
 }

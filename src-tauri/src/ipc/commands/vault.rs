@@ -1,27 +1,19 @@
-//! Creating, unlocking and locking the vault.
+//! Creating, unlocking and locking the vault (`core::session::vault`).
 
-use tauri::State;
+use tauri::{AppHandle, Runtime, State};
 
-use crate::core::password_strength;
 use crate::core::secret::SecretString;
-use crate::core::vault::{KdfParams, OsKeyring, Vault};
-use crate::ipc::dto::{PasswordStrengthView, VaultState, VaultStatus};
+use crate::core::session::{self, AppState, PasswordStrengthView, VaultStatus};
 use crate::ipc::error::IpcError;
-use crate::ipc::state::{AppState, vault_clock};
+
+use super::blocking;
 
 /// Whether a vault exists and is unlocked. Opening a damaged or newer
 /// vault fails here with `corrupt` or `newer_format`.
 #[tauri::command]
 #[specta::specta]
 pub async fn vault_status(state: State<'_, AppState>) -> Result<VaultStatus, IpcError> {
-    if !state.vault_path.exists() && state.session()?.vault.is_none() {
-        return Ok(VaultStatus {
-            state: VaultState::Missing,
-            keyring_enabled: false,
-            vault_path: state.vault_path.display().to_string(),
-        });
-    }
-    state.with_vault(|vault, _| Ok(VaultStatus::of(vault)))
+    Ok(state.vault_status()?)
 }
 
 /// How guessable `password` is, for the feedback under a new-password
@@ -29,50 +21,31 @@ pub async fn vault_status(state: State<'_, AppState>) -> Result<VaultStatus, Ipc
 #[tauri::command]
 #[specta::specta]
 pub fn password_strength(password: String) -> PasswordStrengthView {
-    let password = SecretString::new(password);
-    password_strength::estimate(password.expose()).into()
+    session::vault::password_strength(&SecretString::new(password))
 }
 
 /// Creates the vault with `password` (Argon2id calibrated for this
 /// machine, about half a second per unlock) and leaves it unlocked.
 #[tauri::command]
 #[specta::specta]
-pub async fn create_vault(
-    state: State<'_, AppState>,
+pub async fn create_vault<R: Runtime>(
+    app: AppHandle<R>,
     password: String,
 ) -> Result<VaultStatus, IpcError> {
     let password = SecretString::new(password);
-    if password.expose().trim().is_empty() {
-        return Err(IpcError::invalid("choose a password that is not empty"));
-    }
-    if let Some(parent) = state.vault_path.parent() {
-        std::fs::create_dir_all(parent)?;
-    }
-    let vault = Vault::create(
-        &state.vault_path,
-        &password,
-        KdfParams::desktop()?,
-        vault_clock(),
-    )?;
-    let status = VaultStatus::of(&vault);
-    state.session()?.vault = Some(vault);
-    state.note_activity()?;
-    Ok(status)
+    blocking(app, move |state| state.create_vault(&password)).await
 }
 
-/// Unlocks with the password.
+/// Unlocks with the password (its key derivation runs without holding the
+/// session).
 #[tauri::command]
 #[specta::specta]
-pub async fn unlock_with_password(
-    state: State<'_, AppState>,
+pub async fn unlock_with_password<R: Runtime>(
+    app: AppHandle<R>,
     password: String,
 ) -> Result<VaultStatus, IpcError> {
     let password = SecretString::new(password);
-    state.note_activity()?;
-    state.with_vault(|vault, _| {
-        vault.unlock_with_password(&password)?;
-        Ok(VaultStatus::of(vault))
-    })
+    blocking(app, move |state| state.unlock_with_password(&password)).await
 }
 
 /// Unlocks with the key in the OS keyring (`keyring_unavailable` when it
@@ -80,32 +53,19 @@ pub async fn unlock_with_password(
 #[tauri::command]
 #[specta::specta]
 pub async fn unlock_with_keyring(state: State<'_, AppState>) -> Result<VaultStatus, IpcError> {
-    state.note_activity()?;
-    state.with_vault(|vault, _| {
-        vault.unlock_with_keyring(&OsKeyring::default())?;
-        Ok(VaultStatus::of(vault))
-    })
+    Ok(state.unlock_with_keyring()?)
 }
 
 /// Locks the vault now (wipes the key and every decrypted entry).
 #[tauri::command]
 #[specta::specta]
 pub async fn lock_vault(state: State<'_, AppState>) -> Result<VaultStatus, IpcError> {
-    let mut session = state.session()?;
-    session.lock();
-    Ok(match &session.vault {
-        Some(vault) => VaultStatus::of(vault),
-        None => VaultStatus {
-            state: VaultState::Missing,
-            keyring_enabled: false,
-            vault_path: state.vault_path.display().to_string(),
-        },
-    })
+    Ok(state.lock_vault()?)
 }
 
 /// The user did something: resets the auto-lock timer.
 #[tauri::command]
 #[specta::specta]
 pub async fn note_activity(state: State<'_, AppState>) -> Result<(), IpcError> {
-    state.note_activity()
+    Ok(state.note_activity()?)
 }

@@ -1,9 +1,11 @@
-//! Shapes sent to and from the web view. TypeScript types are generated
-//! from these; none that goes to the web view carries an OTP secret (the
-//! account list has labels and parameters, codes come one batch at a time).
+//! The shapes the session's actions take and return: what the window
+//! shows of accounts, codes, backup codes, settings and the vault's state.
+//! TypeScript types are generated from these (with the crate feature
+//! `desktop`); none that is returned carries an OTP secret unless a reveal
+//! asked for it (the account list has labels and parameters, codes come one
+//! batch at a time).
 
 use serde::{Deserialize, Serialize};
-use specta::Type;
 
 use crate::core::clock::Timestamp;
 use crate::core::icon::AccountIcon;
@@ -12,23 +14,9 @@ use crate::core::password_strength::{PasswordStrength, Verdict};
 use crate::core::settings::{Settings, Theme};
 use crate::core::vault::{self, BackupCode, Entry, Vault};
 
-/// The app's identity and the vault it works on.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
-#[serde(rename_all = "camelCase")]
-pub struct AppInfo {
-    pub name: String,
-    pub version: String,
-    /// The vault file location, as the user would type it.
-    pub vault_path: String,
-    /// Whether a vault file exists there yet (false on first run).
-    pub vault_exists: bool,
-    /// Whether the desktop shows Tessera's tray icon (without one, closing
-    /// the window quits).
-    pub tray_available: bool,
-}
-
 /// Whether there is a vault, and whether it is open.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Type)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "desktop", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum VaultState {
     /// No vault file yet: first run.
@@ -38,7 +26,8 @@ pub enum VaultState {
 }
 
 /// What the unlock and first-run screens need to know.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "desktop", derive(specta::Type))]
 #[serde(rename_all = "camelCase")]
 pub struct VaultStatus {
     pub state: VaultState,
@@ -62,7 +51,8 @@ impl VaultStatus {
 }
 
 /// How guessable a new password is, in words (zxcvbn's score).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Type)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "desktop", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum PasswordVerdict {
     Empty,
@@ -73,7 +63,8 @@ pub enum PasswordVerdict {
 }
 
 /// The estimate shown under a new-password field: never the password.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "desktop", derive(specta::Type))]
 #[serde(rename_all = "camelCase")]
 pub struct PasswordStrengthView {
     pub verdict: PasswordVerdict,
@@ -101,7 +92,8 @@ impl From<PasswordStrength> for PasswordStrengthView {
 }
 
 /// How an account's codes are made.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "desktop", derive(specta::Type))]
 #[serde(rename_all = "lowercase")]
 pub enum KindName {
     Totp,
@@ -110,7 +102,8 @@ pub enum KindName {
 }
 
 /// The HMAC hash.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "desktop", derive(specta::Type))]
 #[serde(rename_all = "lowercase")]
 pub enum AlgorithmName {
     Sha1,
@@ -139,7 +132,8 @@ impl From<AlgorithmName> for Algorithm {
 }
 
 /// One account as the list and the detail screen show it: no secret.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "desktop", derive(specta::Type))]
 #[serde(rename_all = "camelCase")]
 pub struct AccountSummary {
     pub id: String,
@@ -165,7 +159,8 @@ pub struct AccountSummary {
 }
 
 /// An account's own icon as the rows draw it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "desktop", derive(specta::Type))]
 #[serde(tag = "kind", rename_all = "camelCase")]
 pub enum IconView {
     /// A PNG Tessera drew, as a `data:image/png;base64,` URL.
@@ -201,7 +196,7 @@ impl From<&Entry> for AccountSummary {
             id: entry.id.hyphenated().to_string(),
             issuer: account.issuer.clone(),
             name: account.name.clone(),
-            kind: kind_name(account),
+            kind: KindName::of(account),
             algorithm: account.algorithm.into(),
             digits: account.digits,
             period: account.period(),
@@ -223,17 +218,21 @@ impl From<&Entry> for AccountSummary {
     }
 }
 
-fn kind_name(account: &Account) -> KindName {
-    match account.kind {
-        OtpKind::Totp { .. } => KindName::Totp,
-        OtpKind::Hotp { .. } => KindName::Hotp,
-        OtpKind::Steam { .. } => KindName::Steam,
+impl KindName {
+    /// How `account`'s codes are made.
+    pub fn of(account: &Account) -> Self {
+        match account.kind {
+            OtpKind::Totp { .. } => Self::Totp,
+            OtpKind::Hotp { .. } => Self::Hotp,
+            OtpKind::Steam { .. } => Self::Steam,
+        }
     }
 }
 
 /// An account typed into the add form. The secret is base32 as services
 /// show it; it goes one way, into Rust.
-#[derive(Debug, Clone, Deserialize, Type)]
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "desktop", derive(specta::Type))]
 #[serde(rename_all = "camelCase")]
 pub struct NewAccount {
     pub issuer: String,
@@ -266,7 +265,8 @@ impl NewAccount {
 }
 
 /// What the account page may change: all but the secret, kind and counter.
-#[derive(Debug, Clone, Deserialize, Type)]
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "desktop", derive(specta::Type))]
 #[serde(rename_all = "camelCase")]
 pub struct AccountEdit {
     pub issuer: String,
@@ -297,7 +297,8 @@ impl From<AccountEdit> for vault::AccountEdit {
 
 /// The codes of one account right now. HOTP accounts have none until the
 /// user asks for the next one.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "desktop", derive(specta::Type))]
 #[serde(rename_all = "camelCase")]
 pub struct CodeView {
     pub id: String,
@@ -332,7 +333,8 @@ impl CodeView {
 }
 
 /// What a copy did.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "desktop", derive(specta::Type))]
 #[serde(rename_all = "camelCase")]
 pub struct Copied {
     /// The code now on the clipboard (already shown in the list).
@@ -343,7 +345,8 @@ pub struct Copied {
 
 /// One backup code of an account, shown on its detail screen: masked,
 /// unless the user revealed the codes with the vault password.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "desktop", derive(specta::Type))]
 #[serde(rename_all = "camelCase")]
 pub struct BackupCodeView {
     pub id: String,
@@ -382,7 +385,8 @@ impl From<&BackupCode> for BackupCodeView {
 }
 
 /// Light, dark, or whatever the desktop says.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "desktop", derive(specta::Type))]
 #[serde(rename_all = "lowercase")]
 pub enum ThemeName {
     System,
@@ -391,7 +395,8 @@ pub enum ThemeName {
 }
 
 /// The user's settings.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "desktop", derive(specta::Type))]
 #[serde(rename_all = "camelCase")]
 pub struct SettingsView {
     /// Milliseconds added to the system time for codes.
@@ -441,14 +446,4 @@ impl From<&SettingsView> for Settings {
             close_to_tray: view.close_to_tray,
         }
     }
-}
-
-/// The first screen the web view painted (`report_first_screen`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Type)]
-#[serde(rename_all = "camelCase")]
-pub enum FirstScreen {
-    /// The accounts list with its live codes.
-    LiveCodes,
-    /// The unlock, first-run or "cannot open the vault" screen.
-    Gate,
 }

@@ -1,9 +1,28 @@
-//! What every command can reach: the vault location chosen at start-up,
-//! the open vault behind a mutex, the settings, and the idle timer that
+//! The window's session on one vault: the user actions of the desktop app
+//! as plain Rust, one file per domain (vault, accounts, codes, scans,
+//! import and export, servers, settings), each a function of [`AppState`]
+//! that returns core values. The Tauri layer (`ipc`) only parses what the
+//! web view sends, calls one of them and maps the result.
+//!
+//! [`AppState`] is what every action can reach: the vault location chosen
+//! at start-up, the open vault behind a mutex with what the session keeps
+//! between actions ([`Session`]: settings, the pending scan and import, the
+//! HOTP codes shown, the server flows running), and the idle timer that
 //! drives auto-lock.
 //!
-//! Must never: hand a reference to the vault out of the mutex, or keep
-//! anything decrypted outside the vault (locking it wipes everything).
+//! Must never: hand a reference to the vault out of the mutex, hold the
+//! mutex across an `.await` or a key derivation, or keep anything
+//! decrypted outside the vault once it locks (locking wipes everything).
+
+pub mod accounts;
+pub mod codes;
+mod error;
+pub mod scan;
+pub mod servers;
+pub mod settings;
+pub mod transfer;
+pub mod vault;
+mod views;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -16,12 +35,13 @@ use zeroize::Zeroizing;
 
 use crate::core::clock::{Clock, SystemClock};
 use crate::core::link::AccountLink;
-use crate::core::settings::{self, Settings};
+use crate::core::settings::Settings;
 use crate::core::vault::{OsKeyring, Vault};
 
-use super::error::IpcError;
+pub use error::{Result, SessionError};
+pub use views::*;
 
-/// Shared state managed by Tauri for the lifetime of the app.
+/// The app's state for its lifetime: one per window process.
 #[derive(Debug)]
 pub struct AppState {
     /// The vault file this window works on (`--vault`, `TESSERA_VAULT` or the
@@ -72,6 +92,14 @@ pub struct Session {
 }
 
 impl Session {
+    /// The vault, if it is open and unlocked; `Locked(what)` otherwise.
+    ///
+    /// # Errors
+    /// `Locked` with `what` as its message.
+    pub fn unlocked(&mut self, what: &'static str) -> Result<&mut Vault> {
+        unlocked(&mut self.vault, what)
+    }
+
     /// Locks the vault (if open) and forgets every code shown.
     pub fn lock(&mut self) {
         if let Some(vault) = self.vault.as_mut() {
@@ -88,7 +116,7 @@ impl AppState {
     /// platform config directory (the defaults if there are none or they
     /// cannot be read).
     pub fn new(vault_path: PathBuf) -> Self {
-        let settings_path = settings::default_settings_path();
+        let settings_path = crate::core::settings::default_settings_path();
         let settings = settings_path
             .as_deref()
             .and_then(|path| Settings::load(path).ok())
@@ -138,18 +166,21 @@ impl AppState {
             .take()
     }
 
-    /// The session, for one command's duration.
-    pub fn session(&self) -> Result<MutexGuard<'_, Session>, IpcError> {
-        self.session
-            .lock()
-            .map_err(|_| IpcError::internal("an earlier command failed while holding the vault"))
+    /// The session, for one action's duration.
+    ///
+    /// # Errors
+    /// `Internal` when an earlier action panicked while holding it.
+    pub fn session(&self) -> Result<MutexGuard<'_, Session>> {
+        self.session.lock().map_err(|_| {
+            SessionError::internal("an earlier command failed while holding the vault")
+        })
     }
 
     /// Runs `f` on the vault, opening the file (locked) on first use.
-    pub fn with_vault<T>(
-        &self,
-        f: impl FnOnce(&mut Vault, &Settings) -> Result<T, IpcError>,
-    ) -> Result<T, IpcError> {
+    ///
+    /// # Errors
+    /// Opening the file's, or `f`'s.
+    pub fn with_vault<T>(&self, f: impl FnOnce(&mut Vault, &Settings) -> Result<T>) -> Result<T> {
         let mut session = self.session()?;
         let Session {
             vault, settings, ..
@@ -201,7 +232,10 @@ impl AppState {
     }
 
     /// Records user input now (resets the auto-lock timer).
-    pub fn note_activity(&self) -> Result<(), IpcError> {
+    ///
+    /// # Errors
+    /// As [`AppState::session`].
+    pub fn note_activity(&self) -> Result<()> {
         self.session()?.last_activity = Instant::now();
         Ok(())
     }
@@ -223,6 +257,16 @@ impl AppState {
         session.lock();
         true
     }
+}
+
+/// The vault in `vault` if it is open and unlocked; `Locked(what)`
+/// otherwise (for actions that borrow other parts of the session beside
+/// it).
+fn unlocked<'v>(vault: &'v mut Option<Vault>, what: &'static str) -> Result<&'v mut Vault> {
+    vault
+        .as_mut()
+        .filter(|vault| vault.is_unlocked())
+        .ok_or(SessionError::Locked(what))
 }
 
 /// The single-instance name for a vault: one window per vault file (a
