@@ -28,7 +28,7 @@ use base64::alphabet;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use prost::Message as _;
 use thiserror::Error;
-use zeroize::Zeroize;
+use zeroize::{Zeroize, Zeroizing};
 
 use super::account::{Account, Algorithm, DEFAULT_PERIOD, OtpKind};
 use super::error::{OtpError, counted};
@@ -241,27 +241,18 @@ fn decode_data(raw: &str) -> Result<Vec<u8>, MigrationError> {
             .with_decode_padding_mode(DecodePaddingMode::Indifferent)
             .with_decode_allow_trailing_bits(true),
     );
-    let mut text = String::with_capacity(raw.len());
-    let bytes = raw.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        let byte = bytes[i];
-        let c = if byte == b'%' {
-            let hex = raw
-                .get(i + 1..i + 3)
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-                .ok_or(MigrationError::InvalidPercentEncoding)?;
-            i += 3;
-            char::from(hex)
-        } else {
-            i += 1;
-            char::from(byte)
-        };
-        match c {
-            ' ' | '-' => text.push('+'),
-            '_' => text.push('/'),
-            '=' | '\r' | '\n' | '\t' => {}
-            other => text.push(other),
+    if !super::percent::escapes_are_whole(raw) {
+        return Err(MigrationError::InvalidPercentEncoding);
+    }
+    let unescaped: Zeroizing<Vec<u8>> =
+        Zeroizing::new(percent_encoding::percent_decode_str(raw).collect());
+    let mut text = String::with_capacity(unescaped.len());
+    for &byte in unescaped.iter() {
+        match byte {
+            b' ' | b'-' => text.push('+'),
+            b'_' => text.push('/'),
+            b'=' | b'\r' | b'\n' | b'\t' => {}
+            other => text.push(char::from(other)),
         }
     }
     let decoded = ENGINE.decode(text.as_bytes()).map_err(|e| {

@@ -16,7 +16,7 @@ mod error;
 mod generate;
 pub mod migration;
 mod note;
-mod percent;
+pub(crate) mod percent;
 mod uri;
 
 pub use account::{

@@ -9,6 +9,8 @@
 //! a space is written `%20` and a plus `%2B` everywhere, so every reader
 //! understands what we write the same way.
 
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
+
 use super::error::OtpError;
 
 /// Where a piece of text came from, for the error message.
@@ -28,67 +30,56 @@ impl Part<'_> {
     }
 }
 
-fn hex(c: u8) -> Option<u8> {
-    match c {
-        b'0'..=b'9' => Some(c - b'0'),
-        b'a'..=b'f' => Some(c - b'a' + 10),
-        b'A'..=b'F' => Some(c - b'A' + 10),
-        _ => None,
-    }
-}
+/// What [`encode`] leaves as it is: RFC 3986 unreserved characters and
+/// `@` (kept readable in e-mail addresses; it is allowed in both path and
+/// query).
+const KEPT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b'@');
 
 /// Decodes `%XX` escapes (and, in a query, `+` as space) into UTF-8 text.
+/// A `%` not followed by two hex digits, or bytes that are not UTF-8,
+/// are refused (the `percent-encoding` crate would keep them as they are).
 pub fn decode(text: &str, part: Part<'_>) -> Result<String, OtpError> {
     if !text.contains(['%', '+']) {
         return Ok(text.to_owned());
     }
-    let plus_is_space = matches!(part, Part::Parameter(_));
-    let input = text.as_bytes();
-    let mut out = Vec::with_capacity(input.len());
-    let mut i = 0;
-    while i < input.len() {
-        match input[i] {
-            b'%' => {
-                let high = input.get(i + 1).copied().and_then(hex);
-                let low = input.get(i + 2).copied().and_then(hex);
-                let (Some(high), Some(low)) = (high, low) else {
-                    return Err(OtpError::InvalidPercentEncoding {
-                        part: part.describe(),
-                    });
-                };
-                out.push(high << 4 | low);
-                i += 3;
-            }
-            b'+' if plus_is_space => {
-                out.push(b' ');
-                i += 1;
-            }
-            c => {
-                out.push(c);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8(out).map_err(|_| OtpError::InvalidPercentEncoding {
+    let invalid = || OtpError::InvalidPercentEncoding {
         part: part.describe(),
+    };
+    if !escapes_are_whole(text) {
+        return Err(invalid());
+    }
+    let spaced;
+    let text = if matches!(part, Part::Parameter(_)) {
+        spaced = text.replace('+', " ");
+        spaced.as_str()
+    } else {
+        text
+    };
+    percent_decode_str(text)
+        .decode_utf8()
+        .map(std::borrow::Cow::into_owned)
+        .map_err(|_| invalid())
+}
+
+/// Whether every `%` in `text` is followed by two hex digits.
+pub(crate) fn escapes_are_whole(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes.iter().enumerate().all(|(i, &b)| {
+        b != b'%'
+            || bytes
+                .get(i + 1..i + 3)
+                .is_some_and(|hex| hex.iter().all(u8::is_ascii_hexdigit))
     })
 }
 
-/// Encodes everything but RFC 3986 unreserved characters and `@` (kept
-/// readable in e-mail addresses; it is allowed in both path and query).
+/// Encodes everything but RFC 3986 unreserved characters and `@`.
 pub fn encode(text: &str) -> String {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    let mut out = String::with_capacity(text.len());
-    for &b in text.as_bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'@') {
-            out.push(char::from(b));
-        } else {
-            out.push('%');
-            out.push(char::from(HEX[usize::from(b >> 4)]));
-            out.push(char::from(HEX[usize::from(b & 15)]));
-        }
-    }
-    out
+    utf8_percent_encode(text, KEPT).to_string()
 }
 
 #[cfg(test)]

@@ -262,35 +262,16 @@ fn request_token() -> String {
 }
 
 /// The local path of a `file://` URI, percent-decoded; `None` for any
-/// other URI.
+/// other URI, or one naming another host.
 fn file_path(uri: &str) -> Option<PathBuf> {
-    let rest = uri.strip_prefix("file://")?;
-    let rest = rest.strip_prefix("localhost").unwrap_or(rest);
-    if !rest.starts_with('/') {
+    if !crate::core::otp::percent::escapes_are_whole(uri) {
         return None;
     }
-    let bytes = rest.as_bytes();
-    let mut decoded = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
-            decoded.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            decoded.push(bytes[i]);
-            i += 1;
-        }
+    let url = url::Url::parse(uri).ok()?;
+    if url.scheme() != "file" {
+        return None;
     }
-    #[cfg(unix)]
-    {
-        use std::os::unix::ffi::OsStringExt;
-        Some(PathBuf::from(std::ffi::OsString::from_vec(decoded)))
-    }
-    #[cfg(not(unix))]
-    {
-        String::from_utf8(decoded).ok().map(PathBuf::from)
-    }
+    url.to_file_path().ok()
 }
 
 #[cfg(test)]

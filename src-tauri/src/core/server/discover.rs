@@ -152,7 +152,7 @@ fn image_bytes(value: &str) -> Result<Vec<u8>, ServerError> {
                 .decode(compact)
                 .map_err(|_| ServerError::protocol("a data: URL with invalid base64"));
         }
-        return Ok(percent_decode(data));
+        return Ok(percent_encoding::percent_decode_str(data).collect());
     }
     if value.contains("<svg") {
         return Ok(value.as_bytes().to_vec());
@@ -160,25 +160,6 @@ fn image_bytes(value: &str) -> Result<Vec<u8>, ServerError> {
     Err(ServerError::protocol(
         "the QR field is neither an otpauth URI, a data: URL nor SVG",
     ))
-}
-
-fn percent_decode(text: &str) -> Vec<u8> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && let Some(hex) = text.get(i + 1..i + 3)
-            && let Ok(b) = u8::from_str_radix(hex, 16)
-        {
-            out.push(b);
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    out
 }
 
 fn uri_from_image(image: &[u8], qr: Option<QrDecoder>) -> Result<Account, ServerError> {

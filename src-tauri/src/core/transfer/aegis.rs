@@ -573,7 +573,7 @@ pub fn export_encrypted<'a>(
             }],
             "params": KeyParams { nonce: hex_encode(&db_nonce), tag: hex_encode(&tag) },
         },
-        "db": data_encoding::BASE64.encode(&body),
+        "db": base64::engine::general_purpose::STANDARD.encode(&body),
     });
     serde_json::to_vec_pretty(&file).map_err(|_| crypto("cannot encode the file"))
 }

@@ -427,12 +427,18 @@ pub(crate) fn base32_encode(bytes: &[u8]) -> String {
 
 /// Standard base64, padding optional, whitespace ignored.
 pub(crate) fn base64_decode(text: &str) -> Option<Zeroizing<Vec<u8>>> {
-    let clean: String = text.chars().filter(|c| !c.is_whitespace()).collect();
-    let trimmed = clean.trim_end_matches('=');
-    data_encoding::BASE64_NOPAD
-        .decode(trimmed.as_bytes())
-        .ok()
-        .map(Zeroizing::new)
+    use base64::Engine as _;
+    const LENIENT: base64::engine::GeneralPurpose = base64::engine::GeneralPurpose::new(
+        &base64::alphabet::STANDARD,
+        base64::engine::GeneralPurposeConfig::new()
+            .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent),
+    );
+    let clean = Zeroizing::new(
+        text.chars()
+            .filter(|c| !c.is_whitespace())
+            .collect::<String>(),
+    );
+    LENIENT.decode(clean.as_bytes()).ok().map(Zeroizing::new)
 }
 
 /// Lower- or upper-case hex.

@@ -662,15 +662,11 @@ fn io_error(path: &Path, source: std::io::Error) -> VaultError {
     }
 }
 
-/// Creates an empty file that only its owner can read or write (`SQLite`
-/// gives the database's `-wal` and `-shm` files the same mode).
+/// Creates an empty file that only its owner can read or write, through
+/// the one private-file writer (`SQLite` gives the database's `-wal` and
+/// `-shm` files the same mode).
 fn create_private(path: &Path) -> Result<()> {
-    let mut options = fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options.open(path).map_err(|e| io_error(path, e))?;
-    Ok(())
+    crate::core::private_file::write_new(path, &[]).map_err(|e| io_error(path, e.into_io()))
 }
 
 /// Takes group and other permissions off a vault file (and its `-wal` and
