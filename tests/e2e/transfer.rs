@@ -446,3 +446,89 @@ async fn set_export_path(app: &AppSession, path: &Path) {
         .await
         .unwrap();
 }
+
+/// Codes keep coming from the window while an encrypted file it imports
+/// derives its key (scrypt N = 2^20, r = 8: 1 GiB and seconds of work):
+/// the page's own `codes` calls, made after the password was sent, are
+/// all answered (with the code the CLI computes) before the import's
+/// preview appears, which they could not be if the import held the
+/// session while it derived.
+#[tokio::test]
+async fn codes_keep_coming_while_an_encrypted_import_derives_its_key() {
+    const TICKING: &str = "otpauth://totp/Ticking:alice?secret=JBSWY3DPEHPK3PXP&issuer=Ticking";
+    const SLOW_PASSWORD: &str = "slow file 2291";
+    let app = AppSession::start_with_vault().await;
+    app.cli(&["add", TICKING]);
+    app.unlock(PASSWORD).await;
+    let account = tessera::core::otp::parse_uri(TICKING).unwrap();
+    let details = tessera::core::vault::Details::default();
+    let cost = transfer::aegis::ScryptCost {
+        log_n: 20,
+        r: 8,
+        p: 1,
+    };
+    let file = transfer::aegis::export_encrypted(
+        [(&account, &details)],
+        &SecretString::from(SLOW_PASSWORD),
+        cost,
+    )
+    .unwrap();
+
+    click(&app, "nav-transfer").await;
+    app.by_test_id("screen-transfer").await;
+    drop_file(&app, "slow.json", &file).await;
+    type_into(&app, "import-password", SLOW_PASSWORD).await;
+    click(&app, "import-password-submit").await;
+    let answers = app
+        .client
+        .execute(
+            r#"const invoke = window.__TAURI_INTERNALS__.invoke;
+               const ids = (await invoke("list_accounts")).map((a) => a.id);
+               const codes = [];
+               const started = performance.now();
+               while (performance.now() - started < 1200) {
+                 const [view] = await invoke("codes", { ids });
+                 codes.push(view.current);
+                 await new Promise((done) => setTimeout(done, 100));
+               }
+               const previewShown = document.querySelector("[data-testid='import-preview']") !== null;
+               return JSON.stringify({ codes, previewShown });"#,
+            vec![],
+        )
+        .await
+        .unwrap();
+    let answers: Value = serde_json::from_str(answers.as_str().unwrap()).unwrap();
+    assert_eq!(
+        answers["previewShown"], false,
+        "the key derivation ended before the codes were asked for: {answers}"
+    );
+    let codes: Vec<String> = answers["codes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|code| code.as_str().unwrap().to_owned())
+        .collect();
+    assert!(codes.len() >= 5, "{answers}");
+    let expected = cli_codes(&app, "Ticking", unix_now());
+    let last = codes.last().unwrap();
+    assert!(expected.contains(last), "{last} not in {expected:?}");
+
+    let deadline = Instant::now() + 3 * APP_TIMEOUT;
+    while app.count("import-preview").await == 0 {
+        assert_eq!(
+            app.count("import-problem").await,
+            0,
+            "{}",
+            app.content_of("import-problem").await
+        );
+        assert!(Instant::now() < deadline, "the import never ended");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let duplicates = app
+        .wait_attr("import-count-duplicate", "data-count", |count| {
+            !count.is_empty()
+        })
+        .await;
+    assert_eq!(duplicates, "1", "the file's account is the vault's");
+    app.close().await;
+}
