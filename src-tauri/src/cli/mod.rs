@@ -188,12 +188,13 @@ fn open_gui(vault_path: PathBuf, link: Option<AccountLink>) -> ExitCode {
     if let Some(message) = missing_display_message() {
         return fail(&message);
     }
+    let state = crate::AppState::new(vault_path);
     if let Some(dir) = core::logging::log_dir() {
-        core::logging::install(&dir, core::logging::level_from_env());
+        core::logging::install(&dir, state.log_level());
         core::crash::install(dir);
     }
     tracing::info!(version = env!("CARGO_PKG_VERSION"), "Tessera started");
-    match crate::run_gui(crate::AppState::new(vault_path), link) {
+    match crate::run_gui(state, link) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => fail(&format!("could not open the window: {error}")),
     }

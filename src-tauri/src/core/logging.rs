@@ -1,9 +1,10 @@
 //! Logs a user can send: a `tracing` layer that appends one line per event
 //! to `tessera.log` in the platform state directory (`~/.local/state/tessera`
 //! on Linux), rotated at 1 MiB with three old files kept, at the level
-//! `TESSERA_LOG` names (`error`, `warn`, `info` by default, `debug`,
-//! `trace`); and [`diagnostics`], the text "Copy diagnostics" puts on the
-//! clipboard.
+//! `TESSERA_LOG` names (`error`, `warn`, `info`, `debug`, `trace`) or, when
+//! it is not set, the one the settings name (`info` by default; a change
+//! applies at once, [`set_level`]); and [`diagnostics`], the text "Copy
+//! diagnostics" puts on the clipboard.
 //!
 //! What reaches the log is what the code's `tracing` events carry: ids,
 //! counts, kinds of errors, never a secret (the hygiene tests check the
@@ -16,7 +17,8 @@ use std::fmt::Write as _;
 use std::fs::{File, OpenOptions};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use tracing::Level;
 use tracing::field::{Field, Visit};
@@ -46,13 +48,20 @@ pub fn log_dir() -> Option<PathBuf> {
     )
 }
 
-/// The level `TESSERA_LOG` names, `info` when unset or unknown.
-pub fn level_from_env() -> Level {
+/// The level `TESSERA_LOG` names, `None` when it is unset or unknown.
+pub fn level_override() -> Option<Level> {
     std::env::var(LEVEL_ENV)
         .ok()
         .and_then(|value| value.trim().parse().ok())
-        .unwrap_or(Level::INFO)
 }
+
+/// The level `TESSERA_LOG` names, `info` when unset or unknown.
+pub fn level_from_env() -> Level {
+    level_override().unwrap_or(Level::INFO)
+}
+
+/// The level of the logger [`install`] installed, shared with its layer.
+static INSTALLED: OnceLock<Arc<AtomicU8>> = OnceLock::new();
 
 /// Installs the file logger for this process (once; later calls, and
 /// failures to open the file, do nothing). Returns the log file's path
@@ -60,15 +69,53 @@ pub fn level_from_env() -> Level {
 pub fn install(dir: &Path, level: Level) -> Option<PathBuf> {
     let layer = file_layer(dir, level).ok()?;
     let path = layer.path().to_owned();
+    let shared = Arc::clone(&layer.level);
     tracing_subscriber::registry().with(layer).try_init().ok()?;
+    let _ = INSTALLED.set(shared);
     Some(path)
+}
+
+/// Changes the level of the installed logger (a settings change); does
+/// nothing when none is installed.
+pub fn set_level(level: Level) {
+    if let Some(installed) = INSTALLED.get() {
+        installed.store(rank(level), Ordering::Relaxed);
+    }
+}
+
+/// The level the installed logger writes at, `None` when none is.
+pub fn installed_level() -> Option<Level> {
+    INSTALLED
+        .get()
+        .map(|level| unrank(level.load(Ordering::Relaxed)))
+}
+
+/// 1 (error) to 5 (trace): a level as the layer keeps it.
+fn rank(level: Level) -> u8 {
+    match level {
+        Level::ERROR => 1,
+        Level::WARN => 2,
+        Level::INFO => 3,
+        Level::DEBUG => 4,
+        Level::TRACE => 5,
+    }
+}
+
+fn unrank(rank: u8) -> Level {
+    match rank {
+        1 => Level::ERROR,
+        2 => Level::WARN,
+        4 => Level::DEBUG,
+        5 => Level::TRACE,
+        _ => Level::INFO,
+    }
 }
 
 /// The layer [`install`] installs, for a subscriber of the caller's own
 /// (the hygiene tests compose it with theirs).
 pub fn file_layer(dir: &Path, level: Level) -> std::io::Result<FileLayer> {
     Ok(FileLayer {
-        level,
+        level: Arc::new(AtomicU8::new(rank(level))),
         file: Mutex::new(LogFile::open(dir)?),
         path: dir.join(LOG_FILE_NAME),
     })
@@ -131,7 +178,8 @@ fn open_private(path: &Path) -> std::io::Result<File> {
 /// Writes each event at or above its level as one line: time (Unix
 /// milliseconds), level, target, message and fields.
 pub struct FileLayer {
-    level: Level,
+    /// The level as [`rank`] gives it, changed by [`FileLayer::set_level`].
+    level: Arc<AtomicU8>,
     file: Mutex<LogFile>,
     path: PathBuf,
 }
@@ -141,12 +189,17 @@ impl FileLayer {
     pub fn path(&self) -> &Path {
         &self.path
     }
+
+    /// Writes events at `level` and above from now on.
+    pub fn set_level(&self, level: Level) {
+        self.level.store(rank(level), Ordering::Relaxed);
+    }
 }
 
 impl<S: tracing::Subscriber> Layer<S> for FileLayer {
     fn on_event(&self, event: &tracing::Event<'_>, _: Context<'_, S>) {
         let metadata = event.metadata();
-        if *metadata.level() > self.level {
+        if rank(*metadata.level()) > self.level.load(Ordering::Relaxed) {
             return;
         }
         let mut line = format!(
@@ -218,13 +271,49 @@ pub fn diagnostics(vault_path: &Path, extra: &[(&str, String)]) -> String {
             let _ = writeln!(text, "log: none (no home directory)");
         }
     }
-    let _ = writeln!(text, "log level: {}", level_from_env());
+    let level = installed_level().unwrap_or_else(level_from_env);
+    let source = if level_override().is_some() {
+        " (from TESSERA_LOG)"
+    } else {
+        ""
+    };
+    let _ = writeln!(text, "log level: {level}{source}");
     text
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{KEPT_FILES, LOG_FILE_NAME, LogFile, ROTATE_BYTES};
+    use super::{KEPT_FILES, LOG_FILE_NAME, LogFile, ROTATE_BYTES, file_layer};
+    use tracing::Level;
+    use tracing_subscriber::layer::SubscriberExt;
+
+    #[test]
+    fn a_level_change_applies_to_the_next_event() {
+        let dir = tempfile::tempdir().unwrap();
+        let layer = file_layer(dir.path(), Level::INFO).unwrap();
+        let level = std::sync::Arc::clone(&layer.level);
+        let subscriber = tracing_subscriber::registry().with(layer);
+        tracing::subscriber::with_default(subscriber, || {
+            tracing::debug!("hidden at info");
+            tracing::info!("shown at info");
+            level.store(
+                super::rank(Level::DEBUG),
+                std::sync::atomic::Ordering::Relaxed,
+            );
+            tracing::debug!("shown at debug");
+            level.store(
+                super::rank(Level::ERROR),
+                std::sync::atomic::Ordering::Relaxed,
+            );
+            tracing::warn!("hidden at error");
+        });
+        let text = std::fs::read_to_string(dir.path().join(LOG_FILE_NAME)).unwrap();
+        assert!(
+            text.contains("shown at info") && text.contains("shown at debug"),
+            "{text}"
+        );
+        assert!(!text.contains("hidden"), "{text}");
+    }
 
     #[test]
     fn the_log_rotates_and_keeps_three_old_files() {

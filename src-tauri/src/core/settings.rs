@@ -25,6 +25,31 @@ pub enum Theme {
     Dark,
 }
 
+/// How much the log file records (`TESSERA_LOG`, when set, wins over it).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "desktop", derive(specta::Type))]
+#[serde(rename_all = "lowercase")]
+pub enum LogLevel {
+    Error,
+    Warn,
+    #[default]
+    Info,
+    Debug,
+    Trace,
+}
+
+impl From<LogLevel> for tracing::Level {
+    fn from(level: LogLevel) -> Self {
+        match level {
+            LogLevel::Error => Self::ERROR,
+            LogLevel::Warn => Self::WARN,
+            LogLevel::Info => Self::INFO,
+            LogLevel::Debug => Self::DEBUG,
+            LogLevel::Trace => Self::TRACE,
+        }
+    }
+}
+
 /// Everything the user can set that is not secret.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
@@ -40,6 +65,8 @@ pub struct Settings {
     /// Closing the window hides it while a tray icon can bring it back;
     /// without a tray, or when false, closing quits.
     pub close_to_tray: bool,
+    /// What the log file records.
+    pub log_level: LogLevel,
 }
 
 impl Default for Settings {
@@ -50,6 +77,7 @@ impl Default for Settings {
             auto_lock_minutes: 5,
             theme: Theme::System,
             close_to_tray: true,
+            log_level: LogLevel::Info,
         }
     }
 }
@@ -150,6 +178,7 @@ mod tests {
             auto_lock_minutes: 15,
             theme: Theme::Dark,
             close_to_tray: false,
+            log_level: LogLevel::Debug,
         };
         settings.save(&path).unwrap();
         assert_eq!(Settings::load(&path).unwrap(), settings);

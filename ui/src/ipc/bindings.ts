@@ -1137,6 +1137,10 @@ export type LeftOutView = { label: string; reason: string }
  */
 export type LinkOpened = null
 /**
+ * How much the log file records (`TESSERA_LOG`, when set, wins over it).
+ */
+export type LogLevel = "error" | "warn" | "info" | "debug" | "trace"
+/**
  * A multi-part Google Authenticator export with parts still missing.
  */
 export type MigrationProgress = { 
@@ -1299,7 +1303,11 @@ autoLockMinutes: number; theme: ThemeName;
 /**
  * Closing the window hides it to the tray (when the desktop has one).
  */
-closeToTray: boolean }
+closeToTray: boolean; 
+/**
+ * What the log file records (`TESSERA_LOG`, when set, wins).
+ */
+logLevel: LogLevel }
 /**
  * Light, dark, or whatever the desktop says.
  */

@@ -123,7 +123,7 @@ export function fakeBackend(initial: Partial<FakeBackend> = {}): FakeBackend {
     state: "unlocked",
     password: "right",
     accounts: [],
-    settings: { clockOffsetMs: 0, clipboardClearSeconds: 30, autoLockMinutes: 5, theme: "system", closeToTray: true },
+    settings: { clockOffsetMs: 0, clipboardClearSeconds: 30, autoLockMinutes: 5, theme: "system", closeToTray: true, logLevel: "info" },
     calls: [],
     scan: { found: [], exports: [], last: null },
     scanQueue: [],

@@ -1,6 +1,7 @@
 //! The user's settings: read, checked against their ranges, saved, and
 //! applied at once.
 
+use crate::core::logging;
 use crate::core::settings::Settings;
 
 use super::views::SettingsView;
@@ -38,8 +39,22 @@ impl AppState {
         if let Some(path) = &self.settings_path {
             settings.save(path)?;
         }
+        if logging::level_override().is_none() {
+            logging::set_level(settings.log_level.into());
+        }
         let mut session = self.session()?;
         session.settings = settings;
         Ok(SettingsView::from(&session.settings))
+    }
+
+    /// The level the log writes at: `TESSERA_LOG` when set, else the
+    /// settings'.
+    pub fn log_level(&self) -> tracing::Level {
+        logging::level_override().unwrap_or_else(|| {
+            self.session()
+                .map(|session| session.settings.log_level)
+                .unwrap_or_default()
+                .into()
+        })
     }
 }

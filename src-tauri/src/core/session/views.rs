@@ -11,7 +11,7 @@ use crate::core::clock::Timestamp;
 use crate::core::icon::AccountIcon;
 use crate::core::otp::{Account, Algorithm, Code, OtpKind};
 use crate::core::password_strength::{PasswordStrength, Verdict};
-use crate::core::settings::{Settings, Theme};
+use crate::core::settings::{LogLevel, Settings, Theme};
 use crate::core::vault::{self, BackupCode, Entry, Vault};
 
 /// Whether there is a vault, and whether it is open.
@@ -408,6 +408,8 @@ pub struct SettingsView {
     pub theme: ThemeName,
     /// Closing the window hides it to the tray (when the desktop has one).
     pub close_to_tray: bool,
+    /// What the log file records (`TESSERA_LOG`, when set, wins).
+    pub log_level: LogLevel,
 }
 
 impl From<&Settings> for SettingsView {
@@ -428,6 +430,7 @@ impl From<&Settings> for SettingsView {
                 Theme::Dark => ThemeName::Dark,
             },
             close_to_tray: settings.close_to_tray,
+            log_level: settings.log_level,
         }
     }
 }
@@ -444,6 +447,7 @@ impl From<&SettingsView> for Settings {
                 ThemeName::Dark => Theme::Dark,
             },
             close_to_tray: view.close_to_tray,
+            log_level: view.log_level,
         }
     }
 }

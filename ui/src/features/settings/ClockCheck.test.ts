@@ -7,7 +7,7 @@ import { describeOffset } from "../servers/servers.svelte";
 import ClockCheck from "./ClockCheck.svelte";
 import { Preferences } from "./preferences.svelte";
 
-const settings: SettingsView = { clockOffsetMs: 0, clipboardClearSeconds: 30, autoLockMinutes: 5, theme: "system", closeToTray: true };
+const settings: SettingsView = { clockOffsetMs: 0, clipboardClearSeconds: 30, autoLockMinutes: 5, theme: "system", closeToTray: true, logLevel: "info" };
 
 const wiki: Partial<ServerView> = { name: "wiki", url: "http://127.0.0.1:8080/syncano/" };
 

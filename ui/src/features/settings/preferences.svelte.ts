@@ -12,6 +12,7 @@ export const DEFAULT_SETTINGS: SettingsView = {
   autoLockMinutes: 5,
   theme: "system",
   closeToTray: true,
+  logLevel: "info",
 };
 
 export class Preferences {
