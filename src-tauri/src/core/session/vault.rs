@@ -6,7 +6,7 @@ use std::path::Path;
 
 use crate::core::password_strength;
 use crate::core::secret::SecretString;
-use crate::core::vault::{KdfParams, OsKeyring, PasswordKey, Vault};
+use crate::core::vault::{KdfParams, OsKeyring, PasswordKey, PasswordSlotParams, Vault};
 
 use super::views::{PasswordStrengthView, VaultState, VaultStatus};
 use super::{AppState, Result, SessionError, vault_clock};
@@ -122,7 +122,8 @@ impl AppState {
 
     /// Changes the vault password and rotates the vault key (every row is
     /// sealed again; the Argon2id cost stays). Keyring unlock stays on when
-    /// the keyring answers; the status says whether it still is.
+    /// the keyring answers; the status says whether it still is. Both
+    /// passwords are derived without holding the session.
     ///
     /// # Errors
     /// `Invalid` for an empty new password; `WrongPassword`; the vault's.
@@ -136,8 +137,11 @@ impl AppState {
                 "choose a new password that is not empty",
             ));
         }
+        let params = self.with_vault(|vault, _| Ok(vault.password_slot_params()?))?;
+        let current = params.derive(current)?;
+        let new = PasswordSlotParams::new_slot(params.kdf())?.derive(new)?;
         self.with_vault(|vault, _| {
-            vault.change_password(current, new, None, Some(&OsKeyring::default()))?;
+            vault.change_password_with_keys(&current, &new, Some(&OsKeyring::default()))?;
             Ok(VaultStatus::of(vault))
         })
     }

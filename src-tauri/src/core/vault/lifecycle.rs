@@ -26,6 +26,7 @@ use super::keyring::KeyStore;
 use super::manifest;
 use super::migrations;
 use super::open_files;
+use super::password_key::{PasswordKey, PasswordSlotParams};
 use super::rekey;
 use super::repo::load_entries;
 use super::servers::{ServerEntry, load_servers};
@@ -227,20 +228,37 @@ impl Vault {
         keyring: Option<&dyn KeyStore>,
     ) -> Result<PasswordChanged> {
         self.reload_header()?;
-        let old = self.password_slot()?.clone();
-        let kdf = match (kdf, &old.params) {
-            (Some(kdf), _) => kdf,
-            (None, SlotParams::Password { kdf, .. }) => *kdf,
-            (None, SlotParams::Keyring { .. }) => KdfParams::desktop()?,
-        };
+        let current_params = self.password_slot_params()?;
+        let kdf = kdf.unwrap_or_else(|| current_params.kdf());
+        let current = current_params.derive(current)?;
+        let new = PasswordSlotParams::new_slot(kdf)?.derive(new)?;
+        self.change_password_with_keys(&current, &new, keyring)
+    }
+
+    /// [`change_password`](Self::change_password) with both passwords
+    /// already derived: `current` for the password slot, `new` from
+    /// [`PasswordSlotParams::new_slot`] (so that a window derives them
+    /// without holding its vault).
+    ///
+    /// # Errors
+    /// `WrongPassword` for `current`; `Invalid` when the password slot
+    /// changed since `current` was derived; as
+    /// [`change_password`](Self::change_password).
+    pub fn change_password_with_keys(
+        &mut self,
+        current: &PasswordKey,
+        new: &PasswordKey,
+        keyring: Option<&dyn KeyStore>,
+    ) -> Result<PasswordChanged> {
+        self.reload_header()?;
         let unlocked = self.unlocked.as_ref().ok_or(VaultError::Locked)?;
-        let from_current = old.unwrap_with_password(&self.header, current)?;
+        let from_current = self.open_password_slot(current)?;
         if !bool::from(from_current.expose().ct_eq(unlocked.key.expose())) {
             return Err(VaultError::Tampered);
         }
         let new_key = EnvelopeKey::random().map_err(map_seal)?;
         let now = now_db(self.clock.as_ref());
-        let mut slots = vec![Slot::new_password(&self.header, &new_key, new, kdf, now)?];
+        let mut slots = vec![new.new_slot(&self.header, &new_key, now)?];
         let old_keyring = self.slots.iter().find(|s| s.is_keyring()).cloned();
         let kept_keyring = old_keyring.as_ref().and_then(|slot| {
             rewrap_keyring_slot(&self.header, slot, &unlocked.key, &new_key, keyring)

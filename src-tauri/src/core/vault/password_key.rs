@@ -29,6 +29,21 @@ pub struct PasswordSlotParams {
 }
 
 impl PasswordSlotParams {
+    /// The inputs of a new password slot: a new id and a fresh random salt,
+    /// at the cost `kdf`.
+    ///
+    /// # Errors
+    /// No randomness from the system.
+    pub fn new_slot(kdf: KdfParams) -> Result<Self> {
+        let mut salt = vec![0u8; kdf::SALT_LEN];
+        super::envelope::fill_random(&mut salt).map_err(super::slots::map_seal)?;
+        Ok(Self {
+            slot_id: uuid::Uuid::new_v4().hyphenated().to_string(),
+            kdf,
+            salt,
+        })
+    }
+
     /// The Argon2id cost, to tell the user before an expensive derivation.
     pub fn kdf(&self) -> KdfParams {
         self.kdf
@@ -43,6 +58,8 @@ impl PasswordSlotParams {
         Ok(PasswordKey {
             slot_id: self.slot_id.clone(),
             kek: kdf::derive(password, &self.salt, &self.kdf)?,
+            kdf: self.kdf,
+            salt: self.salt.clone(),
         })
     }
 }
@@ -52,6 +69,29 @@ impl PasswordSlotParams {
 pub struct PasswordKey {
     slot_id: String,
     kek: EnvelopeKey,
+    kdf: KdfParams,
+    salt: Vec<u8>,
+}
+
+impl PasswordKey {
+    /// A new password slot `created_at`, wrapping `vault_key` under this
+    /// key (for a key made from [`PasswordSlotParams::new_slot`]).
+    pub(super) fn new_slot(
+        &self,
+        header: &super::slots::Header,
+        vault_key: &EnvelopeKey,
+        created_at: i64,
+    ) -> Result<super::slots::Slot> {
+        super::slots::Slot::new_password_derived(
+            header,
+            vault_key,
+            &self.kek,
+            self.slot_id.clone(),
+            self.kdf,
+            self.salt.clone(),
+            created_at,
+        )
+    }
 }
 
 impl std::fmt::Debug for PasswordKey {
@@ -111,7 +151,7 @@ impl Vault {
         Ok(())
     }
 
-    fn open_password_slot(&self, key: &PasswordKey) -> Result<EnvelopeKey> {
+    pub(super) fn open_password_slot(&self, key: &PasswordKey) -> Result<EnvelopeKey> {
         let slot = self.password_slot()?;
         if slot.id != key.slot_id {
             return Err(VaultError::invalid(

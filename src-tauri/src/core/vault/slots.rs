@@ -153,10 +153,24 @@ impl Slot {
         envelope::fill_random(&mut salt).map_err(map_seal)?;
         let kek = kdf::derive(password, &salt, &kdf)?;
         let id = Uuid::new_v4().hyphenated().to_string();
+        Self::new_password_derived(header, vault_key, &kek, id, kdf, salt, created_at)
+    }
+
+    /// A new password slot `id` wrapping `vault_key` under `kek`, the
+    /// password already derived with `kdf` and `salt`.
+    pub(super) fn new_password_derived(
+        header: &Header,
+        vault_key: &EnvelopeKey,
+        kek: &EnvelopeKey,
+        id: String,
+        kdf: KdfParams,
+        salt: Vec<u8>,
+        created_at: i64,
+    ) -> Result<Self> {
         Self::wrap(
             header,
             vault_key,
-            &kek,
+            kek,
             id,
             SlotParams::Password { kdf, salt },
             created_at,
@@ -210,10 +224,12 @@ impl Slot {
         EnvelopeKey::from_slice(&plain).ok_or(EnvelopeError::Authentication)
     }
 
-    /// Unwraps the vault key of a password slot with `password`.
+    /// Unwraps the vault key of a password slot with `password` (the
+    /// slot's own tests; handles go through `password_key`).
     ///
     /// `WrongPassword` if it does not open; `Invalid` if this is not a
     /// password slot.
+    #[cfg(test)]
     pub fn unwrap_with_password(
         &self,
         header: &Header,
