@@ -92,7 +92,7 @@ fn run(command: Command, vault: &Path, password_file: Option<&PathBuf>) -> Resul
         } => qr::add_images(&image, &tags, keep_copy, unlocked),
         Command::Scan {
             screen: true, json, ..
-        } => qr::scan_screen(json),
+        } => qr::print_screen(json),
         Command::Scan {
             files,
             clipboard,

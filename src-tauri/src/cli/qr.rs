@@ -18,7 +18,7 @@ use serde::Serialize;
 use crate::core::intake::ScanStaging;
 use crate::core::otp::{Account, Algorithm, format_uri};
 use crate::core::private_file;
-use crate::core::qr::{self, QrContent, QrError};
+use crate::core::qr::{self, QrContent};
 use crate::core::user_file;
 use crate::core::vault::Vault;
 
@@ -45,7 +45,7 @@ struct Scanned<'a> {
 /// when `clipboard` (clap keeps the two apart).
 pub fn scan(paths: &[PathBuf], clipboard: bool, json: bool) -> Result<(), CliError> {
     if clipboard {
-        return scan_clipboard(json);
+        return print_clipboard(json);
     }
     let found = accounts_in_files(paths)?;
     print_found(&found, json)
@@ -53,19 +53,15 @@ pub fn scan(paths: &[PathBuf], clipboard: bool, json: bool) -> Result<(), CliErr
 
 /// `tessera scan --clipboard [--json]`: the clipboard's image searched for
 /// QR codes, or its text for OTP URIs.
-fn scan_clipboard(json: bool) -> Result<(), CliError> {
+fn print_clipboard(json: bool) -> Result<(), CliError> {
     let contents = qr::scan_clipboard()?;
     let found = assemble(vec![("clipboard".to_owned(), contents)])?;
     print_found(&found, json)
 }
 
 /// `tessera scan --screen [--json]`.
-pub fn scan_screen(json: bool) -> Result<(), CliError> {
-    let texts = qr::scan_screen()?;
-    if texts.is_empty() {
-        return Err(QrError::NoQrFound.into());
-    }
-    let contents = qr::classify_all(&texts)?;
+pub fn print_screen(json: bool) -> Result<(), CliError> {
+    let contents = qr::screen_contents()?;
     let found = assemble(vec![("screen".to_owned(), contents)])?;
     print_found(&found, json)
 }

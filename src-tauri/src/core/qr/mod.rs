@@ -40,7 +40,7 @@ pub use encode::{
 };
 pub use error::QrError;
 pub use portal::{capture_portal, capture_portal_on};
-pub use screen::{capture_display, capture_screen, scan_display, scan_screen};
+pub use screen::{capture_display, capture_screen, scan_display, scan_screen, screen_contents};
 
 /// Every QR code in a picture, classified: the 2FA data of a PNG, JPEG,
 /// GIF, WebP, BMP or SVG file. Codes that hold no OTP data are skipped when

@@ -32,6 +32,20 @@ pub fn capture_screen() -> Result<Vec<GrayImage>, QrError> {
     }
 }
 
+/// What the QR codes on every screen hold ([`scan_screen`], then
+/// [`classify_all`](super::classify_all)).
+///
+/// # Errors
+/// `ScreenCapture`; `NoQrFound` when no screen shows a QR code; the
+/// codes' (no OTP data, an invalid URI).
+pub fn screen_contents() -> Result<Vec<super::QrContent>, QrError> {
+    let texts = zeroize::Zeroizing::new(scan_screen()?);
+    if texts.is_empty() {
+        return Err(QrError::NoQrFound);
+    }
+    super::classify_all(&texts)
+}
+
 /// Every QR code on every screen, as text (see [`decode_luma`]); empty
 /// when there is none. On a Wayland session the desktop portal is asked
 /// when X11 capture fails or finds no code.

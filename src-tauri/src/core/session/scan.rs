@@ -236,11 +236,7 @@ impl AppState {
     /// `Locked`; `ScreenCapture`; `NoQrFound`.
     pub fn scan_screen(&self) -> Result<ScanView> {
         self.ensure_unlocked_for_scan()?;
-        let texts = Zeroizing::new(qr::scan_screen()?);
-        if texts.is_empty() {
-            return Err(QrError::NoQrFound.into());
-        }
-        let contents = qr::classify_all(&texts)?;
+        let contents = qr::screen_contents()?;
         self.take_in(contents)
     }
 
