@@ -399,7 +399,7 @@ pub fn import_file(
 
 // ---- helpers shared by the format modules ----
 
-pub(crate) use crate::core::otp::{counted, plural};
+pub(crate) use crate::core::plural::{counted, plural};
 
 /// `Issuer:name` or whichever is not empty, for messages.
 pub(crate) fn label_of(issuer: &str, name: &str) -> String {
