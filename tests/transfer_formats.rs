@@ -753,3 +753,292 @@ fn proton_authenticator_damaged_encrypted_export() {
         Err(ImportError::Unsupported { .. })
     ));
 }
+
+// ---- Proton Pass (zip) ----
+
+#[test]
+fn proton_pass_export() {
+    let bytes = fixture("proton_pass/proton_pass_export.zip");
+    assert_eq!(sniffed(&bytes), (Format::ProtonPass, false));
+    let parsed = import(&bytes, None).unwrap();
+    assert_eq!(parsed.format, Format::ProtonPass);
+    assert_items(
+        &parsed,
+        &[
+            Expected::totp("GitHub", "alice", "JBSWY3DPEHPK3PXP")
+                .algorithm(Algorithm::Sha256)
+                .digits(8)
+                .kind(OtpKind::Totp { period: 60 })
+                .tags(&["Personal"])
+                .note("recovery codes in the safe")
+                .favorite(),
+            Expected::totp("GitHub", "alice-backup", "GEZDGNBVGY3TQOJQ")
+                .tags(&["Personal"])
+                .note("recovery codes in the safe")
+                .favorite(),
+            Expected::totp("Fastmail", "dave", "KRSXG5CTMVRXEZLU").tags(&["Work"]),
+        ],
+    );
+    assert_eq!(
+        losses(&parsed),
+        [
+            "1 item in Proton Pass's trash not imported",
+            "2 items without a TOTP not imported (Tessera keeps 2FA accounts, not passwords)"
+        ]
+    );
+}
+
+#[test]
+fn proton_pass_pgp_export_says_how_to_export_readable() {
+    let expected = "this file is encrypted with PGP (as Proton Pass exports with a passphrase are), which Tessera does not read: export again from Proton Pass (Settings › Export) without a passphrase, or decrypt it first with “gpg --decrypt FILE > export.zip”";
+    let pgp = fixture("proton_pass/proton_pass_export.pgp");
+    assert_eq!(sniff(&pgp).unwrap_err().to_string(), expected);
+    let armoured = b"-----BEGIN PGP MESSAGE-----\n\nwy4ECQMI\n-----END PGP MESSAGE-----\n";
+    assert_eq!(sniff(armoured).unwrap_err().to_string(), expected);
+    // A zip holding the sealed data instead of data.json.
+    let sealed = fixture("proton_pass/proton_pass_export_data_pgp.zip");
+    assert_eq!(sniff(&sealed).unwrap_err().to_string(), expected);
+    let err = transfer::import(&sealed, Some(Format::ProtonPass), None).unwrap_err();
+    assert_eq!(err.to_string(), expected);
+    let err = transfer::import(&pgp, Some(Format::ProtonPass), None).unwrap_err();
+    assert_eq!(err.to_string(), expected);
+}
+
+#[test]
+fn proton_pass_damaged_export() {
+    let bytes = fixture("proton_pass/proton_pass_export.zip");
+    assert_malformed(
+        transfer::import(&bytes[..bytes.len() / 2], Some(Format::ProtonPass), None),
+        Format::ProtonPass,
+    );
+    // One flipped byte of compressed data: the member no longer inflates
+    // or no longer matches its CRC.
+    let mut flipped = bytes.clone();
+    flipped[60] ^= 0xff;
+    assert_malformed(
+        transfer::import(&flipped, Some(Format::ProtonPass), None),
+        Format::ProtonPass,
+    );
+}
+
+/// `zip` with the member `from` renamed to `to` (same length), its local
+/// and central headers both.
+fn rename_zip_member(zip: &[u8], from: &str, to: &str) -> Vec<u8> {
+    assert_eq!(from.len(), to.len());
+    let mut out = zip.to_vec();
+    let mut at = 0;
+    while let Some(found) = out[at..]
+        .windows(from.len())
+        .position(|w| w == from.as_bytes())
+    {
+        let start = at + found;
+        out[start..start + to.len()].copy_from_slice(to.as_bytes());
+        at = start + to.len();
+    }
+    out
+}
+
+// ---- 1Password .1pux ----
+
+#[test]
+fn onepassword_1pux_export() {
+    let bytes = fixture("onepassword/export.1pux");
+    assert_eq!(sniffed(&bytes), (Format::OnePassword, false));
+    let parsed = import(&bytes, None).unwrap();
+    assert_eq!(parsed.format, Format::OnePassword);
+    assert_items(
+        &parsed,
+        &[
+            Expected::totp("GitHub", "alice", "JBSWY3DPEHPK3PXP")
+                .algorithm(Algorithm::Sha512)
+                .digits(8)
+                .tags(&["work", "dev"])
+                .note("recovery codes in the safe")
+                .favorite(),
+            Expected::totp("Fastmail", "bob@fastmail.com", "GEZDGNBVGY3TQOJQ"),
+            Expected::totp("Old", "dave", "MFRGGZDFMZTWQ2LK"),
+        ],
+    );
+    assert_eq!(
+        losses(&parsed),
+        [
+            "1 item without a one-time password not imported (Tessera keeps 2FA accounts, not passwords)"
+        ]
+    );
+}
+
+#[test]
+fn onepassword_damaged_export() {
+    let bytes = fixture("onepassword/export.1pux");
+    assert_malformed(
+        transfer::import(&bytes[..bytes.len() - 30], Some(Format::OnePassword), None),
+        Format::OnePassword,
+    );
+    let renamed = rename_zip_member(&bytes, "export.data", "export.date");
+    assert_eq!(
+        sniff(&renamed).unwrap_err().to_string(),
+        ImportError::UnknownFormat.to_string()
+    );
+    let err = transfer::import(&renamed, Some(Format::OnePassword), None).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "1Password export: malformed file at export.data: the archive has no such member"
+    );
+}
+
+// ---- KeePass / KeePassXC ----
+
+fn keepass_expected() -> Vec<Expected> {
+    vec![
+        Expected::totp("GitHub", "alice", "JBSWY3DPEHPK3PXP")
+            .algorithm(Algorithm::Sha256)
+            .digits(8)
+            .kind(OtpKind::Totp { period: 60 })
+            .tags(&["work"])
+            .note("recovery codes in the safe"),
+        Expected::totp("Bank", "dave", "ONSWG4TFOQWWQ33UOA")
+            .digits(7)
+            .kind(OtpKind::Totp { period: 60 })
+            .tags(&["Banking"]),
+        Expected::totp("Steam", "carol", "JRZCL47CMXVOQMNPZR2F7J4RGI")
+            .digits(5)
+            .kind(OtpKind::Steam { period: 30 })
+            .tags(&["Banking"]),
+        Expected::totp("Mail", "heidi", "GEZDGNBVGY3TQOJQ")
+            .algorithm(Algorithm::Sha512)
+            .digits(8)
+            .kind(OtpKind::Totp { period: 45 }),
+    ]
+}
+
+fn assert_keepass(parsed: &Parsed) {
+    assert_eq!(parsed.format, Format::KeePass);
+    let mut got: Vec<Expected> = parsed.items().map(actual).collect();
+    got.sort_by_key(|e| e.issuer);
+    let mut expected = keepass_expected();
+    expected.sort_by_key(|e| e.issuer);
+    assert_eq!(got, expected);
+    assert_eq!(
+        invalid(parsed),
+        [(
+            "Broken:frank".to_owned(),
+            "the URI has no secret parameter".to_owned()
+        )]
+    );
+    assert_eq!(
+        losses(parsed),
+        [
+            "1 entry in the recycle bin not imported",
+            "1 entry without a TOTP not imported (Tessera keeps 2FA accounts, not passwords)"
+        ]
+    );
+}
+
+fn key_file() -> Vec<u8> {
+    fixture("keepass/keyfile.keyx")
+}
+
+#[test]
+fn keepass_password_database() {
+    let bytes = fixture("keepass/password.kdbx");
+    assert_eq!(sniffed(&bytes), (Format::KeePass, true));
+    assert_keepass(&import(&bytes, Some("test")).unwrap());
+    assert_wrong_password(&bytes, Format::KeePass);
+}
+
+#[test]
+fn keepass_password_and_key_file_database() {
+    let bytes = fixture("keepass/password_and_key_file.kdbx");
+    let parsed =
+        transfer::import_with_key_file(&bytes, None, Some(&password("test")), Some(&key_file()))
+            .unwrap();
+    assert_keepass(&parsed);
+    // The password alone, or with another key file, does not open it.
+    assert_wrong_password(&bytes, Format::KeePass);
+    let err = transfer::import_with_key_file(
+        &bytes,
+        None,
+        Some(&password("test")),
+        Some(b"not the key file"),
+    )
+    .unwrap_err();
+    assert!(matches!(err, ImportError::WrongPassword { .. }), "{err:?}");
+    // The key file without the password asks for the password.
+    let err = transfer::import_with_key_file(&bytes, None, None, Some(&key_file())).unwrap_err();
+    assert!(
+        matches!(err, ImportError::PasswordRequired { .. }),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn keepass_key_file_only_database() {
+    let bytes = fixture("keepass/key_file_only.kdbx");
+    let parsed = transfer::import_with_key_file(&bytes, None, None, Some(&key_file())).unwrap();
+    assert_keepass(&parsed);
+    assert!(matches!(
+        import(&bytes, None),
+        Err(ImportError::PasswordRequired { .. })
+    ));
+    // A key file is for KeePass databases only.
+    let other = fixture("lastpass/lastpass_ios.json");
+    let err = transfer::import_with_key_file(&other, None, None, Some(&key_file())).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "LastPass Authenticator export: a key file (only KeePass databases take one) is not supported"
+    );
+}
+
+#[test]
+fn keepass_damaged_database() {
+    let bytes = fixture("keepass/password.kdbx");
+    assert_malformed(
+        import(&bytes[..bytes.len() / 2], Some("test")),
+        Format::KeePass,
+    );
+    assert_malformed(import(&bytes[..40], Some("test")), Format::KeePass);
+    // Argon2's memory ("M", 8 bytes) raised to 64 GiB: refused from the
+    // header, before any derivation.
+    let at = bytes
+        .windows(6)
+        .position(|w| w == b"\x01\x00\x00\x00M\x08")
+        .unwrap();
+    let mut costly = bytes.clone();
+    costly[at + 9..at + 17].copy_from_slice(&(64u64 << 30).to_le_bytes());
+    let err = import(&costly, Some("test")).unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("KeePass database: malformed file at the header: Argon2id cost too high"),
+        "{err}"
+    );
+}
+
+#[test]
+fn keepass_key_file_through_the_cli_import_command() {
+    use crate::support::cli::{CliVault, expect_failure, expect_success};
+    let vault = CliVault::init();
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/formats/keepass");
+    let database = fixtures.join("password_and_key_file.kdbx");
+    let key = fixtures.join("keyfile.keyx");
+    let (database, key) = (database.to_str().unwrap(), key.to_str().unwrap());
+    // Without the key file, the password alone is wrong.
+    let args = ["import", database, "--dry-run"];
+    let output = vault
+        .command(args)
+        .env("TESSERA_IMPORT_PASSWORD", "test")
+        .output()
+        .unwrap();
+    assert!(expect_failure(&output, &args).contains("KeePass database: wrong password"));
+    let args = ["import", database, "--key-file", key];
+    let output = vault
+        .command(args)
+        .env("TESSERA_IMPORT_PASSWORD", "test")
+        .output()
+        .unwrap();
+    let stdout = expect_success(&output, &args);
+    assert!(stdout.contains("imported 4 accounts"), "{stdout}");
+    let listed = vault.ok(&["list"]);
+    for issuer in ["GitHub", "Bank", "Steam", "Mail"] {
+        assert!(listed.contains(issuer), "{listed}");
+    }
+}

@@ -63,6 +63,21 @@ pub(crate) fn read_totp(
     )
 }
 
+/// [`read_totp`] for password managers' items: a URI that names no issuer
+/// takes the item's title.
+pub(crate) fn read_item_totp(
+    totp: &str,
+    title: &str,
+    username: &str,
+    notes: &mut Vec<ParseNote>,
+) -> Result<Account, String> {
+    let mut account = read_totp(totp, title, username, notes)?;
+    if account.issuer.is_empty() {
+        title.clone_into(&mut account.issuer);
+    }
+    Ok(account)
+}
+
 /// Reads one item's `totp` field into `parsed`.
 fn push_item(parsed: &mut Parsed, totp: &str, title: &str, username: &str, details: Details) {
     let mut notes = Vec::new();

@@ -27,11 +27,15 @@ pub mod export;
 pub mod freeotp;
 pub mod google;
 pub mod google_db;
+pub mod keepass;
+mod keepass_header;
 pub mod lastpass;
 pub mod microsoft_db;
+pub mod onepassword;
 pub mod otpauth_list;
 pub mod proton;
 pub mod proton_encrypted;
+pub mod proton_pass;
 pub mod steam;
 pub mod tessera_backup;
 pub mod twofas;
@@ -39,6 +43,7 @@ pub mod twofas;
 mod error;
 mod preview;
 mod sniff;
+mod zip_archive;
 
 use std::fmt;
 use std::path::Path;
@@ -103,11 +108,17 @@ pub enum Format {
     EnteEncrypted,
     /// Proton Authenticator password-protected export.
     ProtonEncrypted,
+    /// Proton Pass export (zip).
+    ProtonPass,
+    /// 1Password `.1pux` export (zip).
+    OnePassword,
+    /// `KeePass` / `KeePassXC` database (KDBX 3.1 and 4).
+    KeePass,
 }
 
 impl Format {
     /// Every format, in the order `--format` lists them.
-    pub const ALL: [Self; 20] = [
+    pub const ALL: [Self; 23] = [
         Self::OtpauthList,
         Self::GoogleMigration,
         Self::Aegis,
@@ -128,6 +139,9 @@ impl Format {
         Self::AuthenticatorProHtml,
         Self::EnteEncrypted,
         Self::ProtonEncrypted,
+        Self::ProtonPass,
+        Self::OnePassword,
+        Self::KeePass,
     ];
 
     /// The name `--format` takes.
@@ -153,6 +167,9 @@ impl Format {
             Self::AuthenticatorProHtml => "authenticator-pro-html",
             Self::EnteEncrypted => "ente-encrypted",
             Self::ProtonEncrypted => "proton-encrypted",
+            Self::ProtonPass => "proton-pass",
+            Self::OnePassword => "1password",
+            Self::KeePass => "keepass",
         }
     }
 
@@ -179,6 +196,9 @@ impl Format {
             Self::AuthenticatorProHtml => "Authenticator Pro HTML backup",
             Self::EnteEncrypted => "Ente Auth encrypted export",
             Self::ProtonEncrypted => "Proton Authenticator encrypted export",
+            Self::ProtonPass => "Proton Pass export",
+            Self::OnePassword => "1Password export",
+            Self::KeePass => "KeePass database",
         }
     }
 }
@@ -233,6 +253,8 @@ impl FromStr for Format {
                 "microsoft-db" | "phonefactor" => Some(Self::MicrosoftAuthenticatorDb),
                 "authpro" | "stratum" => Some(Self::AuthenticatorPro),
                 "authpro-html" | "stratum-html" => Some(Self::AuthenticatorProHtml),
+                "1pux" | "onepassword" => Some(Self::OnePassword),
+                "kdbx" | "keepassxc" => Some(Self::KeePass),
                 _ => None,
             })
             .ok_or_else(|| UnknownFormatName::new(s, Self::ALL.map(Self::id)))
@@ -434,7 +456,35 @@ pub fn import(
         }
         Format::EnteEncrypted => ente_encrypted::EnteEncrypted::import(bytes, password),
         Format::ProtonEncrypted => proton_encrypted::ProtonEncrypted::import(bytes, password),
+        Format::ProtonPass => proton_pass::ProtonPass::import(bytes, password),
+        Format::OnePassword => onepassword::OnePassword::import(bytes, password),
+        Format::KeePass => keepass::KeePass::import(bytes, password),
     }
+}
+
+/// [`import`] with the contents of a key file, which only a `KeePass`
+/// database takes (with or without a password): `Unsupported` when
+/// `key_file` is given for any other format.
+pub fn import_with_key_file(
+    bytes: &[u8],
+    format: Option<Format>,
+    password: Option<&SecretString>,
+    key_file: Option<&[u8]>,
+) -> Result<Parsed, ImportError> {
+    let Some(key_file) = key_file else {
+        return import(bytes, format, password);
+    };
+    let format = match format {
+        Some(format) => format,
+        None => sniff(bytes)?.format,
+    };
+    if format != Format::KeePass {
+        return Err(ImportError::Unsupported {
+            format,
+            what: "a key file (only KeePass databases take one)".to_owned(),
+        });
+    }
+    keepass::open(bytes, password, Some(key_file))
 }
 
 /// The largest file read for an import: far more than any authenticator
@@ -636,13 +686,8 @@ impl Argon2Cost {
     const MAX_WORK_KIB: u64 = 1 << 22;
     const MAX_LANES: u32 = 16;
 
-    /// A 32-byte key from `password` and `salt`. `Err` (a secret-free
-    /// reason) when the cost is out of bounds or the salt too short.
-    pub(crate) fn derive(
-        self,
-        password: &[u8],
-        salt: &[u8],
-    ) -> Result<Zeroizing<[u8; 32]>, String> {
+    /// `Err` (the reason) when the cost is out of bounds.
+    pub(crate) fn check(self) -> Result<(), String> {
         if self.memory_kib > Self::MAX_MEMORY_KIB
             || u64::from(self.memory_kib) * u64::from(self.iterations) > Self::MAX_WORK_KIB
             || self.lanes == 0
@@ -655,6 +700,17 @@ impl Argon2Cost {
                 counted(self.lanes, "lane", "lanes"),
             ));
         }
+        Ok(())
+    }
+
+    /// A 32-byte key from `password` and `salt`. `Err` (a secret-free
+    /// reason) when the cost is out of bounds or the salt too short.
+    pub(crate) fn derive(
+        self,
+        password: &[u8],
+        salt: &[u8],
+    ) -> Result<Zeroizing<[u8; 32]>, String> {
+        self.check()?;
         let params = argon2::Params::new(self.memory_kib, self.iterations, self.lanes, Some(32))
             .map_err(|e| format!("Argon2id parameters out of range ({e})"))?;
         let argon =

@@ -7,7 +7,9 @@ use serde_json::Value;
 
 use super::app_database::{self, Kind};
 use super::{Format, ImportError};
-use super::{authenticator_pro, bitwarden_encrypted};
+use super::{
+    authenticator_pro, bitwarden_encrypted, keepass, onepassword, proton_pass, zip_archive,
+};
 
 /// What [`sniff`] found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,6 +27,18 @@ pub fn sniff(bytes: &[u8]) -> Result<Sniffed, ImportError> {
     };
     if app_database::is_sqlite(bytes) {
         return sniff_database(bytes);
+    }
+    if bytes.starts_with(keepass::KDBX_MAGIC) {
+        return Ok(Sniffed {
+            format: Format::KeePass,
+            encrypted: true,
+        });
+    }
+    if let Some(names) = zip_archive::names(bytes) {
+        return sniff_zip(&names);
+    }
+    if proton_pass::is_pgp(bytes) {
+        return Err(proton_pass::ENCRYPTED);
     }
     let Ok(text) = std::str::from_utf8(bytes) else {
         return sniff_binary(bytes);
@@ -64,6 +78,27 @@ pub fn sniff(bytes: &[u8]) -> Result<Sniffed, ImportError> {
     Err(ImportError::UnknownFormat)
 }
 
+/// Zip files: a Proton Pass export (plain, or with its data sealed with
+/// PGP) or a 1Password export, by the names of their members.
+fn sniff_zip(names: &[String]) -> Result<Sniffed, ImportError> {
+    let has = |name: &str| names.iter().any(|n| n == name);
+    if has(proton_pass::DATA_JSON) {
+        Ok(Sniffed {
+            format: Format::ProtonPass,
+            encrypted: false,
+        })
+    } else if has(proton_pass::DATA_PGP) {
+        Err(proton_pass::ENCRYPTED)
+    } else if has(onepassword::EXPORT_DATA) {
+        Ok(Sniffed {
+            format: Format::OnePassword,
+            encrypted: false,
+        })
+    } else {
+        Err(ImportError::UnknownFormat)
+    }
+}
+
 /// `SQLite` files: a Tessera backup (by its `application_id`), or another
 /// app's database, told by its tables.
 fn sniff_database(bytes: &[u8]) -> Result<Sniffed, ImportError> {
@@ -89,6 +124,7 @@ const OTHER_MAGICS: &[&[u8]] = &[
     b"RIFF",
     b"%PDF",
     b"\x1f\x8b",
+    b"PK",
     b"7z\xbc\xaf",
     b"\x7fELF",
     b"MZ",
