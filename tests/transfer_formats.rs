@@ -1042,3 +1042,50 @@ fn keepass_key_file_through_the_cli_import_command() {
         assert!(listed.contains(issuer), "{listed}");
     }
 }
+
+// ---- FreeOTP 2 backup ----
+
+#[test]
+fn freeotp_backup() {
+    let bytes = fixture("freeotp/externalBackup.xml");
+    assert_eq!(sniffed(&bytes), (Format::FreeOtpBackup, true));
+    let parsed = import(&bytes, Some("test")).unwrap();
+    assert_eq!(parsed.format, Format::FreeOtpBackup);
+    assert_items(
+        &parsed,
+        &[
+            Expected::totp("GitHub", "alice", "JBSWY3DPEHPK3PXP")
+                .algorithm(Algorithm::Sha256)
+                .digits(8)
+                .kind(OtpKind::Totp { period: 60 }),
+            // FreeOTP keeps the counter of the last code shown.
+            Expected::totp("Bank", "dave", "GEZDGNBVGY3TQOJQ").kind(OtpKind::Hotp { counter: 5 }),
+            Expected::totp("Forum", "erin", "MFRGGZDFMZTWQ2LK")
+                .algorithm(Algorithm::Sha512)
+                .digits(7)
+                .kind(OtpKind::Totp { period: 20 }),
+        ],
+    );
+    assert_eq!(
+        invalid(&parsed),
+        [(
+            "token 4".to_owned(),
+            "its description (the “-token” entry) is missing or unreadable".to_owned()
+        )]
+    );
+    assert_wrong_password(&bytes, Format::FreeOtpBackup);
+}
+
+#[test]
+fn freeotp_damaged_backup_and_token_store() {
+    let bytes = fixture("freeotp/externalBackup.xml");
+    assert_malformed(
+        import(&bytes[..bytes.len() / 3], Some("test")),
+        Format::FreeOtpBackup,
+    );
+    let store = fixture("freeotp/tokens.xml");
+    assert_eq!(
+        sniff(&store).unwrap_err().to_string(),
+        "this is FreeOTP 2's own token store, whose secrets are sealed with a key in the phone's keystore and cannot be read elsewhere: in FreeOTP, choose ⋮ › Backup and import the backup file it writes"
+    );
+}

@@ -21,7 +21,7 @@ use crate::core::vault::VaultError;
 pub enum ImportError {
     /// The content matches none of the formats Tessera reads.
     #[error(
-        "unrecognised file: not an otpauth list, Google migration, Aegis, 2FAS, andOTP, Bitwarden, Ente, FreeOTP+, LastPass, Authenticator Pro, Proton, Steam or Tessera backup file, nor a Google or Microsoft Authenticator database"
+        "unrecognised file: not an otpauth list, Google migration, Aegis, 2FAS, andOTP, Bitwarden, Ente, FreeOTP, FreeOTP+, LastPass, Authenticator Pro, Proton, 1Password, KeePass, Steam or Tessera backup file, nor a Google or Microsoft Authenticator database"
     )]
     UnknownFormat,
     /// A file Tessera recognises as another program's, which holds no

@@ -25,6 +25,7 @@ pub mod ente;
 pub mod ente_encrypted;
 pub mod export;
 pub mod freeotp;
+pub mod freeotp_backup;
 pub mod google;
 pub mod google_db;
 pub mod keepass;
@@ -114,11 +115,13 @@ pub enum Format {
     OnePassword,
     /// `KeePass` / `KeePassXC` database (KDBX 3.1 and 4).
     KeePass,
+    /// `FreeOTP` 2 backup (`externalBackup.xml`).
+    FreeOtpBackup,
 }
 
 impl Format {
     /// Every format, in the order `--format` lists them.
-    pub const ALL: [Self; 23] = [
+    pub const ALL: [Self; 24] = [
         Self::OtpauthList,
         Self::GoogleMigration,
         Self::Aegis,
@@ -142,6 +145,7 @@ impl Format {
         Self::ProtonPass,
         Self::OnePassword,
         Self::KeePass,
+        Self::FreeOtpBackup,
     ];
 
     /// The name `--format` takes.
@@ -170,6 +174,7 @@ impl Format {
             Self::ProtonPass => "proton-pass",
             Self::OnePassword => "1password",
             Self::KeePass => "keepass",
+            Self::FreeOtpBackup => "freeotp-backup",
         }
     }
 
@@ -199,6 +204,7 @@ impl Format {
             Self::ProtonPass => "Proton Pass export",
             Self::OnePassword => "1Password export",
             Self::KeePass => "KeePass database",
+            Self::FreeOtpBackup => "FreeOTP backup",
         }
     }
 }
@@ -459,6 +465,7 @@ pub fn import(
         Format::ProtonPass => proton_pass::ProtonPass::import(bytes, password),
         Format::OnePassword => onepassword::OnePassword::import(bytes, password),
         Format::KeePass => keepass::KeePass::import(bytes, password),
+        Format::FreeOtpBackup => freeotp_backup::FreeOtpBackup::import(bytes, password),
     }
 }
 
@@ -625,6 +632,16 @@ pub(crate) fn aes_gcm_open(
     nonce: &[u8],
     ciphertext_and_tag: &[u8],
 ) -> Option<Zeroizing<Vec<u8>>> {
+    aes_gcm_open_with(key, nonce, b"", ciphertext_and_tag)
+}
+
+/// [`aes_gcm_open`] with associated data.
+pub(crate) fn aes_gcm_open_with(
+    key: &[u8],
+    nonce: &[u8],
+    associated_data: &[u8],
+    ciphertext_and_tag: &[u8],
+) -> Option<Zeroizing<Vec<u8>>> {
     const TAG_LEN: usize = 16;
     let cipher = Aes256Gcm::new_from_slice(key).ok()?;
     let nonce = Nonce::try_from(nonce).ok()?;
@@ -632,7 +649,7 @@ pub(crate) fn aes_gcm_open(
     let tag = Tag::try_from(&ciphertext_and_tag[body_len..]).ok()?;
     let mut buffer = Zeroizing::new(ciphertext_and_tag[..body_len].to_vec());
     cipher
-        .decrypt_inout_detached(&nonce, b"", buffer.as_mut_slice().into(), &tag)
+        .decrypt_inout_detached(&nonce, associated_data, buffer.as_mut_slice().into(), &tag)
         .ok()?;
     Some(buffer)
 }

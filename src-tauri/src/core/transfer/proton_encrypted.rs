@@ -8,8 +8,6 @@
 //! Must never: put the password, the key or decrypted content into an
 //! error.
 
-use aes_gcm::aead::{AeadInOut, KeyInit};
-use aes_gcm::{Aes256Gcm, Nonce, Tag};
 use serde::Deserialize;
 use zeroize::Zeroizing;
 
@@ -71,14 +69,6 @@ impl Importer for ProtonEncrypted {
 
 /// AES-256-GCM with Proton's associated data: `nonce ‖ ciphertext ‖ tag`.
 fn open(key: &[u8], content: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
-    let (nonce, rest) = content.split_at(NONCE_LEN);
-    let (body, tag) = rest.split_at(rest.len() - TAG_LEN);
-    let cipher = Aes256Gcm::new_from_slice(key).ok()?;
-    let nonce = Nonce::try_from(nonce).ok()?;
-    let tag = Tag::try_from(tag).ok()?;
-    let mut buffer = Zeroizing::new(body.to_vec());
-    cipher
-        .decrypt_inout_detached(&nonce, AAD, buffer.as_mut_slice().into(), &tag)
-        .ok()?;
-    Some(buffer)
+    let (nonce, sealed) = content.split_at_checked(NONCE_LEN)?;
+    super::aes_gcm_open_with(key, nonce, AAD, sealed)
 }

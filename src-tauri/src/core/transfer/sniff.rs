@@ -8,7 +8,8 @@ use serde_json::Value;
 use super::app_database::{self, Kind};
 use super::{Format, ImportError};
 use super::{
-    authenticator_pro, bitwarden_encrypted, keepass, onepassword, proton_pass, zip_archive,
+    authenticator_pro, bitwarden_encrypted, freeotp_backup, keepass, onepassword, proton_pass,
+    zip_archive,
 };
 
 /// What [`sniff`] found.
@@ -47,6 +48,8 @@ pub fn sniff(bytes: &[u8]) -> Result<Sniffed, ImportError> {
     if text.starts_with('<') {
         return if text.contains("<code>otpauth") {
             Ok(plain(Format::AuthenticatorProHtml))
+        } else if text.contains("<map") && text.contains("mCipherText") {
+            Err(freeotp_backup::TOKEN_STORE)
         } else {
             Err(ImportError::UnknownFormat)
         };
@@ -148,6 +151,9 @@ fn sniff_binary(bytes: &[u8]) -> Result<Sniffed, ImportError> {
     if header == Some(authenticator_pro::HEADER) || header == Some(authenticator_pro::LEGACY_HEADER)
     {
         return encrypted(Format::AuthenticatorPro);
+    }
+    if bytes.starts_with(freeotp_backup::JAVA_SERIAL_MAGIC) {
+        return encrypted(Format::FreeOtpBackup);
     }
     if OTHER_MAGICS.iter().any(|magic| bytes.starts_with(magic)) {
         return Err(ImportError::UnknownFormat);
