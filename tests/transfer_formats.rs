@@ -1073,6 +1073,10 @@ fn freeotp_backup() {
             "its description (the “-token” entry) is missing or unreadable".to_owned()
         )]
     );
+    assert_eq!(
+        losses(&parsed),
+        ["icons are not imported (1 entry had one)"]
+    );
     assert_wrong_password(&bytes, Format::FreeOtpBackup);
 }
 

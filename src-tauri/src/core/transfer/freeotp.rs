@@ -83,6 +83,11 @@ impl Token {
             .unwrap_or_default()
     }
 
+    /// Whether the token has a picture of its own (not imported).
+    pub(crate) fn has_image(&self) -> bool {
+        self.image.is_some()
+    }
+
     pub(crate) fn invalid(&self, reason: String) -> InvalidItem {
         InvalidItem::named(&self.issuer(), &self.label, reason)
     }

@@ -87,6 +87,7 @@ impl super::Importer for FreeOtpBackup {
         let password = password.ok_or(ImportError::PasswordRequired { format: FORMAT })?;
         let key = open_master(&master, password)?;
         let mut parsed = Parsed::new(FORMAT);
+        let mut icons = 0;
         for (name, value) in &map {
             if name == "masterKey" || name.ends_with("-token") {
                 continue;
@@ -104,6 +105,9 @@ impl super::Importer for FreeOtpBackup {
                 );
                 continue;
             };
+            if token.has_image() {
+                icons += 1;
+            }
             let secret = serde_json::from_str::<SealedEntry>(value.as_str())
                 .ok()
                 .and_then(|entry| serde_json::from_str::<Sealed>(&entry.key).ok())
@@ -116,6 +120,7 @@ impl super::Importer for FreeOtpBackup {
             let read = secret.and_then(|secret| token.item(SecretBytes::from_slice(&secret)));
             parsed.push_entry(read, &[]);
         }
+        parsed.icons_dropped(icons);
         parsed.non_empty()
     }
 }
