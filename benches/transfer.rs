@@ -5,6 +5,10 @@
 //! that already holds all 10,000 (duplicates found by hashing, not by
 //! comparing every pair).
 //!
+//! Opening an encrypted export at its app's default key derivation:
+//! a Bitwarden password-protected JSON export with PBKDF2-SHA256 at
+//! 600,000 iterations (Bitwarden's default), read from the test fixture.
+//!
 //! Run with `cargo bench --bench transfer`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -119,5 +123,25 @@ fn import(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, import);
+/// Sniff, derive, check the MAC, decrypt and read: what the window does
+/// with a dropped password-protected Bitwarden export.
+fn encrypted(c: &mut Criterion) {
+    let file = include_bytes!("../tests/fixtures/formats/bitwarden/password_protected_pbkdf2.json");
+    let password = SecretString::from("test");
+    let mut group = c.benchmark_group("import_encrypted");
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(10));
+    group.bench_function("bitwarden_pbkdf2_600k", |b| {
+        b.iter(|| {
+            let parsed = transfer::import(file, None, Some(&password)).unwrap();
+            assert_eq!(parsed.format, Format::BitwardenJson);
+            assert_eq!(parsed.items().count(), 3);
+            black_box(parsed)
+        });
+    });
+    group.finish();
+}
+
+criterion_group!(benches, import, encrypted);
 criterion_main!(benches);

@@ -31,7 +31,10 @@ put_text() { # TARGET PREFIX TEXT
 
 # Format::ALL order: otpauth list, Google migration, Aegis, 2FAS, andOTP,
 # andOTP encrypted, Bitwarden JSON, Bitwarden CSV, Ente, FreeOTP+, Proton,
-# Steam, Tessera backup.
+# Steam, Tessera backup, Google Authenticator database, Microsoft
+# Authenticator database, LastPass, Authenticator Pro, Authenticator Pro
+# HTML, Ente encrypted, Proton encrypted, Proton Pass, 1Password, KeePass,
+# FreeOTP backup (import_format reads the low five bits of the selector).
 format_of() {
   case "$1" in
     plain.txt) echo 00 ;;
@@ -45,6 +48,18 @@ format_of() {
     freeotp_plus.json) echo 09 ;;
     proton_authenticator.json) echo 0a ;;
     steam.json) echo 0b ;;
+    lastpass_*) echo 0f ;;
+    backup.json | backup*.authpro) echo 10 ;;
+    backup.html) echo 11 ;;
+    backup.txt) echo 00 ;;
+    andotp_old.json.aes) echo 05 ;;
+    password_protected_*.json | account_restricted.json) echo 06 ;;
+    ente_auth_encrypted.txt) echo 12 ;;
+    proton_authenticator_encrypted.json) echo 13 ;;
+    proton_pass_export*.zip | proton_pass_export.pgp) echo 14 ;;
+    *.1pux) echo 15 ;;
+    password.kdbx) echo 16 ;;
+    externalBackup.xml | tokens.xml) echo 17 ;;
     *) echo "" ;;
   esac
 }
@@ -59,6 +74,29 @@ if [ -d "$FIXTURES/aegis-importers" ]; then
   grep -h '^otpauth://' "$FIXTURES/aegis-importers/plain.txt" | while read -r line; do
     put_text otpauth_uri "" "$line"
   done
+fi
+# The formats of tests/fixtures/formats (generated there, in the repository).
+# One KeePass database is enough: each costs an Argon2 of 64 MiB × 14 passes
+# (the password "test" opens it, so the whole path is exercised).
+for file in ../tests/fixtures/formats/*/*; do
+  case "$file" in */generate/* | *.md | *key_file*.kdbx | *.keyx) continue ;; esac
+  put import_sniffed "" "$file"
+  format=$(format_of "$(basename "$file")")
+  [ -z "$format" ] || put import_format "$format" "$file"
+done
+# App databases copied off a phone (the schemas tests/transfer_formats.rs
+# names), when the sqlite3 shell is there.
+if command -v sqlite3 >/dev/null 2>&1; then
+  tmp=$(mktemp -d)
+  sqlite3 "$tmp/google" "CREATE TABLE accounts (_id INTEGER PRIMARY KEY, email TEXT NOT NULL, secret TEXT NOT NULL, counter INTEGER DEFAULT 0, type INTEGER, provider INTEGER DEFAULT 0, issuer TEXT DEFAULT NULL, original_name TEXT DEFAULT NULL);
+    INSERT INTO accounts (email, secret, counter, type, issuer) VALUES ('alice', 'JBSWY3DPEHPK3PXP', 0, 0, 'GitHub'), ('Dropbox:bob', 'GEZDGNBVGY3TQOJQ', 4, 1, NULL);"
+  sqlite3 "$tmp/microsoft" "CREATE TABLE accounts (_id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT, username TEXT, oath_secret_key TEXT, account_type INTEGER);
+    INSERT INTO accounts (name, username, oath_secret_key, account_type) VALUES ('Contoso', 'me', 'GEZDGNBVGY3TQOJQ', 0), ('Microsoft', 'me', 'SGVsbG8h', 1), ('Work', 'me', NULL, 2);"
+  put import_sniffed "" "$tmp/google"
+  put import_format 0d "$tmp/google"
+  put import_sniffed "" "$tmp/microsoft"
+  put import_format 0e "$tmp/microsoft"
+  rm -rf "$tmp"
 fi
 if [ -d "$FIXTURES/google-migration" ]; then
   for file in "$FIXTURES"/google-migration/*.txt; do

@@ -115,21 +115,19 @@ fn qr_scan_of_a_lattice_of_finder_patterns_stops_with_a_clear_error() {
 /// 66 bytes the import entry point sniffs as an encrypted andOTP backup
 /// asking for 7,304,297 PBKDF2-SHA1 iterations (the first four bytes):
 /// with a password, the import ran for many seconds. andOTP writes
-/// 140,000–160,000; more than a million is now a `Malformed` error.
+/// 140,000–160,000; a count over a million is never derived from: the
+/// bytes are tried as andOTP 0.6.2's headerless layout only (one SHA-256),
+/// which the password does not open.
 #[test]
 fn andotp_iteration_count_is_bounded() {
     let bytes = b"\x00\x6f\x74\x69\x6e\x00\x3a\x65\x31\x5f\x74\x66\x69\x6e\x6c\x65\x3f\x64\x61\x08\x00\x7b\x7b\x7b\x7b\x7b\x7b\x7b\x7b\x7b\x7b\x7b\x7b\x7b\x7b\x7b\x7b\x7b\x7b\x7b\x00\x00\x00\x00\x00\x00\x39\x7a\x00\x00\x04\x61\x26\x25\x00\x00\x00\x00\x00\x00\x80\x00\x58\x58\x58\x0a";
     let password = SecretString::from("test");
+    let started = std::time::Instant::now();
     match import(bytes, None, Some(&password)) {
-        Err(ImportError::Malformed {
-            format,
-            location,
-            what,
-        }) => {
+        Err(ImportError::WrongPassword { format }) => {
             assert_eq!(format, Format::AndOtpEncrypted);
-            assert_eq!(location, "bytes 0–3");
-            assert!(what.contains("7304297"), "{what}");
         }
-        other => panic!("expected Malformed, got {other:?}"),
+        other => panic!("expected WrongPassword, got {other:?}"),
     }
+    assert!(started.elapsed() < std::time::Duration::from_secs(1));
 }

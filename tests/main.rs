@@ -29,5 +29,7 @@ mod support;
 mod surface;
 /// core::transfer: every shared fixture, preview/commit, export round trips, independent Aegis decryptor.
 mod transfer;
+/// core::transfer for the formats of other apps: real or generated fixtures in tests/fixtures/formats, every field, wrong passwords, damaged files.
+mod transfer_formats;
 /// The encrypted vault: real files, byte flips, SIGKILL, v1/v2 migrations, servers, spec decryptor, keyring.
 mod vault;

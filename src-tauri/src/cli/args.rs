@@ -150,6 +150,10 @@ pub enum Command {
         file: PathBuf,
         #[arg(long, value_name = "F")]
         format: Option<crate::core::transfer::Format>,
+        /// The key file of a `KeePass` database (with its password, if it has
+        /// one).
+        #[arg(long, value_name = "FILE")]
+        key_file: Option<PathBuf>,
         /// Show what would be imported; write nothing.
         #[arg(long)]
         dry_run: bool,

@@ -132,9 +132,17 @@ fn run(command: Command, vault: &Path, password_file: Option<&PathBuf>) -> Resul
         Command::Import {
             file,
             format,
+            key_file,
             dry_run,
             json,
-        } => transfer::import(&mut unlocked()?, &file, format, dry_run, json),
+        } => transfer::import(
+            &mut unlocked()?,
+            &file,
+            format,
+            key_file.as_deref(),
+            dry_run,
+            json,
+        ),
         Command::Export {
             format,
             out,

@@ -43,10 +43,14 @@ pub fn import(
     vault: &mut Vault,
     file: &Path,
     format: Option<Format>,
+    key_file: Option<&Path>,
     dry_run: bool,
     json: bool,
 ) -> Result<(), CliError> {
-    let parsed = read(file, format)?;
+    let key_file = key_file
+        .map(|path| crate::core::user_file::read(path, transfer::IMPORT_LIMIT))
+        .transpose()?;
+    let parsed = read(file, format, key_file.as_ref().map(|k| k.as_slice()))?;
     let preview = Preview::new(parsed, vault.entries()?);
     let report = Report::from(&preview);
     let ids = if dry_run {
@@ -80,14 +84,15 @@ pub fn import(
     }
 }
 
-/// Reads `file`, asking for its password only if it turns out to need one.
-fn read(file: &Path, format: Option<Format>) -> Result<Parsed, CliError> {
+/// Reads `file`, asking for its password only if it turns out to need one;
+/// `key_file` is the contents of a `KeePass` database's key file.
+fn read(file: &Path, format: Option<Format>, key_file: Option<&[u8]>) -> Result<Parsed, CliError> {
     let bytes = crate::core::user_file::read(file, transfer::IMPORT_LIMIT)?;
     let format = match format {
         Some(format) => format,
         None => transfer::sniff(&bytes)?.format,
     };
-    match transfer::import(&bytes, Some(format), None) {
+    match transfer::import_with_key_file(&bytes, Some(format), None, key_file) {
         Err(ImportError::PasswordRequired { format }) => {
             let password = match given_password(IMPORT_PASSWORD_ENV, None)? {
                 Some(password) => password,
@@ -96,7 +101,12 @@ fn read(file: &Path, format: Option<Format>) -> Result<Parsed, CliError> {
                     IMPORT_PASSWORD_ENV,
                 )?,
             };
-            Ok(transfer::import(&bytes, Some(format), Some(&password))?)
+            Ok(transfer::import_with_key_file(
+                &bytes,
+                Some(format),
+                Some(&password),
+                key_file,
+            )?)
         }
         other => Ok(other?),
     }

@@ -13,6 +13,7 @@ pub mod logging;
 pub mod otp;
 pub mod password_strength;
 pub mod paths;
+pub(crate) mod plural;
 pub mod private_file;
 pub mod qr;
 pub mod secret;

@@ -6,11 +6,10 @@
 //! character position); the value of the `secret` parameter is never copied
 //! into an error.
 
-use std::fmt;
-
 use thiserror::Error;
 
 use super::account::Algorithm;
+use crate::core::plural::{counted, range};
 
 /// The hash functions Tessera computes codes with, for messages.
 const SUPPORTED_ALGORITHMS: &str = "SHA1, SHA256 or SHA512";
@@ -99,39 +98,6 @@ pub enum OtpError {
     /// An HOTP counter at 2^64 − 1 has no next code.
     #[error("the HOTP counter is at its maximum and has no next code")]
     CounterExhausted,
-}
-
-/// `1 entry`, `3 entries`: a count with its noun in the right number.
-pub(crate) fn counted<T: fmt::Display + PartialEq + From<u8> + Copy>(
-    count: T,
-    one: &str,
-    many: &str,
-) -> String {
-    let noun = if count == T::from(1) { one } else { many };
-    format!("{count} {noun}")
-}
-
-/// `one` for a count of 1, otherwise `many`.
-pub(crate) fn plural<'a, T: PartialEq + From<u8> + Copy>(
-    count: T,
-    one: &'a str,
-    many: &'a str,
-) -> &'a str {
-    if count == T::from(1) { one } else { many }
-}
-
-/// `6 to 10 digits`, or `5 digits` when the range holds one value.
-pub(crate) fn range<T: fmt::Display + PartialEq + From<u8> + Copy>(
-    min: T,
-    max: T,
-    one: &str,
-    many: &str,
-) -> String {
-    if min == max {
-        counted(min, one, many)
-    } else {
-        format!("{min} to {max} {many}")
-    }
 }
 
 /// Copies a user-supplied, non-secret value into an error, cut to a length

@@ -31,8 +31,9 @@ use thiserror::Error;
 use zeroize::{Zeroize, Zeroizing};
 
 use super::account::{Account, Algorithm, DEFAULT_PERIOD, OtpKind};
-use super::error::{OtpError, counted};
+use super::error::OtpError;
 use super::uri::split_label;
+use crate::core::plural::counted;
 use crate::core::secret::SecretBytes;
 
 /// The start of every migration URI (compared case-insensitively).

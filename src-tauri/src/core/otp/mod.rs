@@ -28,7 +28,6 @@ pub use account::{
 /// secret was non-canonical.
 pub use base32::{decode as decode_base32_secret, decode_noted as decode_base32_secret_noted};
 pub use error::OtpError;
-pub(crate) use error::{counted, plural};
 pub use generate::{Code, code_at, generate, generate_now};
 pub use migration::{
     MigrationBatch, MigrationError, format_migration_uris, format_migration_uris_with_id,

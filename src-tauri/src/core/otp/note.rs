@@ -6,7 +6,7 @@
 
 use std::fmt;
 
-use super::error::counted;
+use crate::core::plural::counted;
 
 /// One thing a parse accepted that is not the canonical form.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

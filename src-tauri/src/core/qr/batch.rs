@@ -336,6 +336,20 @@ mod tests {
             assert_eq!(error, QrError::InconsistentBatch { index, size: 4 });
             assert!(!error.to_string().contains("export 1"), "{error}");
         }
+        assert_eq!(
+            assembly.add(part(2, 1, 1)).unwrap_err().to_string(),
+            "this QR code says it is part 2 of a Google Authenticator export of 1 part, which cannot be; export the accounts again"
+        );
+    }
+
+    #[test]
+    fn one_missing_part_is_named_in_the_singular() {
+        let mut assembly = BatchAssembly::new();
+        assembly.add(part(3, 0, 2)).unwrap();
+        assert_eq!(
+            assembly.ensure_complete().unwrap_err().to_string(),
+            "Google Authenticator export incomplete: 1 of 2 QR codes scanned (missing part 2)"
+        );
     }
 
     #[test]

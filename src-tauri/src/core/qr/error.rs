@@ -8,6 +8,7 @@
 use thiserror::Error;
 
 use crate::core::otp::{MigrationError, OtpError};
+use crate::core::plural::{counted, plural};
 
 /// What went wrong, precisely enough to tell the user what to do.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -44,15 +45,16 @@ pub enum QrError {
     /// `index` is the part's own `batch_index` (from 0); the message counts
     /// from 1.
     #[error(
-        "this QR code says it is part {} of a Google Authenticator export of {size} parts, which cannot be; export the accounts again",
-        i64::from(*.index) + 1
+        "this QR code says it is part {} of a Google Authenticator export of {}, which cannot be; export the accounts again",
+        i64::from(*.index) + 1,
+        counted(*.size, "part", "parts")
     )]
     InconsistentBatch { index: i32, size: i32 },
     /// Some parts of a multi-part Google export were never scanned; its
     /// accounts are held back until they are.
     #[error(
         "Google Authenticator export incomplete: {scanned} of {total} QR codes scanned (missing {} {missing})",
-        if .total - .scanned == 1 { "part" } else { "parts" }
+        plural(.total - .scanned, "part", "parts")
     )]
     IncompleteExport {
         scanned: usize,

@@ -16,6 +16,7 @@ use x11rb::protocol::xproto::{ConnectionExt as _, ImageFormat, ImageOrder, Scree
 use super::decode::decode_luma;
 use super::error::QrError;
 use super::portal::capture_portal;
+use crate::core::plural::counted;
 
 /// Every screen of the session, in grey levels: the X11 display named by
 /// `DISPLAY`, else (on a Wayland session) the desktop portal's screenshot.
@@ -177,7 +178,10 @@ fn to_luma(
         .ok_or_else(|| unsupported("unknown visual".to_owned()))?;
     let bits = usize::from(format.bits_per_pixel);
     if !matches!(bits, 16 | 24 | 32) {
-        return Err(unsupported(format!("{bits} bits per pixel")));
+        return Err(unsupported(format!(
+            "{} per pixel",
+            counted(bits, "bit", "bits")
+        )));
     }
     let bytes_per_pixel = bits / 8;
     let pad = usize::from(format.scanline_pad).max(8);

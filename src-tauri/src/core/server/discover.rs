@@ -14,6 +14,7 @@ use super::error::ServerError;
 use super::http::Answer;
 use super::profile::{Operation, Profile, lookup};
 use crate::core::otp::{Account, parse_uri};
+use crate::core::plural::counted;
 
 /// Decodes every QR code in an image (raster or SVG) to its text.
 pub type QrDecoder = fn(&[u8]) -> Result<Vec<String>, String>;
@@ -172,8 +173,8 @@ fn uri_from_image(image: &[u8], qr: Option<QrDecoder>) -> Result<Account, Server
         .find(|t| t.starts_with("otpauth://"))
         .ok_or_else(|| ServerError::Qr {
             reason: format!(
-                "{} code(s) found, none of them an otpauth:// URI",
-                texts.len()
+                "{} found, but no otpauth:// URI",
+                counted(texts.len(), "QR code", "QR codes")
             ),
         })?;
     Ok(parse_uri(uri)?)
@@ -181,7 +182,7 @@ fn uri_from_image(image: &[u8], qr: Option<QrDecoder>) -> Result<Account, Server
 
 #[cfg(test)]
 mod tests {
-    use super::{Source, discover};
+    use super::{Source, discover, uri_from_image};
     use crate::core::server::ServerError;
     use crate::core::server::http::Answer;
     use crate::core::server::profile::{OpName, Profile};
@@ -288,5 +289,25 @@ mod tests {
             discover(&p, op, &answer("image/png", b"PNG"), None, "S", None),
             Err(ServerError::Qr { .. })
         ));
+    }
+
+    #[test]
+    fn pictures_without_an_otpauth_uri_count_their_codes_in_words() {
+        let reason = |decoder: super::QrDecoder| match uri_from_image(b"", Some(decoder)) {
+            Err(ServerError::Qr { reason }) => reason,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            reason(|_| Ok(vec!["https://example.com".to_owned()])),
+            "1 QR code found, but no otpauth:// URI"
+        );
+        assert_eq!(
+            reason(|_| Ok(Vec::new())),
+            "0 QR codes found, but no otpauth:// URI"
+        );
+        assert_eq!(
+            reason(|_| Ok(vec!["a".to_owned(), "b".to_owned()])),
+            "2 QR codes found, but no otpauth:// URI"
+        );
     }
 }

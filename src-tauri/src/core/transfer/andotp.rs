@@ -1,7 +1,9 @@
 //! andOTP backups: the plain JSON array and the encrypted `.json.aes`
 //! (a 4-byte big-endian PBKDF2 iteration count, 12-byte salt, 12-byte
 //! nonce, then AES-256-GCM ciphertext and tag under
-//! PBKDF2-HMAC-SHA1(password, salt, iterations)).
+//! PBKDF2-HMAC-SHA1(password, salt, iterations)); andOTP 0.6.2 and before
+//! wrote no header: a 12-byte nonce, then AES-256-GCM under
+//! SHA-256(password).
 //!
 //! Must never: put the password, a key, a secret or decrypted content into
 //! an error.
@@ -102,6 +104,8 @@ impl Importer for AndOtp {
 }
 
 const HEADER_LEN: usize = 4 + 12 + 12;
+const NONCE_LEN: usize = 12;
+const TAG_LEN: usize = 16;
 /// Most PBKDF2 iterations an encrypted backup may ask for (andOTP writes
 /// 140,000–160,000): the count comes from the file, and each million
 /// costs about a second.
@@ -110,34 +114,51 @@ const MAX_ITERATIONS: u32 = 1_000_000;
 impl Importer for AndOtpEncrypted {
     const FORMAT: Format = Format::AndOtpEncrypted;
 
+    /// The current layout when the first four bytes are a plausible
+    /// iteration count, else (or when that does not open) the layout of
+    /// andOTP 0.6.2 and before: a 12-byte nonce, then AES-256-GCM
+    /// ciphertext and tag under SHA-256(password), no header.
     fn import(bytes: &[u8], password: Option<&SecretString>) -> Result<Parsed, ImportError> {
         let format = Self::FORMAT;
-        if bytes.len() < HEADER_LEN + 16 {
+        if bytes.len() < NONCE_LEN + TAG_LEN {
             return Err(ImportError::malformed(
                 format,
-                "header",
-                "shorter than iterations, salt, nonce and tag",
-            ));
-        }
-        let iterations = u32::from_be_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
-        if iterations == 0 || iterations > MAX_ITERATIONS {
-            return Err(ImportError::malformed(
-                format,
-                "bytes 0–3",
-                format!("implausible PBKDF2 iteration count {iterations}"),
+                "byte 0",
+                "shorter than a nonce and a tag",
             ));
         }
         let password = password.ok_or(ImportError::PasswordRequired { format })?;
-        let (salt, nonce, body) = (&bytes[4..16], &bytes[16..28], &bytes[HEADER_LEN..]);
-        let mut key = Zeroizing::new([0u8; 32]);
-        pbkdf2::pbkdf2_hmac::<sha1::Sha1>(
-            password.expose().as_bytes(),
-            salt,
-            iterations,
-            key.as_mut_slice(),
-        );
-        let plain = aes_gcm_open(key.as_slice(), nonce, body)
+        let iterations = u32::from_be_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
+        let current =
+            (1..=MAX_ITERATIONS).contains(&iterations) && bytes.len() >= HEADER_LEN + TAG_LEN;
+        let plain = current
+            .then(|| open_current(bytes, iterations, password))
+            .flatten()
+            .or_else(|| open_old(bytes, password))
             .ok_or(ImportError::WrongPassword { format })?;
         read(format, &plain)
     }
+}
+
+fn open_current(
+    bytes: &[u8],
+    iterations: u32,
+    password: &SecretString,
+) -> Option<Zeroizing<Vec<u8>>> {
+    let (salt, nonce, body) = (&bytes[4..16], &bytes[16..28], &bytes[HEADER_LEN..]);
+    let mut key = Zeroizing::new([0u8; 32]);
+    pbkdf2::pbkdf2_hmac::<sha1::Sha1>(
+        password.expose().as_bytes(),
+        salt,
+        iterations,
+        key.as_mut_slice(),
+    );
+    aes_gcm_open(key.as_slice(), nonce, body)
+}
+
+fn open_old(bytes: &[u8], password: &SecretString) -> Option<Zeroizing<Vec<u8>>> {
+    use sha2::Digest as _;
+    let mut key = Zeroizing::new([0u8; 32]);
+    key.copy_from_slice(&sha2::Sha256::digest(password.expose().as_bytes()));
+    aes_gcm_open(key.as_slice(), &bytes[..NONCE_LEN], &bytes[NONCE_LEN..])
 }

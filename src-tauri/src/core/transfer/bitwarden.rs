@@ -1,4 +1,5 @@
-//! Bitwarden exports, unencrypted JSON and CSV. Only the `login.totp` field
+//! Bitwarden exports: JSON (unencrypted, or password-protected, opened by
+//! [`super::bitwarden_encrypted`]) and CSV. Only the `login.totp` field
 //! is read: an `otpauth://` URI, `steam://SECRET`, or a bare base32
 //! secret (then the item's name is the issuer and its username the account
 //! name). Folders become tags; `favorite` and notes are kept. Passwords
@@ -62,6 +63,21 @@ pub(crate) fn read_totp(
     )
 }
 
+/// [`read_totp`] for password managers' items: a URI that names no issuer
+/// takes the item's title.
+pub(crate) fn read_item_totp(
+    totp: &str,
+    title: &str,
+    username: &str,
+    notes: &mut Vec<ParseNote>,
+) -> Result<Account, String> {
+    let mut account = read_totp(totp, title, username, notes)?;
+    if account.issuer.is_empty() {
+        title.clone_into(&mut account.issuer);
+    }
+    Ok(account)
+}
+
 /// Reads one item's `totp` field into `parsed`.
 fn push_item(parsed: &mut Parsed, totp: &str, title: &str, username: &str, details: Details) {
     let mut notes = Vec::new();
@@ -123,48 +139,58 @@ struct Login {
 impl Importer for BitwardenJson {
     const FORMAT: Format = Format::BitwardenJson;
 
-    fn import(bytes: &[u8], _password: Option<&SecretString>) -> Result<Parsed, ImportError> {
+    fn import(bytes: &[u8], password: Option<&SecretString>) -> Result<Parsed, ImportError> {
         let file: JsonFile = super::from_json(Self::FORMAT, bytes)?;
         if file.encrypted {
-            return Err(ImportError::Unsupported {
-                format: Self::FORMAT,
-                what: "an encrypted Bitwarden export (export it as unencrypted JSON)".to_owned(),
-            });
+            let plain = super::bitwarden_encrypted::decrypt(bytes, password)?;
+            let inner: JsonFile = super::from_json(Self::FORMAT, &plain)?;
+            if inner.encrypted {
+                return Err(ImportError::malformed(
+                    Self::FORMAT,
+                    "data",
+                    "the decrypted export says it is encrypted again",
+                ));
+            }
+            return read_json(&inner);
         }
-        let folders: HashMap<&str, &str> = file
-            .folders
-            .iter()
-            .map(|f| (f.id.as_str(), f.name.as_str()))
-            .collect();
-        let mut parsed = Parsed::new(Self::FORMAT);
-        let mut skipped = 0;
-        for it in &file.items {
-            let login = it.login.as_ref();
-            let Some(totp) = login
-                .and_then(|l| l.totp.as_deref())
-                .filter(|t| !t.trim().is_empty())
-            else {
-                skipped += 1;
-                continue;
-            };
-            let username = login.and_then(|l| l.username.as_deref()).unwrap_or("");
-            let tags = it
-                .folder_id
-                .as_deref()
-                .and_then(|id| folders.get(id))
-                .map(|n| vec![(*n).to_owned()])
-                .unwrap_or_default();
-            let details = Details {
-                tags,
-                favorite: it.favorite,
-                note: it.notes.clone().unwrap_or_default(),
-                icon: None,
-            };
-            push_item(&mut parsed, totp, &it.name, username, details);
-        }
-        skipped_loss(&mut parsed, skipped);
-        parsed.non_empty()
+        read_json(&file)
     }
+}
+
+fn read_json(file: &JsonFile) -> Result<Parsed, ImportError> {
+    let folders: HashMap<&str, &str> = file
+        .folders
+        .iter()
+        .map(|f| (f.id.as_str(), f.name.as_str()))
+        .collect();
+    let mut parsed = Parsed::new(Format::BitwardenJson);
+    let mut skipped = 0;
+    for it in &file.items {
+        let login = it.login.as_ref();
+        let Some(totp) = login
+            .and_then(|l| l.totp.as_deref())
+            .filter(|t| !t.trim().is_empty())
+        else {
+            skipped += 1;
+            continue;
+        };
+        let username = login.and_then(|l| l.username.as_deref()).unwrap_or("");
+        let tags = it
+            .folder_id
+            .as_deref()
+            .and_then(|id| folders.get(id))
+            .map(|n| vec![(*n).to_owned()])
+            .unwrap_or_default();
+        let details = Details {
+            tags,
+            favorite: it.favorite,
+            note: it.notes.clone().unwrap_or_default(),
+            icon: None,
+        };
+        push_item(&mut parsed, totp, &it.name, username, details);
+    }
+    skipped_loss(&mut parsed, skipped);
+    parsed.non_empty()
 }
 
 impl Importer for BitwardenCsv {

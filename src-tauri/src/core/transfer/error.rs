@@ -21,9 +21,16 @@ use crate::core::vault::VaultError;
 pub enum ImportError {
     /// The content matches none of the formats Tessera reads.
     #[error(
-        "unrecognised file: not an otpauth list, Google migration, Aegis, 2FAS, andOTP, Bitwarden, Ente, FreeOTP+, Proton, Steam or Tessera backup file"
+        "unrecognised file: not an otpauth list, Google migration, Aegis, 2FAS, andOTP, Bitwarden, Ente, FreeOTP, FreeOTP+, LastPass, Authenticator Pro, Proton, 1Password, KeePass, Steam or Tessera backup file, nor a Google or Microsoft Authenticator database"
     )]
     UnknownFormat,
+    /// A file Tessera recognises as another program's, which holds no
+    /// export it can read (an app's own database of an unknown kind, a file
+    /// sealed with a key only that app or account has). `what` says what it
+    /// is and what to export instead; it is written here, never read from
+    /// the file.
+    #[error("{what}")]
+    NotAnExport { what: &'static str },
     /// A format Tessera recognises but a variant or version it cannot read.
     #[error("{format}: {what} is not supported")]
     Unsupported { format: Format, what: String },

@@ -19,9 +19,11 @@ struct File {
     tokens: Vec<Token>,
 }
 
+/// A token as `FreeOTP` and `FreeOTP+` write it (`FreeOTP` 2's backups keep
+/// the secret apart, encrypted).
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct Token {
+pub(crate) struct Token {
     #[serde(default)]
     algo: Option<String>,
     #[serde(default)]
@@ -36,6 +38,7 @@ struct Token {
     label: String,
     #[serde(default)]
     period: Option<u64>,
+    #[serde(default)]
     secret: super::Wiped<Vec<i16>>,
     #[serde(rename = "type", default)]
     kind: Option<String>,
@@ -59,40 +62,52 @@ impl Importer for FreeOtpPlus {
 }
 
 fn read_token(token: &Token) -> Result<ImportedItem, InvalidItem> {
-    let issuer = token
-        .issuer_ext
-        .clone()
-        .filter(|i| !i.is_empty())
-        .or_else(|| token.issuer_int.clone())
-        .unwrap_or_default();
-    let invalid = |reason: String| InvalidItem::named(&issuer, &token.label, reason);
-    // FreeOTP+ stores the counter of the last code it showed.
-    let (algorithm, kind, digits) = NamedParameters {
-        algorithm: token.algo.as_deref(),
-        kind: token.kind.as_deref(),
-        period: token.period,
-        digits: token.digits,
-        counter: token.counter.saturating_add(1),
-    }
-    .resolve()
-    .map_err(&invalid)?;
     let mut bytes = Vec::with_capacity(token.secret.len());
     for &b in token.secret.iter() {
         // Java bytes: −128..=127; accept 0..=255 too.
         let byte = i8::try_from(b)
             .map(i8::cast_unsigned)
             .or_else(|_| u8::try_from(b))
-            .map_err(|_| invalid("the secret holds a value that is not a byte".to_owned()))?;
+            .map_err(|_| token.invalid("the secret holds a value that is not a byte".to_owned()))?;
         bytes.push(byte);
     }
-    let account = make_account(
-        &issuer,
-        &token.label,
-        SecretBytes::new(bytes),
-        algorithm,
-        digits,
-        kind,
-    )
-    .map_err(&invalid)?;
-    Ok(ImportedItem::new(account))
+    token.item(SecretBytes::new(bytes))
+}
+
+impl Token {
+    fn issuer(&self) -> String {
+        self.issuer_ext
+            .clone()
+            .filter(|i| !i.is_empty())
+            .or_else(|| self.issuer_int.clone())
+            .unwrap_or_default()
+    }
+
+    /// Whether the token has a picture of its own (not imported).
+    pub(crate) fn has_image(&self) -> bool {
+        self.image.is_some()
+    }
+
+    pub(crate) fn invalid(&self, reason: String) -> InvalidItem {
+        InvalidItem::named(&self.issuer(), &self.label, reason)
+    }
+
+    /// The account this token's parameters make with `secret`.
+    pub(crate) fn item(&self, secret: SecretBytes) -> Result<ImportedItem, InvalidItem> {
+        let issuer = self.issuer();
+        let invalid = |reason: String| InvalidItem::named(&issuer, &self.label, reason);
+        // FreeOTP and FreeOTP+ store the counter of the last code shown.
+        let (algorithm, kind, digits) = NamedParameters {
+            algorithm: self.algo.as_deref(),
+            kind: self.kind.as_deref(),
+            period: self.period,
+            digits: self.digits,
+            counter: self.counter.saturating_add(1),
+        }
+        .resolve()
+        .map_err(&invalid)?;
+        let account = make_account(&issuer, &self.label, secret, algorithm, digits, kind)
+            .map_err(&invalid)?;
+        Ok(ImportedItem::new(account))
+    }
 }

@@ -17,13 +17,26 @@
 
 pub mod aegis;
 pub mod andotp;
+mod app_database;
+pub mod authenticator_pro;
 pub mod bitwarden;
+mod bitwarden_encrypted;
 pub mod ente;
+pub mod ente_encrypted;
 pub mod export;
 pub mod freeotp;
+pub mod freeotp_backup;
 pub mod google;
+pub mod google_db;
+pub mod keepass;
+mod keepass_header;
+pub mod lastpass;
+pub mod microsoft_db;
+pub mod onepassword;
 pub mod otpauth_list;
 pub mod proton;
+pub mod proton_encrypted;
+pub mod proton_pass;
 pub mod steam;
 pub mod tessera_backup;
 pub mod twofas;
@@ -31,6 +44,7 @@ pub mod twofas;
 mod error;
 mod preview;
 mod sniff;
+mod zip_archive;
 
 use std::fmt;
 use std::path::Path;
@@ -81,11 +95,33 @@ pub enum Format {
     Steam,
     /// Tessera's own encrypted backup (a vault snapshot).
     TesseraBackup,
+    /// Google Authenticator's own `SQLite` database, copied off a phone.
+    GoogleAuthenticatorDb,
+    /// Microsoft Authenticator's own `SQLite` database, copied off a phone.
+    MicrosoftAuthenticatorDb,
+    /// `LastPass` Authenticator JSON export (Android and iOS).
+    LastPass,
+    /// Authenticator Pro / Stratum backup, plain JSON or encrypted.
+    AuthenticatorPro,
+    /// Authenticator Pro / Stratum HTML backup.
+    AuthenticatorProHtml,
+    /// Ente Auth encrypted export.
+    EnteEncrypted,
+    /// Proton Authenticator password-protected export.
+    ProtonEncrypted,
+    /// Proton Pass export (zip).
+    ProtonPass,
+    /// 1Password `.1pux` export (zip).
+    OnePassword,
+    /// `KeePass` / `KeePassXC` database (KDBX 3.1 and 4).
+    KeePass,
+    /// `FreeOTP` 2 backup (`externalBackup.xml`).
+    FreeOtpBackup,
 }
 
 impl Format {
     /// Every format, in the order `--format` lists them.
-    pub const ALL: [Self; 13] = [
+    pub const ALL: [Self; 24] = [
         Self::OtpauthList,
         Self::GoogleMigration,
         Self::Aegis,
@@ -99,6 +135,17 @@ impl Format {
         Self::Proton,
         Self::Steam,
         Self::TesseraBackup,
+        Self::GoogleAuthenticatorDb,
+        Self::MicrosoftAuthenticatorDb,
+        Self::LastPass,
+        Self::AuthenticatorPro,
+        Self::AuthenticatorProHtml,
+        Self::EnteEncrypted,
+        Self::ProtonEncrypted,
+        Self::ProtonPass,
+        Self::OnePassword,
+        Self::KeePass,
+        Self::FreeOtpBackup,
     ];
 
     /// The name `--format` takes.
@@ -117,6 +164,17 @@ impl Format {
             Self::Proton => "proton",
             Self::Steam => "steam",
             Self::TesseraBackup => "tessera",
+            Self::GoogleAuthenticatorDb => "google-authenticator-db",
+            Self::MicrosoftAuthenticatorDb => "microsoft-authenticator-db",
+            Self::LastPass => "lastpass-authenticator",
+            Self::AuthenticatorPro => "authenticator-pro",
+            Self::AuthenticatorProHtml => "authenticator-pro-html",
+            Self::EnteEncrypted => "ente-encrypted",
+            Self::ProtonEncrypted => "proton-encrypted",
+            Self::ProtonPass => "proton-pass",
+            Self::OnePassword => "1password",
+            Self::KeePass => "keepass",
+            Self::FreeOtpBackup => "freeotp-backup",
         }
     }
 
@@ -136,6 +194,17 @@ impl Format {
             Self::Proton => "Proton Authenticator export",
             Self::Steam => "Steam Guard maFile",
             Self::TesseraBackup => "Tessera backup",
+            Self::GoogleAuthenticatorDb => "Google Authenticator database",
+            Self::MicrosoftAuthenticatorDb => "Microsoft Authenticator database",
+            Self::LastPass => "LastPass Authenticator export",
+            Self::AuthenticatorPro => "Authenticator Pro backup",
+            Self::AuthenticatorProHtml => "Authenticator Pro HTML backup",
+            Self::EnteEncrypted => "Ente Auth encrypted export",
+            Self::ProtonEncrypted => "Proton Authenticator encrypted export",
+            Self::ProtonPass => "Proton Pass export",
+            Self::OnePassword => "1Password export",
+            Self::KeePass => "KeePass database",
+            Self::FreeOtpBackup => "FreeOTP backup",
         }
     }
 }
@@ -186,6 +255,12 @@ impl FromStr for Format {
                 "bitwarden" => Some(Self::BitwardenJson),
                 "freeotp" | "freeotp+" => Some(Self::FreeOtpPlus),
                 "mafile" => Some(Self::Steam),
+                "google-db" | "google-authenticator-database" => Some(Self::GoogleAuthenticatorDb),
+                "microsoft-db" | "phonefactor" => Some(Self::MicrosoftAuthenticatorDb),
+                "authpro" | "stratum" => Some(Self::AuthenticatorPro),
+                "authpro-html" | "stratum-html" => Some(Self::AuthenticatorProHtml),
+                "1pux" | "onepassword" => Some(Self::OnePassword),
+                "kdbx" | "keepassxc" => Some(Self::KeePass),
                 _ => None,
             })
             .ok_or_else(|| UnknownFormatName::new(s, Self::ALL.map(Self::id)))
@@ -376,7 +451,47 @@ pub fn import(
         Format::Proton => proton::Proton::import(bytes, password),
         Format::Steam => steam::Steam::import(bytes, password),
         Format::TesseraBackup => tessera_backup::TesseraBackup::import(bytes, password),
+        Format::GoogleAuthenticatorDb => google_db::GoogleAuthenticatorDb::import(bytes, password),
+        Format::MicrosoftAuthenticatorDb => {
+            microsoft_db::MicrosoftAuthenticatorDb::import(bytes, password)
+        }
+        Format::LastPass => lastpass::LastPass::import(bytes, password),
+        Format::AuthenticatorPro => authenticator_pro::AuthenticatorPro::import(bytes, password),
+        Format::AuthenticatorProHtml => {
+            authenticator_pro::AuthenticatorProHtml::import(bytes, password)
+        }
+        Format::EnteEncrypted => ente_encrypted::EnteEncrypted::import(bytes, password),
+        Format::ProtonEncrypted => proton_encrypted::ProtonEncrypted::import(bytes, password),
+        Format::ProtonPass => proton_pass::ProtonPass::import(bytes, password),
+        Format::OnePassword => onepassword::OnePassword::import(bytes, password),
+        Format::KeePass => keepass::KeePass::import(bytes, password),
+        Format::FreeOtpBackup => freeotp_backup::FreeOtpBackup::import(bytes, password),
     }
+}
+
+/// [`import`] with the contents of a key file, which only a `KeePass`
+/// database takes (with or without a password): `Unsupported` when
+/// `key_file` is given for any other format.
+pub fn import_with_key_file(
+    bytes: &[u8],
+    format: Option<Format>,
+    password: Option<&SecretString>,
+    key_file: Option<&[u8]>,
+) -> Result<Parsed, ImportError> {
+    let Some(key_file) = key_file else {
+        return import(bytes, format, password);
+    };
+    let format = match format {
+        Some(format) => format,
+        None => sniff(bytes)?.format,
+    };
+    if format != Format::KeePass {
+        return Err(ImportError::Unsupported {
+            format,
+            what: "a key file (only KeePass databases take one)".to_owned(),
+        });
+    }
+    keepass::open(bytes, password, Some(key_file))
 }
 
 /// The largest file read for an import: far more than any authenticator
@@ -399,7 +514,7 @@ pub fn import_file(
 
 // ---- helpers shared by the format modules ----
 
-pub(crate) use crate::core::otp::{counted, plural};
+pub(crate) use crate::core::plural::{counted, plural};
 
 /// `Issuer:name` or whichever is not empty, for messages.
 pub(crate) fn label_of(issuer: &str, name: &str) -> String {
@@ -523,6 +638,16 @@ pub(crate) fn aes_gcm_open(
     nonce: &[u8],
     ciphertext_and_tag: &[u8],
 ) -> Option<Zeroizing<Vec<u8>>> {
+    aes_gcm_open_with(key, nonce, b"", ciphertext_and_tag)
+}
+
+/// [`aes_gcm_open`] with associated data.
+pub(crate) fn aes_gcm_open_with(
+    key: &[u8],
+    nonce: &[u8],
+    associated_data: &[u8],
+    ciphertext_and_tag: &[u8],
+) -> Option<Zeroizing<Vec<u8>>> {
     const TAG_LEN: usize = 16;
     let cipher = Aes256Gcm::new_from_slice(key).ok()?;
     let nonce = Nonce::try_from(nonce).ok()?;
@@ -530,7 +655,7 @@ pub(crate) fn aes_gcm_open(
     let tag = Tag::try_from(&ciphertext_and_tag[body_len..]).ok()?;
     let mut buffer = Zeroizing::new(ciphertext_and_tag[..body_len].to_vec());
     cipher
-        .decrypt_inout_detached(&nonce, b"", buffer.as_mut_slice().into(), &tag)
+        .decrypt_inout_detached(&nonce, associated_data, buffer.as_mut_slice().into(), &tag)
         .ok()?;
     Some(buffer)
 }
@@ -552,6 +677,73 @@ pub(crate) fn aes_gcm_seal(
         .map_err(|_| crypto("AES-GCM refused the message"))?;
     out.extend_from_slice(tag.as_slice());
     Ok(out)
+}
+
+/// AES-256-CBC decryption with PKCS#7 padding. `None` when the key is
+/// wrong (the padding does not check) or the lengths are not AES's.
+pub(crate) fn aes_cbc_open(key: &[u8], iv: &[u8], ciphertext: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
+    use cbc::cipher::{BlockModeDecrypt, KeyIvInit, block_padding::Pkcs7};
+    let decryptor = cbc::Decryptor::<aes::Aes256>::new_from_slices(key, iv).ok()?;
+    let mut buffer = Zeroizing::new(ciphertext.to_vec());
+    let len = decryptor
+        .decrypt_padded::<Pkcs7>(buffer.as_mut_slice())
+        .ok()?
+        .len();
+    buffer.truncate(len);
+    Some(buffer)
+}
+
+/// Argon2id (version 0x13) cost a file may ask for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Argon2Cost {
+    pub memory_kib: u32,
+    pub iterations: u32,
+    pub lanes: u32,
+}
+
+impl Argon2Cost {
+    /// Most memory a file's key derivation may take: 1 GiB (the apps
+    /// here use 19 MiB to 256 MiB).
+    const MAX_MEMORY_KIB: u32 = 1 << 20;
+    /// Most passes over that memory; m·t is bounded too (4 GiB·passes).
+    const MAX_WORK_KIB: u64 = 1 << 22;
+    const MAX_LANES: u32 = 16;
+
+    /// `Err` (the reason) when the cost is out of bounds.
+    pub(crate) fn check(self) -> Result<(), String> {
+        if self.memory_kib > Self::MAX_MEMORY_KIB
+            || u64::from(self.memory_kib) * u64::from(self.iterations) > Self::MAX_WORK_KIB
+            || self.lanes == 0
+            || self.lanes > Self::MAX_LANES
+        {
+            return Err(format!(
+                "Argon2id cost too high ({} KiB × {}, {}): at most 1 GiB, 4 GiB over all passes and 16 lanes",
+                self.memory_kib,
+                counted(self.iterations, "pass", "passes"),
+                counted(self.lanes, "lane", "lanes"),
+            ));
+        }
+        Ok(())
+    }
+
+    /// A 32-byte key from `password` and `salt`. `Err` (a secret-free
+    /// reason) when the cost is out of bounds or the salt too short.
+    pub(crate) fn derive(
+        self,
+        password: &[u8],
+        salt: &[u8],
+    ) -> Result<Zeroizing<[u8; 32]>, String> {
+        self.check()?;
+        let params = argon2::Params::new(self.memory_kib, self.iterations, self.lanes, Some(32))
+            .map_err(|e| format!("Argon2id parameters out of range ({e})"))?;
+        let argon =
+            argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
+        let mut key = Zeroizing::new([0u8; 32]);
+        argon
+            .hash_password_into(password, salt, key.as_mut_slice())
+            .map_err(|e| format!("Argon2id failed ({e})"))?;
+        Ok(key)
+    }
 }
 
 /// Random bytes from the operating system.

@@ -37,29 +37,35 @@ impl Importer for Proton {
     const FORMAT: Format = Format::Proton;
 
     fn import(bytes: &[u8], _password: Option<&SecretString>) -> Result<Parsed, ImportError> {
-        let file: File = super::from_json(Self::FORMAT, bytes)?;
-        if file.version != 1 {
-            return Err(ImportError::Unsupported {
-                format: Self::FORMAT,
-                what: format!("version {}", file.version),
-            });
-        }
-        let mut parsed = Parsed::new(Self::FORMAT);
-        for entry in file.entries {
-            let mut notes = Vec::new();
-            let read = read_totp(&entry.content.uri, "Steam", &entry.content.name, &mut notes);
-            let read = match read {
-                Ok(account) => Ok(ImportedItem {
-                    account,
-                    details: Details {
-                        note: entry.note.unwrap_or_default(),
-                        ..Details::default()
-                    },
-                }),
-                Err(reason) => Err(InvalidItem::named(&entry.content.name, "", reason)),
-            };
-            parsed.push_entry(read, &notes);
-        }
-        parsed.non_empty()
+        read(Self::FORMAT, bytes)
     }
+}
+
+/// The export's entries, read as `format` (the plain export, or the JSON
+/// inside an encrypted one).
+pub(crate) fn read(format: Format, bytes: &[u8]) -> Result<Parsed, ImportError> {
+    let file: File = super::from_json(format, bytes)?;
+    if file.version != 1 {
+        return Err(ImportError::Unsupported {
+            format,
+            what: format!("version {}", file.version),
+        });
+    }
+    let mut parsed = Parsed::new(format);
+    for entry in file.entries {
+        let mut notes = Vec::new();
+        let read = read_totp(&entry.content.uri, "Steam", &entry.content.name, &mut notes);
+        let read = match read {
+            Ok(account) => Ok(ImportedItem {
+                account,
+                details: Details {
+                    note: entry.note.unwrap_or_default(),
+                    ..Details::default()
+                },
+            }),
+            Err(reason) => Err(InvalidItem::named(&entry.content.name, "", reason)),
+        };
+        parsed.push_entry(read, &notes);
+    }
+    parsed.non_empty()
 }

@@ -27,6 +27,13 @@ impl Importer for TesseraBackup {
     /// Writes `bytes` to a private temporary file (`SQLite` needs a file),
     /// reads it with [`import_path`], and removes it.
     fn import(bytes: &[u8], password: Option<&SecretString>) -> Result<Parsed, ImportError> {
+        if !super::app_database::is_tessera(bytes) {
+            return Err(ImportError::malformed(
+                FORMAT,
+                "the header",
+                "not a Tessera vault (its SQLite application id is not Tessera's)",
+            ));
+        }
         let password = password.ok_or(ImportError::PasswordRequired { format: FORMAT })?;
         let suffix = random_bytes::<8>().map_err(|_| ImportError::Vault(VaultError::Random))?;
         let path = std::env::temp_dir().join(format!(
