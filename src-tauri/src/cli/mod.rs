@@ -32,6 +32,7 @@ use crate::core;
 use crate::core::clock::{Clock, SystemClock};
 use crate::core::link::AccountLink;
 use crate::core::settings::Settings;
+use crate::core::vault::Vault;
 
 /// Parses `std::env::args` and runs what they ask for.
 pub fn main_entry() -> ExitCode {
@@ -80,16 +81,7 @@ fn run(command: Command, vault: &Path, password_file: Option<&PathBuf>) -> Resul
             image,
             tags,
             keep_copy,
-        } if image.is_empty() => {
-            let uris = secret_input::values(uri.into_iter().collect(), secret_input::URI)?;
-            accounts::add(&uris, &tags, keep_copy, unlocked)
-        }
-        Command::Add {
-            image,
-            tags,
-            keep_copy,
-            ..
-        } => qr::add_images(&image, &tags, keep_copy, unlocked),
+        } => add(uri, &image, &tags, keep_copy, unlocked),
         Command::Scan {
             screen: true, json, ..
         } => qr::print_screen(json),
@@ -165,12 +157,31 @@ fn run(command: Command, vault: &Path, password_file: Option<&PathBuf>) -> Resul
             clap_complete::generate(shell, &mut command, "tessera", &mut std::io::stdout());
             Ok(())
         }
-        Command::Man => {
-            let page = clap_mangen::Man::new(<Cli as clap::CommandFactory>::command());
-            page.render(&mut std::io::stdout())
-                .map_err(|e| CliError::io("cannot write the manual page", e))
-        }
+        Command::Man => print_manual(),
     }
+}
+
+/// `tessera add`: the accounts of URIs, or of the QR codes of pictures.
+fn add(
+    uri: Option<String>,
+    images: &[PathBuf],
+    tags: &[String],
+    keep_copies: bool,
+    open_vault: impl FnOnce() -> Result<Vault, CliError>,
+) -> Result<(), CliError> {
+    if images.is_empty() {
+        let uris = secret_input::values(uri.into_iter().collect(), secret_input::URI)?;
+        accounts::add(&uris, tags, keep_copies, open_vault)
+    } else {
+        qr::add_images(images, tags, keep_copies, open_vault)
+    }
+}
+
+/// `tessera man`: the manual page, in roff.
+fn print_manual() -> Result<(), CliError> {
+    let page = clap_mangen::Man::new(<Cli as clap::CommandFactory>::command());
+    page.render(&mut std::io::stdout())
+        .map_err(|e| CliError::io("cannot write the manual page", e))
 }
 
 /// The user's settings (defaults when there is no settings file).
