@@ -1,7 +1,7 @@
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { describe, expect, it } from "vitest";
 import { commands, type AppInfo, type IpcError, type Result } from "./bindings";
-import { call, IpcFailure, unwrap } from "./client";
+import { asFailure, call, IpcFailure, unwrap } from "./client";
 
 const info: AppInfo = {
   name: "Tessera",
@@ -67,5 +67,14 @@ describe("unwrap", () => {
     expect(failure.code).toBe("internal");
     expect(failure.message).toBe("Boom");
     expect(failure.name).toBe("IpcFailure");
+  });
+});
+
+describe("asFailure", () => {
+  it("keeps an IpcFailure, takes the code of an IpcError and calls anything else unreachable", () => {
+    const failure = new IpcFailure("locked", "the vault is locked");
+    expect(asFailure(failure)).toBe(failure);
+    expect(asFailure({ code: "not_found", message: "no such account" })).toMatchObject({ code: "not_found", message: "No such account" });
+    expect(asFailure(new TypeError("x is undefined"))).toMatchObject({ code: "unreachable", message: "X is undefined" });
   });
 });

@@ -6,7 +6,7 @@
 import { createContext } from "svelte";
 import { SvelteMap, SvelteSet } from "svelte/reactivity";
 import { commands, type AccountSummary, type CodeView } from "../../ipc/bindings";
-import { IpcFailure, unwrap } from "../../ipc/client";
+import { asFailure, type IpcFailure, unwrap } from "../../ipc/client";
 
 /** A code with the moment it arrived, to count its time down locally. */
 export interface LiveCode extends CodeView {
@@ -155,7 +155,7 @@ export class AccountList {
       this.set(await unwrap(commands.listAccounts()));
       this.failure = undefined;
     } catch (error) {
-      this.failure = error instanceof IpcFailure ? error : new IpcFailure("unreachable", String(error));
+      this.failure = asFailure(error);
     } finally {
       this.loaded = true;
     }

@@ -8,7 +8,7 @@
  */
 import { counted } from "../../app/counted";
 import { commands, type AccountSummary, type MigrationProgress, type ScanNote, type ScanView } from "../../ipc/bindings";
-import { IpcFailure, unwrap } from "../../ipc/client";
+import { unwrap } from "../../ipc/client";
 import { explainFailure } from "../vault/session.svelte";
 
 const EMPTY: ScanView = { found: [], exports: [], last: null };
@@ -49,8 +49,7 @@ export function describeNote(note: ScanNote): string {
 
 /** A failure as a sentence for people (Rust's messages start in lower case). */
 export function describeFailure(error: unknown): string {
-  const failure = error instanceof IpcFailure ? error : new IpcFailure("unreachable", String(error));
-  const text = explainFailure(failure).trim();
+  const text = explainFailure(error).trim();
   const sentence = text.charAt(0).toUpperCase() + text.slice(1);
   return /[.!?)]$/.test(sentence) ? sentence : `${sentence}.`;
 }

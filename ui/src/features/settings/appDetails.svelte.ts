@@ -3,7 +3,7 @@
  * load. Holds the loading, loaded and failed states; never throws.
  */
 import { commands, type AppInfo } from "../../ipc/bindings";
-import { call, IpcFailure } from "../../ipc/client";
+import { asFailure, call, type IpcFailure } from "../../ipc/client";
 
 export type AppDetailsState =
   | { status: "loading" }
@@ -21,9 +21,7 @@ export class AppDetails {
     try {
       next = { status: "loaded", info: await call(commands.appInfo()) };
     } catch (error) {
-      const failure =
-        error instanceof IpcFailure ? error : new IpcFailure("unreachable", String(error));
-      next = { status: "failed", failure };
+      next = { status: "failed", failure: asFailure(error) };
     }
     // A newer load (a retry) wins over an older one that answers late.
     if (request === this.#request) {

@@ -5,12 +5,13 @@
  */
 import { createContext } from "svelte";
 import { commands, type VaultStatus } from "../../ipc/bindings";
-import { IpcFailure, unwrap } from "../../ipc/client";
+import { asFailure, type IpcFailure, unwrap } from "../../ipc/client";
 
 export type SessionPhase = "loading" | "missing" | "locked" | "unlocked" | "unavailable";
 
-/** What to tell the user for each failure code the unlock screens branch on. */
-export function explainFailure(failure: IpcFailure): string {
+/** What to tell the user about a failure, with words of its own for the codes the unlock screens branch on. */
+export function explainFailure(error: unknown): string {
+  const failure = asFailure(error);
   switch (failure.code) {
     case "wrong_password":
       return "Wrong password. Check Caps Lock and try again.";
@@ -25,10 +26,6 @@ export function explainFailure(failure: IpcFailure): string {
     default:
       return failure.message;
   }
-}
-
-function asFailure(error: unknown): IpcFailure {
-  return error instanceof IpcFailure ? error : new IpcFailure("unreachable", String(error));
 }
 
 export class VaultSession {
