@@ -1,5 +1,6 @@
-import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
+import { clearMocks } from "@tauri-apps/api/mocks";
 import { describe, expect, it } from "vitest";
+import { fakeBackend, reject } from "../test/backend";
 import { commands, type AppInfo, type IpcError, type Result } from "./bindings";
 import { asFailure, call, IpcFailure, unwrap } from "./client";
 
@@ -22,16 +23,12 @@ async function failureOf(promise: Promise<unknown>): Promise<IpcFailure> {
 
 describe("call", () => {
   it("returns what Rust answered", async () => {
-    mockIPC((cmd) => (cmd === "app_info" ? info : undefined));
+    fakeBackend({ answers: { app_info: () => info } });
     await expect(call(commands.appInfo())).resolves.toEqual(info);
   });
 
   it("keeps the code of an IpcError that Rust rejected with", async () => {
-    const error: IpcError = { code: "internal", message: "settings file unreadable" };
-    mockIPC(() => {
-      // eslint-disable-next-line @typescript-eslint/only-throw-error -- Tauri rejects with the serialized IpcError itself
-      throw error;
-    });
+    fakeBackend({ answers: { app_info: () => reject("internal", "settings file unreadable") } });
     const failure = await failureOf(call(commands.appInfo()));
     expect(failure.code).toBe("internal");
     // Rust's lower-case message, as the sentence the window shows.
@@ -45,7 +42,7 @@ describe("call", () => {
   });
 
   it("reports `unreachable` for a plain-text rejection such as an unknown command", async () => {
-    mockIPC(() => Promise.reject(new Error("command app_info not found")));
+    fakeBackend({ answers: { app_info: () => Promise.reject(new Error("command app_info not found")) } });
     const failure = await failureOf(call(commands.appInfo()));
     expect(failure.code).toBe("unreachable");
     expect(failure.message).toBe("Command app_info not found");
