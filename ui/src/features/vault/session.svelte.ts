@@ -92,6 +92,16 @@ export class VaultSession {
     return this.#run(() => unwrap(commands.lockVault()));
   }
 
+  /**
+   * Whether `error` is the vault being locked: then Rust locked it behind
+   * the window's back, and the unlock screen shows instead.
+   */
+  lockedBy(error: unknown): boolean {
+    if (asFailure(error).code !== "locked") return false;
+    this.lockedElsewhere();
+    return true;
+  }
+
   /** Rust locked the vault (auto-lock, tray): forget what was shown. */
   lockedElsewhere(): void {
     if (this.phase === "unlocked") {
