@@ -1,11 +1,15 @@
 /**
  * The vault as the UI sees it: missing (first run), locked or unlocked,
- * and the last problem in words a person can act on. Every change goes
- * through Rust; the password is passed once and not kept.
+ * and the last problem in words a person can act on; its password, keyring
+ * unlock, backups, and the activity that keeps it from auto-locking. Every
+ * change goes through Rust; a password is passed once and not kept.
  */
 import { createContext } from "svelte";
-import { commands, type VaultStatus } from "../../ipc/bindings";
-import { asFailure, type IpcFailure, unwrap } from "../../ipc/client";
+import { commands, events, type VaultStatus } from "../../ipc/bindings";
+import { asFailure, call, type IpcFailure, listenWhileMounted, unwrap } from "../../ipc/client";
+
+/** Input is reported to Rust at most this often (it resets auto-lock). */
+const ACTIVITY_EVERY_MS = 15_000;
 
 export type SessionPhase = "loading" | "missing" | "locked" | "unlocked" | "unavailable";
 
@@ -34,6 +38,7 @@ export class VaultSession {
   vaultPath = $state("");
   busy = $state(false);
   failure: IpcFailure | undefined = $state.raw();
+  #activityReported = 0;
 
   get problem(): string | undefined {
     return this.failure ? explainFailure(this.failure) : undefined;
@@ -65,7 +70,7 @@ export class VaultSession {
     if (!ok) {
       this.phase = "unavailable";
       try {
-        this.vaultPath = (await commands.appInfo()).vaultPath;
+        this.vaultPath = (await call(commands.appInfo())).vaultPath;
       } catch {
         // The failure above already says what is wrong.
       }
@@ -109,8 +114,39 @@ export class VaultSession {
     }
   }
 
-  setKeyringEnabled(enabled: boolean): void {
-    this.keyringEnabled = enabled;
+  /** Shows the unlock screen whenever Rust locks the vault, until the returned function is called. */
+  followLocks(): () => void {
+    return listenWhileMounted(events.vaultLocked, () => {
+      this.lockedElsewhere();
+    });
+  }
+
+  /** The user did something: tells Rust, at most every 15 s, so the vault does not auto-lock. */
+  noteActivity(): void {
+    const now = Date.now();
+    if (this.phase !== "unlocked" || now - this.#activityReported <= ACTIVITY_EVERY_MS) return;
+    this.#activityReported = now;
+    unwrap(commands.noteActivity()).catch(() => undefined);
+  }
+
+  /** Turns unlocking with the system keyring on or off; throws why it could not. */
+  async setKeyringUnlock(enabled: boolean): Promise<void> {
+    this.keyringEnabled = (await unwrap(commands.setKeyringUnlock(enabled))).keyringEnabled;
+  }
+
+  /**
+   * Changes the vault password; throws why it could not. Returns whether
+   * keyring unlock had to be turned off (the keyring did not answer).
+   */
+  async changePassword(current: string, replacement: string): Promise<boolean> {
+    const keyringWasOn = this.keyringEnabled;
+    this.keyringEnabled = (await unwrap(commands.changePassword(current, replacement))).keyringEnabled;
+    return keyringWasOn && !this.keyringEnabled;
+  }
+
+  /** Writes an encrypted copy of the vault where the user chooses: its path, or null when the dialog was cancelled. */
+  backup(): Promise<string | null> {
+    return unwrap(commands.backupNow());
   }
 }
 
