@@ -7,8 +7,8 @@
  * locks.
  */
 import { counted } from "../../app/counted";
-import { commands, type AccountSummary, type MigrationProgress, type ScanNote, type ScanView } from "../../ipc/bindings";
-import { unwrap } from "../../ipc/client";
+import { commands, events, type AccountSummary, type MigrationProgress, type ScanNote, type ScanView } from "../../ipc/bindings";
+import { listenWhileMounted, unwrap } from "../../ipc/client";
 import { explainFailure } from "../vault/session.svelte";
 
 const EMPTY: ScanView = { found: [], exports: [], last: null };
@@ -62,6 +62,11 @@ export function describeFailure(error: unknown): string {
  */
 export async function stageOpenedLink(): Promise<boolean> {
   return (await unwrap(commands.takeOpenedLink())) !== null;
+}
+
+/** Calls `opened` whenever the desktop passes Tessera a link, until the returned function is called. */
+export function followOpenedLinks(opened: () => void): () => void {
+  return listenWhileMounted(events.linkOpened, opened);
 }
 
 export class ScanFlow {
