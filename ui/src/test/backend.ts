@@ -371,6 +371,23 @@ export function fakeBackend(initial: Partial<FakeBackend> = {}): FakeBackend {
         }
         case "list_backup_codes":
           return (backend.backupCodes[args.id as string] ?? []).map((c) => codeView(c, false));
+        case "add_backup_codes": {
+          const codes = (backend.backupCodes[args.id as string] ??= []);
+          for (const code of args.codes as string[]) codes.push({ id: `c${String(codes.length + 1)}`, code, usedAt: null });
+          return codes.map((c) => codeView(c, false));
+        }
+        case "mark_backup_code_used": {
+          const codes = backend.backupCodes[args.id as string] ?? [];
+          const used = codes.find((c) => c.id === args.codeId);
+          if (used === undefined) return reject("not_found", "no such backup code");
+          used.usedAt = 1_700_000_000_000;
+          return codes.map((c) => codeView(c, false));
+        }
+        case "remove_backup_code": {
+          const codes = (backend.backupCodes[args.id as string] ?? []).filter((c) => c.id !== args.codeId);
+          backend.backupCodes[args.id as string] = codes;
+          return codes.map((c) => codeView(c, false));
+        }
         case "reveal_backup_codes":
           if (args.password !== backend.password) reject("wrong_password", "wrong password");
           return (backend.backupCodes[args.id as string] ?? []).map((c) => codeView(c, true));

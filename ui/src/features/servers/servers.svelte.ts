@@ -16,7 +16,7 @@ import {
   type ProfileView,
   type ServerView,
 } from "../../ipc/bindings";
-import { asFailure, IpcFailure, unwrap } from "../../ipc/client";
+import { asFailure, type IpcFailure, unwrap } from "../../ipc/client";
 import { SvelteMap } from "svelte/reactivity";
 
 /** A question for the confirmation dialog, and what a yes runs. */
@@ -173,7 +173,7 @@ export class EnrolStepper {
       this.account = report.account ?? undefined;
       return true;
     }
-    const failure = new IpcFailure(report.failure.code, report.failure.message, { cause: report.failure });
+    const failure = asFailure(report.failure);
     this.#fail(failedAt, failure);
     if (report.account !== null) {
       this.#set(failedAt, "failed", `${describeFailure(failure)} ${label} is kept as pending so its secret is not lost.`);

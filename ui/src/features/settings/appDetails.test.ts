@@ -45,4 +45,16 @@ describe("AppDetails", () => {
     await first;
     expect(details.state).toEqual({ status: "loaded", info: { ...info, version: "2.0.0" } });
   });
+
+  it("says whether there is a tray: unknown while loading, false when Rust did not answer", async () => {
+    fakeBackend({ trayAvailable: true });
+    const details = new AppDetails();
+    const loading = details.load();
+    expect(details.trayAvailable).toBeUndefined();
+    await loading;
+    expect(details.trayAvailable).toBe(true);
+    fakeBackend({ answers: { app_info: () => reject("internal", "no data directory") } });
+    await details.load();
+    expect(details.trayAvailable).toBe(false);
+  });
 });
