@@ -68,7 +68,7 @@ export interface FakeBackend {
 }
 
 /** The password of the encrypted import file. */
-export const FILE_PASSWORD = "test";
+const FILE_PASSWORD = "test";
 
 export const FORMATS: TransferFormats = {
   import: [
