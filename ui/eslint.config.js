@@ -5,6 +5,8 @@ import globals from "globals";
 import ts from "typescript-eslint";
 import svelteConfig from "./svelte.config.js";
 
+const STORES_ONLY = "Call Rust through the feature's store (src/features/<feature>/*.svelte.ts), not from a component.";
+
 export default defineConfig(
   {
     // bindings.ts is generated from Rust by tauri-specta: not ours to lint.
@@ -31,6 +33,33 @@ export default defineConfig(
         parser: ts.parser,
         svelteConfig,
       },
+    },
+  },
+  {
+    // Components read stores and call their methods: every IPC call and event subscription is a store's.
+    files: ["**/*.svelte"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: ["**/ipc/bindings"],
+              importNames: ["commands", "events"],
+              message: STORES_ONLY,
+            },
+            {
+              group: ["**/ipc/client"],
+              importNames: ["call", "unwrap", "listenWhileMounted"],
+              message: STORES_ONLY,
+            },
+            {
+              group: ["@tauri-apps/api/*"],
+              message: STORES_ONLY,
+            },
+          ],
+        },
+      ],
     },
   },
   {

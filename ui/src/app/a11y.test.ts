@@ -11,7 +11,6 @@ import axe from "axe-core";
 import { describe, expect, it } from "vitest";
 import type { ProfileView, ScanView } from "../ipc/bindings";
 import TransferTestHarness from "../features/transfer/TransferTestHarness.svelte";
-import { transferBackend } from "../features/transfer/transferBackend";
 import { account, fakeBackend, serverView, type FakeBackend } from "../test/backend";
 import App from "./App.svelte";
 
@@ -151,7 +150,7 @@ describe("accessibility of every screen (axe-core)", () => {
 
   it("an import preview and the plain-text export warning", async () => {
     const user = userEvent.setup();
-    transferBackend();
+    fakeBackend();
     const { container } = render(TransferTestHarness);
     await user.click(await screen.findByTestId("import-pick"));
     await screen.findByTestId("import-preview");
@@ -162,7 +161,7 @@ describe("accessibility of every screen (axe-core)", () => {
   });
 
   it("an encrypted import asking for its password", async () => {
-    transferBackend();
+    fakeBackend();
     const { container } = render(TransferTestHarness);
     await screen.findByRole("option", { name: "Aegis vault" });
     const zone = screen.getByTestId("transfer-drop-zone");

@@ -3,7 +3,7 @@
  * log when the app panics): offered once at the next start.
  */
 import { commands, type CrashReportView } from "../ipc/bindings";
-import { unwrap } from "../ipc/client";
+import { call, unwrap } from "../ipc/client";
 
 export class CrashReportOffer {
   report: CrashReportView | null = $state(null);
@@ -11,7 +11,7 @@ export class CrashReportOffer {
 
   async load(): Promise<void> {
     try {
-      this.report = await commands.pendingCrashReport();
+      this.report = await call(commands.pendingCrashReport());
     } catch {
       this.report = null;
     }

@@ -6,6 +6,7 @@
  * the first live code.
  */
 import { commands, type FirstScreen } from "../ipc/bindings";
+import { call } from "../ipc/client";
 
 const reported = new Set<FirstScreen>();
 
@@ -15,7 +16,7 @@ export function reportFirstScreen(screen: FirstScreen): void {
   // Two frames: the screen is in the DOM after the first, painted by the second.
   requestAnimationFrame(() =>
     requestAnimationFrame(() => {
-      commands.reportFirstScreen(screen).catch(() => undefined);
+      call(commands.reportFirstScreen(screen)).catch(() => undefined);
     }),
   );
 }

@@ -1,7 +1,8 @@
-import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
+import { clearMocks } from "@tauri-apps/api/mocks";
 import { describe, expect, it } from "vitest";
+import { fakeBackend, reject } from "../test/backend";
 import { commands, type AppInfo, type IpcError, type Result } from "./bindings";
-import { call, IpcFailure, unwrap } from "./client";
+import { asFailure, call, IpcFailure, unwrap } from "./client";
 
 const info: AppInfo = {
   name: "Tessera",
@@ -22,16 +23,12 @@ async function failureOf(promise: Promise<unknown>): Promise<IpcFailure> {
 
 describe("call", () => {
   it("returns what Rust answered", async () => {
-    mockIPC((cmd) => (cmd === "app_info" ? info : undefined));
+    fakeBackend({ answers: { app_info: () => info } });
     await expect(call(commands.appInfo())).resolves.toEqual(info);
   });
 
   it("keeps the code of an IpcError that Rust rejected with", async () => {
-    const error: IpcError = { code: "internal", message: "settings file unreadable" };
-    mockIPC(() => {
-      // eslint-disable-next-line @typescript-eslint/only-throw-error -- Tauri rejects with the serialized IpcError itself
-      throw error;
-    });
+    fakeBackend({ answers: { app_info: () => reject("internal", "settings file unreadable") } });
     const failure = await failureOf(call(commands.appInfo()));
     expect(failure.code).toBe("internal");
     // Rust's lower-case message, as the sentence the window shows.
@@ -45,7 +42,7 @@ describe("call", () => {
   });
 
   it("reports `unreachable` for a plain-text rejection such as an unknown command", async () => {
-    mockIPC(() => Promise.reject(new Error("command app_info not found")));
+    fakeBackend({ answers: { app_info: () => Promise.reject(new Error("command app_info not found")) } });
     const failure = await failureOf(call(commands.appInfo()));
     expect(failure.code).toBe("unreachable");
     expect(failure.message).toBe("Command app_info not found");
@@ -67,5 +64,14 @@ describe("unwrap", () => {
     expect(failure.code).toBe("internal");
     expect(failure.message).toBe("Boom");
     expect(failure.name).toBe("IpcFailure");
+  });
+});
+
+describe("asFailure", () => {
+  it("keeps an IpcFailure, takes the code of an IpcError and calls anything else unreachable", () => {
+    const failure = new IpcFailure("locked", "the vault is locked");
+    expect(asFailure(failure)).toBe(failure);
+    expect(asFailure({ code: "not_found", message: "no such account" })).toMatchObject({ code: "not_found", message: "No such account" });
+    expect(asFailure(new TypeError("x is undefined"))).toMatchObject({ code: "unreachable", message: "X is undefined" });
   });
 });

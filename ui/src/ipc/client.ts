@@ -30,7 +30,7 @@ export async function call<T>(command: Promise<T>): Promise<T> {
   try {
     return await command;
   } catch (error) {
-    throw toFailure(error);
+    throw asFailure(error);
   }
 }
 
@@ -43,7 +43,12 @@ export async function unwrap<T>(command: Promise<Result<T, IpcError>>): Promise<
   throw new IpcFailure(result.error.code, result.error.message, { cause: result.error });
 }
 
-function toFailure(error: unknown): IpcFailure {
+/**
+ * Any caught error as an `IpcFailure`: failures of `call` and `unwrap` as
+ * they are, an `IpcError` Rust rejected with under its own code, anything
+ * else as `unreachable`.
+ */
+export function asFailure(error: unknown): IpcFailure {
   if (error instanceof IpcFailure) {
     return error;
   }

@@ -1,7 +1,11 @@
 /**
- * A fake of Tessera's Rust side for component tests: a few accounts, codes
- * that never change, and a record of every command called. Built on
- * `mockIPC`, so the generated bindings run unchanged.
+ * The one fake of Tessera's Rust side for vitest: a vault with a few
+ * accounts, codes that never change, scans, backup codes, servers, imports
+ * (an encrypted file that opens with "test", previews whose ids are
+ * counted) and exports, and a record of every command called. A test sets
+ * the state it needs, and answers of its own for the commands its scenario
+ * turns on (`answers`). Built on `mockIPC`, so the generated bindings run
+ * unchanged.
  */
 import { mockIPC } from "@tauri-apps/api/mocks";
 import type {
@@ -10,12 +14,16 @@ import type {
   BackupCodeView,
   CodeView,
   CrashReportView,
+  ExportRequest,
+  ImportPreviewView,
+  ImportSource,
   IpcError,
   PasswordStrengthView,
   ProfileView,
   ScanView,
   ServerView,
   SettingsView,
+  TransferFormats,
   VaultState,
   VaultStatus,
 } from "../ipc/bindings";
@@ -45,6 +53,40 @@ export interface FakeBackend {
   keyringEnabled?: boolean;
   /** Whether a password change loses keyring unlock (the keyring did not answer). */
   keyringLostOnPasswordChange?: boolean;
+  /** The formats transfer_formats offers. */
+  formats: TransferFormats;
+  /** The file pick_import_file answers; null: the dialog was cancelled. */
+  picked: { path: string; name: string } | null;
+  /** The import file name the fake treats as encrypted (its password is {@link FILE_PASSWORD}). */
+  encrypted: string;
+  /** How many previews were made; the newest one's id is `preview-<previews>`. */
+  previews: number;
+  /** Every export asked for, in order. */
+  exported: ExportRequest[];
+  /** This test's own answers, by command, taking the place of the fake's (a server's reply, a slow answer, a failure). */
+  answers: Partial<Record<string, (args: Record<string, unknown>) => unknown>>;
+}
+
+/** The password of the encrypted import file. */
+const FILE_PASSWORD = "test";
+
+export const FORMATS: TransferFormats = {
+  import: [
+    { id: "otpauth", title: "otpauth URI list" },
+    { id: "aegis", title: "Aegis vault" },
+  ],
+  export: [
+    { id: "tessera", title: "Tessera backup (encrypted)", plaintext: false, needsPassword: false, description: "A copy of the vault." },
+    { id: "aegis-encrypted", title: "Aegis vault (encrypted)", plaintext: false, needsPassword: true, description: "Aegis, encrypted." },
+    { id: "otpauth", title: "otpauth URI list (plain text)", plaintext: true, needsPassword: false, description: "Links." },
+  ],
+};
+
+/** Answers a command as Rust fails one: Tauri rejects with the serialized IpcError itself. */
+export function reject(code: IpcError["code"], message: string): never {
+  const error: IpcError = { code, message };
+  // eslint-disable-next-line @typescript-eslint/only-throw-error -- Tauri rejects with the serialized IpcError itself
+  throw error;
 }
 
 /** A backup code as the fake vault keeps it. */
@@ -111,6 +153,30 @@ export function serverView(extra: Partial<ServerView> = {}): ServerView {
   };
 }
 
+function nameOf(source: ImportSource): string {
+  return source.kind === "bytes" ? source.name : (source.path.split("/").pop() ?? source.path);
+}
+
+/** Four entries: two new ones (duplicates once the vault has accounts), a repeat and an invalid one. */
+function previewOf(backend: FakeBackend, fileName: string, format: string | null): ImportPreviewView {
+  const known = backend.accounts.length > 0;
+  const status = known ? "duplicate" : "new";
+  return {
+    id: `preview-${String(++backend.previews)}`,
+    fileName,
+    format: format ?? "aegis",
+    formatTitle: format === "otpauth" ? "otpauth URI list" : "Aegis vault",
+    entries: [
+      { position: 1, issuer: "Deno", name: "Mason", label: "Deno:Mason", kind: "totp", status, detail: known ? "already in the vault" : null },
+      { position: 2, issuer: "Issuu", name: "James", label: "Issuu:James", kind: "hotp", status, detail: known ? "already in the vault" : null },
+      { position: 3, issuer: "Deno", name: "Mason", label: "Deno:Mason", kind: "totp", status: "repeated", detail: "same as entry 1" },
+      { position: 4, issuer: "Broken", name: "alice", label: "Broken:alice", kind: null, status: "invalid", detail: "the secret is not valid base32" },
+    ],
+    counts: { new: known ? 0 : 2, duplicate: known ? 2 : 0, repeated: 1, invalid: 1 },
+    losses: ["icons are not imported (2 entries had one)"],
+  };
+}
+
 /** A code derived from the id so each account shows a different one. */
 export function codeFor(id: string): string {
   let n = 0;
@@ -130,14 +196,15 @@ export function fakeBackend(initial: Partial<FakeBackend> = {}): FakeBackend {
     backupCodes: {},
     servers: [],
     profiles: [],
+    formats: FORMATS,
+    picked: { path: "/home/ada/aegis.json", name: "aegis.json" },
+    encrypted: "aegis_encrypted.json",
+    previews: 0,
+    exported: [],
+    answers: {},
     ...initial,
   };
   const status = (): VaultStatus => ({ state: backend.state, keyringEnabled: backend.keyringEnabled ?? false, vaultPath: "/tmp/test.tessera" });
-  const fail = (code: IpcError["code"], message: string): never => {
-    const error: IpcError = { code, message };
-    // eslint-disable-next-line @typescript-eslint/only-throw-error -- Tauri rejects with the serialized IpcError itself
-    throw error;
-  };
   mockIPC(
     (cmd, payload) => {
       const args = (payload ?? {}) as Record<string, unknown>;
@@ -145,8 +212,10 @@ export function fakeBackend(initial: Partial<FakeBackend> = {}): FakeBackend {
       if (backend.failNext?.cmd === cmd) {
         const { error } = backend.failNext;
         backend.failNext = undefined;
-        fail(error.code, error.message);
+        reject(error.code, error.message);
       }
+      const answer = backend.answers[cmd];
+      if (answer !== undefined) return answer(args);
       switch (cmd) {
         case "app_info":
           return { name: "Tessera", version: "0.1.0", vaultPath: "/tmp/test.tessera", vaultExists: backend.state !== "missing", trayAvailable: backend.trayAvailable ?? false };
@@ -160,11 +229,11 @@ export function fakeBackend(initial: Partial<FakeBackend> = {}): FakeBackend {
           backend.state = "unlocked";
           return status();
         case "unlock_with_password":
-          if (args.password !== backend.password) fail("wrong_password", "wrong password");
+          if (args.password !== backend.password) reject("wrong_password", "wrong password");
           backend.state = "unlocked";
           return status();
         case "change_password":
-          if (args.current !== backend.password) fail("wrong_password", "wrong password");
+          if (args.current !== backend.password) reject("wrong_password", "wrong password");
           backend.password = String(args.replacement);
           if (backend.keyringLostOnPasswordChange === true) backend.keyringEnabled = false;
           return status();
@@ -179,7 +248,7 @@ export function fakeBackend(initial: Partial<FakeBackend> = {}): FakeBackend {
           backend.settings = args.settings as SettingsView;
           return backend.settings;
         case "list_accounts":
-          if (backend.state !== "unlocked") fail("locked", "the vault is locked");
+          if (backend.state !== "unlocked") reject("locked", "the vault is locked");
           return backend.accounts;
         case "codes":
           return (args.ids as string[]).map(
@@ -189,17 +258,51 @@ export function fakeBackend(initial: Partial<FakeBackend> = {}): FakeBackend {
           return { code: codeFor(args.id as string), clearAfterSeconds: backend.settings.clipboardClearSeconds };
         case "add_account_from_uri": {
           const uri = args.uri as string;
-          if (!uri.includes("secret=")) fail("invalid_uri", "the URI has no secret parameter");
+          if (!uri.includes("secret=")) reject("invalid_uri", "the URI has no secret parameter");
           const added = account(`id-${String(backend.accounts.length + 1)}`, "Example", "new");
           backend.accounts.push(added);
           return added;
         }
         case "transfer_formats":
-          return { import: [{ id: "aegis", title: "Aegis vault" }], export: [{ id: "tessera", title: "Tessera backup (encrypted)", plaintext: false, needsPassword: false, description: "A copy of the vault." }] };
+          return backend.formats;
+        case "pick_import_file":
+          return backend.picked;
+        case "preview_import": {
+          const name = nameOf(args.source as ImportSource);
+          if (name === backend.encrypted) {
+            if (args.password === null) reject("password_required", "Aegis vault: the file is encrypted; a password is needed");
+            if (args.password !== FILE_PASSWORD) reject("wrong_password", "Aegis vault: wrong password");
+          }
+          if (name.endsWith(".exe")) reject("invalid", "unrecognised file");
+          return previewOf(backend, name, args.format as string | null);
+        }
+        case "commit_import": {
+          if (args.id !== `preview-${String(backend.previews)}`) reject("not_found", "this import preview is gone");
+          const added = [account("acc-1", "Deno", "Mason"), account("acc-2", "Issuu", "James", { kind: "hotp" })];
+          backend.accounts.push(...added);
+          return { imported: 2, ids: added.map((a) => a.id) };
+        }
+        case "discard_import":
+          return null;
+        case "export_accounts": {
+          const request = args.request as ExportRequest;
+          backend.exported.push(request);
+          if (request.vaultPassword !== backend.password) reject("wrong_password", "wrong password");
+          if (request.format === "otpauth" && !request.acknowledgePlaintext) reject("invalid", "plain text needs the acknowledgement");
+          const path = request.path ?? "/home/ada/export.out";
+          if (path.includes("exists")) reject("already_exists", `${path} already exists; exports never overwrite a file`);
+          return {
+            written: 2,
+            files: [path],
+            leftOut: request.format === "otpauth" ? [] : [{ label: "Issuu:James", reason: "HOTP is not supported" }],
+            notWritten: ["tags of 1 account"],
+            plaintext: request.format === "otpauth",
+          };
+        }
         case "update_account": {
           const edit = args.edit as AccountEdit;
           const updated = backend.accounts.find((a) => a.id === args.id);
-          if (!updated) return fail("not_found", "no such account");
+          if (!updated) return reject("not_found", "no such account");
           Object.assign(updated, {
             issuer: edit.issuer,
             name: edit.name,
@@ -217,7 +320,7 @@ export function fakeBackend(initial: Partial<FakeBackend> = {}): FakeBackend {
           return null;
         case "move_account": {
           const moving = backend.accounts.find((a) => a.id === args.id);
-          if (moving === undefined) return fail("not_found", `no account ${String(args.id)}`);
+          if (moving === undefined) return reject("not_found", `no account ${String(args.id)}`);
           const rest = backend.accounts.filter((a) => a.id !== args.id);
           const at = rest.findIndex((a) => a.id === args.before);
           rest.splice(at === -1 ? rest.length : at, 0, moving);
@@ -232,7 +335,7 @@ export function fakeBackend(initial: Partial<FakeBackend> = {}): FakeBackend {
         case "scan_clipboard":
         case "scan_text": {
           const next = backend.scanQueue.shift();
-          if (next === undefined) return fail("invalid", "no QR code found in the image");
+          if (next === undefined) return reject("invalid", "no QR code found in the image");
           backend.scan = next;
           return next;
         }
@@ -241,14 +344,14 @@ export function fakeBackend(initial: Partial<FakeBackend> = {}): FakeBackend {
         case "pending_crash_report":
           return backend.crashReport ?? null;
         case "dismiss_crash_report":
-          if (backend.crashReport?.fileName !== args.fileName) return fail("invalid", "the crash report cannot be dismissed: not a crash report");
+          if (backend.crashReport?.fileName !== args.fileName) return reject("invalid", "the crash report cannot be dismissed: not a crash report");
           backend.crashReport = null;
           return null;
         case "take_opened_link": {
           const link = backend.openedLink;
           if (link === undefined || backend.state !== "unlocked") return null;
           backend.openedLink = undefined;
-          if ("code" in link) return fail(link.code, link.message);
+          if ("code" in link) return reject(link.code, link.message);
           backend.scan = link;
           return link;
         }
@@ -268,18 +371,35 @@ export function fakeBackend(initial: Partial<FakeBackend> = {}): FakeBackend {
         }
         case "list_backup_codes":
           return (backend.backupCodes[args.id as string] ?? []).map((c) => codeView(c, false));
+        case "add_backup_codes": {
+          const codes = (backend.backupCodes[args.id as string] ??= []);
+          for (const code of args.codes as string[]) codes.push({ id: `c${String(codes.length + 1)}`, code, usedAt: null });
+          return codes.map((c) => codeView(c, false));
+        }
+        case "mark_backup_code_used": {
+          const codes = backend.backupCodes[args.id as string] ?? [];
+          const used = codes.find((c) => c.id === args.codeId);
+          if (used === undefined) return reject("not_found", "no such backup code");
+          used.usedAt = 1_700_000_000_000;
+          return codes.map((c) => codeView(c, false));
+        }
+        case "remove_backup_code": {
+          const codes = (backend.backupCodes[args.id as string] ?? []).filter((c) => c.id !== args.codeId);
+          backend.backupCodes[args.id as string] = codes;
+          return codes.map((c) => codeView(c, false));
+        }
         case "reveal_backup_codes":
-          if (args.password !== backend.password) fail("wrong_password", "wrong password");
+          if (args.password !== backend.password) reject("wrong_password", "wrong password");
           return (backend.backupCodes[args.id as string] ?? []).map((c) => codeView(c, true));
         case "list_servers":
           return backend.servers;
         case "list_server_profiles":
           return backend.profiles;
         case "show_account_qr":
-          if (args.password !== backend.password) fail("wrong_password", "wrong password");
+          if (args.password !== backend.password) reject("wrong_password", "wrong password");
           return '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 29 29"><path d="M0 0h7v7H0z"/></svg>';
         default:
-          return fail("internal", `the fake backend has no ${cmd}`);
+          return reject("internal", `the fake backend has no ${cmd}`);
       }
     },
     { shouldMockEvents: true },

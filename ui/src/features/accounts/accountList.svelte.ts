@@ -1,12 +1,23 @@
 /**
  * The accounts as the list shows them: loaded once from Rust (labels and
- * parameters, never secrets), favourites first, filtered as the user types
- * (issuer, name, tag), with codes fetched only for the rows on screen.
+ * parameters, never secrets) and again when Rust says the vault changed,
+ * favourites first, filtered as the user types (issuer, name, tag), with
+ * codes fetched only for the rows on screen. Adding, editing, moving,
+ * copying and removing an account go through here, so the list shows what
+ * the vault holds.
  */
 import { createContext } from "svelte";
 import { SvelteMap, SvelteSet } from "svelte/reactivity";
-import { commands, type AccountSummary, type CodeView } from "../../ipc/bindings";
-import { IpcFailure, unwrap } from "../../ipc/client";
+import {
+  commands,
+  events,
+  type AccountEdit,
+  type AccountSummary,
+  type CodeView,
+  type Copied,
+  type NewAccount,
+} from "../../ipc/bindings";
+import { asFailure, type IpcFailure, listenWhileMounted, unwrap } from "../../ipc/client";
 
 /** A code with the moment it arrived, to count its time down locally. */
 export interface LiveCode extends CodeView {
@@ -24,6 +35,17 @@ export function indexAccount(account: AccountSummary): Indexed {
     account,
     haystack: [account.issuer, account.name, ...account.tags].join("\u0000").toLowerCase(),
   };
+}
+
+/** What messages call an account: its issuer, else its name. */
+export function accountTitle(account: AccountSummary): string {
+  return account.issuer || account.name || "this account";
+}
+
+/** "Copied the code for GitHub. Clipboard clears in 30 s." */
+export function describeCopy(account: AccountSummary, copied: Copied): string {
+  const clears = copied.clearAfterSeconds > 0 ? ` Clipboard clears in ${String(copied.clearAfterSeconds)} s.` : "";
+  return `Copied the code for ${accountTitle(account)}.${clears}`;
 }
 
 /** How the list is sorted (favourites always come first). */
@@ -150,12 +172,19 @@ export class AccountList {
     this.set(await unwrap(commands.moveAccount(id, before)));
   }
 
+  /** Lists the accounts again whenever Rust says the vault changed (the CLI, another flow), until the returned function is called. */
+  followChanges(): () => void {
+    return listenWhileMounted(events.entriesChanged, () => {
+      void this.load();
+    });
+  }
+
   async load(): Promise<void> {
     try {
       this.set(await unwrap(commands.listAccounts()));
       this.failure = undefined;
     } catch (error) {
-      this.failure = error instanceof IpcFailure ? error : new IpcFailure("unreachable", String(error));
+      this.failure = asFailure(error);
     } finally {
       this.loaded = true;
     }
@@ -175,6 +204,30 @@ export class AccountList {
       ? this.#accounts.map((a) => (a.id === account.id ? account : a))
       : [...this.#accounts, account];
     this.set(accounts);
+  }
+
+  /** Adds an account from the manual form; Rust checks it and keeps the secret. */
+  async add(form: NewAccount): Promise<AccountSummary> {
+    const added = await unwrap(commands.addAccount(form));
+    this.upsert(added);
+    return added;
+  }
+
+  /** Adds the account an `otpauth://` link describes. */
+  async addFromUri(uri: string): Promise<AccountSummary> {
+    const added = await unwrap(commands.addAccountFromUri(uri, []));
+    this.upsert(added);
+    return added;
+  }
+
+  async update(id: string, edit: AccountEdit): Promise<void> {
+    this.upsert(await unwrap(commands.updateAccount(id, edit)));
+  }
+
+  /** Removes an account from the vault, and then from the list. */
+  async remove(id: string): Promise<void> {
+    await unwrap(commands.removeAccount(id));
+    this.drop(id);
   }
 
   drop(id: string): void {
@@ -197,6 +250,19 @@ export class AccountList {
     for (const view of views) {
       this.codes.set(view.id, { ...view, receivedAt });
     }
+  }
+
+  /**
+   * Copies an account's code to the clipboard (Rust clears it later) and
+   * marks the account used; an HOTP account shows its next code.
+   */
+  async copy(account: AccountSummary): Promise<Copied> {
+    const copied = await unwrap(commands.copyCode(account.id));
+    this.upsert({ ...account, lastUsedAt: Date.now() });
+    if (account.kind === "hotp") {
+      await this.refreshCodes([account.id]);
+    }
+    return copied;
   }
 
   /** Takes the next HOTP code (the counter advances in the vault first). */

@@ -7,8 +7,8 @@
  * locks.
  */
 import { counted } from "../../app/counted";
-import { commands, type AccountSummary, type MigrationProgress, type ScanNote, type ScanView } from "../../ipc/bindings";
-import { IpcFailure, unwrap } from "../../ipc/client";
+import { commands, events, type AccountSummary, type MigrationProgress, type ScanNote, type ScanView } from "../../ipc/bindings";
+import { listenWhileMounted, unwrap } from "../../ipc/client";
 import { explainFailure } from "../vault/session.svelte";
 
 const EMPTY: ScanView = { found: [], exports: [], last: null };
@@ -49,8 +49,7 @@ export function describeNote(note: ScanNote): string {
 
 /** A failure as a sentence for people (Rust's messages start in lower case). */
 export function describeFailure(error: unknown): string {
-  const failure = error instanceof IpcFailure ? error : new IpcFailure("unreachable", String(error));
-  const text = explainFailure(failure).trim();
+  const text = explainFailure(error).trim();
   const sentence = text.charAt(0).toUpperCase() + text.slice(1);
   return /[.!?)]$/.test(sentence) ? sentence : `${sentence}.`;
 }
@@ -63,6 +62,11 @@ export function describeFailure(error: unknown): string {
  */
 export async function stageOpenedLink(): Promise<boolean> {
   return (await unwrap(commands.takeOpenedLink())) !== null;
+}
+
+/** Calls `opened` whenever the desktop passes Tessera a link, until the returned function is called. */
+export function followOpenedLinks(opened: () => void): () => void {
+  return listenWhileMounted(events.linkOpened, opened);
 }
 
 export class ScanFlow {

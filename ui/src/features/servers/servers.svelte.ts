@@ -12,12 +12,11 @@ import {
   type AccountSummary,
   type EnrolReport,
   type EnrolStep,
-  type IpcError,
   type NewServer,
   type ProfileView,
   type ServerView,
 } from "../../ipc/bindings";
-import { IpcFailure, unwrap } from "../../ipc/client";
+import { asFailure, type IpcFailure, unwrap } from "../../ipc/client";
 import { SvelteMap } from "svelte/reactivity";
 
 /** A question for the confirmation dialog, and what a yes runs. */
@@ -55,12 +54,9 @@ export interface StepView {
   message: string;
 }
 
-export function asFailure(error: unknown): IpcFailure {
-  return error instanceof IpcFailure ? error : new IpcFailure("unreachable", String(error));
-}
-
 /** What to tell the user about a failed server call. */
-export function describeFailure(failure: IpcFailure | IpcError): string {
+export function describeFailure(error: unknown): string {
+  const failure = asFailure(error);
   switch (failure.code) {
     case "locked":
       return "Unlock Tessera to use servers.";
@@ -177,7 +173,7 @@ export class EnrolStepper {
       this.account = report.account ?? undefined;
       return true;
     }
-    const failure = new IpcFailure(report.failure.code, report.failure.message, { cause: report.failure });
+    const failure = asFailure(report.failure);
     this.#fail(failedAt, failure);
     if (report.account !== null) {
       this.#set(failedAt, "failed", `${describeFailure(failure)} ${label} is kept as pending so its secret is not lost.`);

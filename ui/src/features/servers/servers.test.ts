@@ -1,9 +1,8 @@
-import { mockIPC } from "@tauri-apps/api/mocks";
 import { render, screen, waitFor, within } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { AccountSummary, EnrolReport, IpcError, ProfileView, ServerView } from "../../ipc/bindings";
-import { account, serverView } from "../../test/backend";
+import type { AccountSummary, EnrolReport, ProfileView, ServerView } from "../../ipc/bindings";
+import { account, fakeBackend, reject, serverView, type FakeBackend } from "../../test/backend";
 import ServersScreen from "./ServersScreen.svelte";
 import { EnrolStepper, ServerBook, formatWait } from "./servers.svelte";
 
@@ -16,29 +15,9 @@ const profiles: ProfileView[] = [
 
 const linked: AccountSummary = account("acc-1", "wiki", "alice");
 
-type Handler = (args: Record<string, unknown>) => unknown;
-
-/** Answers commands from `handlers`, recording each call. */
-function backend(handlers: Record<string, Handler>): { cmd: string; args: Record<string, unknown> }[] {
-  const calls: { cmd: string; args: Record<string, unknown> }[] = [];
-  mockIPC((cmd, payload) => {
-    const args = (payload ?? {}) as Record<string, unknown>;
-    calls.push({ cmd, args });
-    const handler = handlers[cmd];
-    if (handler === undefined) {
-      const error: IpcError = { code: "internal", message: `no ${cmd}` };
-      // eslint-disable-next-line @typescript-eslint/only-throw-error -- Tauri rejects with the serialized IpcError itself
-      throw error;
-    }
-    return handler(args);
-  });
-  return calls;
-}
-
-function reject(code: IpcError["code"], message: string): never {
-  const error: IpcError = { code, message };
-  // eslint-disable-next-line @typescript-eslint/only-throw-error -- Tauri rejects with the serialized IpcError itself
-  throw error;
+/** The fake with the server's answers of this test; the calls it records. */
+function backend(answers: FakeBackend["answers"]): FakeBackend["calls"] {
+  return fakeBackend({ answers }).calls;
 }
 
 afterEach(() => {

@@ -1,8 +1,8 @@
-import { mockIPC } from "@tauri-apps/api/mocks";
 import { render, screen } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
 import type { AppInfo } from "../../ipc/bindings";
+import { fakeBackend } from "../../test/backend";
 import AboutSection from "./AboutSection.svelte";
 
 const info: AppInfo = {
@@ -15,7 +15,7 @@ const info: AppInfo = {
 
 describe("AboutSection", () => {
   it("shows the version and vault file reported over IPC", async () => {
-    mockIPC((cmd) => (cmd === "app_info" ? info : undefined));
+    fakeBackend({ answers: { app_info: () => info } });
     render(AboutSection);
     expect(await screen.findByTestId("about-version")).toHaveTextContent("0.4.2");
     expect(screen.getByTestId("about-vault-path")).toHaveTextContent(info.vaultPath);
@@ -25,7 +25,7 @@ describe("AboutSection", () => {
   });
 
   it("says when the vault file exists", async () => {
-    mockIPC(() => ({ ...info, vaultExists: true }));
+    fakeBackend({ answers: { app_info: () => ({ ...info, vaultExists: true }) } });
     render(AboutSection);
     const exists = await screen.findByTestId("about-vault-exists");
     expect(exists).toHaveTextContent("Encrypted with XChaCha20-Poly1305");
@@ -40,19 +40,14 @@ describe("AboutSection", () => {
     expect(alert).toHaveAttribute("data-code", "unreachable");
     expect(screen.queryByTestId("about-version")).not.toBeInTheDocument();
 
-    mockIPC(() => info);
+    fakeBackend({ answers: { app_info: () => info } });
     await user.click(screen.getByRole("button", { name: "Try again" }));
     expect(await screen.findByTestId("about-version")).toHaveTextContent("0.4.2");
     expect(screen.queryByRole("alert")).not.toBeInTheDocument();
   });
 
   it("copies the diagnostics Rust writes and shows them", async () => {
-    const calls: { cmd: string; args: unknown }[] = [];
-    mockIPC((cmd, args) => {
-      calls.push({ cmd, args });
-      if (cmd === "copy_diagnostics") return "Tessera 0.4.2\nplatform: linux x86_64 (unix)\n";
-      return info;
-    });
+    const { calls } = fakeBackend({ answers: { app_info: () => info } });
     const user = userEvent.setup();
     render(AboutSection);
     await user.click(await screen.findByTestId("copy-diagnostics"));

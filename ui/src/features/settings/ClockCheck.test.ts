@@ -1,40 +1,17 @@
-import { mockIPC } from "@tauri-apps/api/mocks";
 import { render, screen, waitFor } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
-import type { ClockCheck as ClockCheckView, IpcError, ServerView, SettingsView } from "../../ipc/bindings";
+import type { ClockCheck as ClockCheckView, SettingsView } from "../../ipc/bindings";
+import { fakeBackend, reject, serverView, type FakeBackend } from "../../test/backend";
 import { describeOffset } from "../servers/servers.svelte";
 import ClockCheck from "./ClockCheck.svelte";
 import { Preferences } from "./preferences.svelte";
 
-const settings: SettingsView = { clockOffsetMs: 0, clipboardClearSeconds: 30, autoLockMinutes: 5, theme: "system", closeToTray: true, logLevel: "info" };
+const wiki = serverView({ name: "wiki", url: "http://127.0.0.1:8080/syncano/" });
 
-const wiki: Partial<ServerView> = { name: "wiki", url: "http://127.0.0.1:8080/syncano/" };
-
-function backend(check: (url: string) => ClockCheckView): { cmd: string; args: Record<string, unknown> }[] {
-  const calls: { cmd: string; args: Record<string, unknown> }[] = [];
-  let saved = settings;
-  mockIPC((cmd, payload) => {
-    const args = (payload ?? {}) as Record<string, unknown>;
-    calls.push({ cmd, args });
-    switch (cmd) {
-      case "list_servers":
-        return [wiki];
-      case "server_clock_check":
-        return check(args.url as string);
-      case "get_settings":
-        return saved;
-      case "save_settings":
-        saved = args.settings as SettingsView;
-        return saved;
-      default: {
-        const error: IpcError = { code: "internal", message: `no ${cmd}` };
-        // eslint-disable-next-line @typescript-eslint/only-throw-error -- Tauri rejects with the serialized IpcError itself
-        throw error;
-      }
-    }
-  });
-  return calls;
+/** The fake with one server, "wiki", and `check` as the clock check's answer; the calls it records. */
+function backend(check: (url: string) => ClockCheckView): FakeBackend["calls"] {
+  return fakeBackend({ servers: [wiki], answers: { server_clock_check: (args) => check(args.url as string) } }).calls;
 }
 
 describe("ClockCheck", () => {
@@ -79,11 +56,7 @@ describe("ClockCheck", () => {
 
   it("shows why a check failed", async () => {
     const user = userEvent.setup();
-    backend(() => {
-      const error: IpcError = { code: "invalid", message: "refusing plain http:// to example.com: use https://" };
-      // eslint-disable-next-line @typescript-eslint/only-throw-error -- Tauri rejects with the serialized IpcError itself
-      throw error;
-    });
+    backend(() => reject("invalid", "refusing plain http:// to example.com: use https://"));
     render(ClockCheck, { preferences: new Preferences() });
     await user.type(screen.getByTestId("clock-check-url"), "http://example.com/");
     await user.click(screen.getByTestId("clock-check-run"));

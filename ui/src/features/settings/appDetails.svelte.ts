@@ -1,9 +1,11 @@
 /**
- * The application facts shown in Settings › About, read from Rust once per
- * load. Holds the loading, loaded and failed states; never throws.
+ * The application facts shown in Settings (version, vault file, whether
+ * there is a tray), read from Rust once per load, and the diagnostics
+ * copied for a bug report. Holds the loading, loaded and failed states;
+ * never throws.
  */
 import { commands, type AppInfo } from "../../ipc/bindings";
-import { call, IpcFailure } from "../../ipc/client";
+import { asFailure, call, type IpcFailure, unwrap } from "../../ipc/client";
 
 export type AppDetailsState =
   | { status: "loading" }
@@ -12,7 +14,16 @@ export type AppDetailsState =
 
 export class AppDetails {
   state: AppDetailsState = $state.raw({ status: "loading" });
+  /** The diagnostics Rust last copied to the clipboard. */
+  diagnostics = $state("");
+  diagnosticsProblem = $state("");
   #request = 0;
+
+  /** Whether a tray shows Tessera's icon: unknown until Rust answers, false when it cannot. */
+  get trayAvailable(): boolean | undefined {
+    if (this.state.status === "loading") return undefined;
+    return this.state.status === "loaded" && this.state.info.trayAvailable;
+  }
 
   async load(): Promise<void> {
     const request = ++this.#request;
@@ -21,13 +32,21 @@ export class AppDetails {
     try {
       next = { status: "loaded", info: await call(commands.appInfo()) };
     } catch (error) {
-      const failure =
-        error instanceof IpcFailure ? error : new IpcFailure("unreachable", String(error));
-      next = { status: "failed", failure };
+      next = { status: "failed", failure: asFailure(error) };
     }
     // A newer load (a retry) wins over an older one that answers late.
     if (request === this.#request) {
       this.state = next;
+    }
+  }
+
+  /** Has Rust copy the diagnostics (versions, platform, this web view) to the clipboard, and shows them. */
+  async copyDiagnostics(): Promise<void> {
+    this.diagnosticsProblem = "";
+    try {
+      this.diagnostics = await unwrap(commands.copyDiagnostics(navigator.userAgent));
+    } catch (error) {
+      this.diagnosticsProblem = asFailure(error).message;
     }
   }
 }

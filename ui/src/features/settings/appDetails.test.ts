@@ -1,6 +1,6 @@
-import { mockIPC } from "@tauri-apps/api/mocks";
 import { describe, expect, it } from "vitest";
-import type { AppInfo, IpcError } from "../../ipc/bindings";
+import type { AppInfo } from "../../ipc/bindings";
+import { fakeBackend, reject } from "../../test/backend";
 import { AppDetails } from "./appDetails.svelte";
 
 const info: AppInfo = {
@@ -13,7 +13,7 @@ const info: AppInfo = {
 
 describe("AppDetails", () => {
   it("is loading until Rust answers, then holds the answer", async () => {
-    mockIPC((cmd) => (cmd === "app_info" ? info : undefined));
+    fakeBackend({ answers: { app_info: () => info } });
     const details = new AppDetails();
     expect(details.state.status).toBe("loading");
     const loading = details.load();
@@ -23,11 +23,7 @@ describe("AppDetails", () => {
   });
 
   it("holds the failure when the call fails", async () => {
-    const error: IpcError = { code: "internal", message: "no data directory" };
-    mockIPC(() => {
-      // eslint-disable-next-line @typescript-eslint/only-throw-error -- Tauri rejects with the serialized IpcError itself
-      throw error;
-    });
+    fakeBackend({ answers: { app_info: () => reject("internal", "no data directory") } });
     const details = new AppDetails();
     await details.load();
     expect(details.state.status).toBe("failed");
@@ -39,7 +35,7 @@ describe("AppDetails", () => {
 
   it("keeps the newest answer when an older load finishes last", async () => {
     const answers: ((value: AppInfo) => void)[] = [];
-    mockIPC(() => new Promise<AppInfo>((resolve) => answers.push(resolve)));
+    fakeBackend({ answers: { app_info: () => new Promise<AppInfo>((resolve) => answers.push(resolve)) } });
     const details = new AppDetails();
     const first = details.load();
     const second = details.load();
@@ -48,5 +44,17 @@ describe("AppDetails", () => {
     answers[0]?.({ ...info, version: "1.0.0" });
     await first;
     expect(details.state).toEqual({ status: "loaded", info: { ...info, version: "2.0.0" } });
+  });
+
+  it("says whether there is a tray: unknown while loading, false when Rust did not answer", async () => {
+    fakeBackend({ trayAvailable: true });
+    const details = new AppDetails();
+    const loading = details.load();
+    expect(details.trayAvailable).toBeUndefined();
+    await loading;
+    expect(details.trayAvailable).toBe(true);
+    fakeBackend({ answers: { app_info: () => reject("internal", "no data directory") } });
+    await details.load();
+    expect(details.trayAvailable).toBe(false);
   });
 });

@@ -4,7 +4,7 @@
  */
 import { createContext } from "svelte";
 import { commands, type SettingsView } from "../../ipc/bindings";
-import { IpcFailure, unwrap } from "../../ipc/client";
+import { asFailure, type IpcFailure, unwrap } from "../../ipc/client";
 
 export const DEFAULT_SETTINGS: SettingsView = {
   clockOffsetMs: 0,
@@ -23,7 +23,7 @@ export class Preferences {
     try {
       this.#apply(await unwrap(commands.getSettings()));
     } catch (error) {
-      this.failure = error instanceof IpcFailure ? error : undefined;
+      this.failure = asFailure(error);
     }
   }
 
@@ -34,7 +34,7 @@ export class Preferences {
       this.#apply(await unwrap(commands.saveSettings({ ...this.settings, ...change })));
       return true;
     } catch (error) {
-      this.failure = error instanceof IpcFailure ? error : new IpcFailure("unreachable", String(error));
+      this.failure = asFailure(error);
       return false;
     }
   }

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { Navigation } from "../../app/navigation.svelte";
 import { AccountList } from "../accounts/accountList.svelte";
 import TransferTestHarness from "./TransferTestHarness.svelte";
-import { transferBackend } from "./transferBackend";
+import { fakeBackend } from "../../test/backend";
 
 function dropFile(file: File): void {
   const zone = screen.getByTestId("transfer-drop-zone");
@@ -17,7 +17,7 @@ function dropFile(file: File): void {
 describe("TransferScreen", () => {
   it("imports a dropped encrypted file: password, preview table, commit, toast, accounts list", async () => {
     const user = userEvent.setup();
-    const fake = transferBackend();
+    const fake = fakeBackend();
     const accounts = new AccountList();
     const navigation = new Navigation("transfer");
     render(TransferTestHarness, { accounts, navigation });
@@ -61,7 +61,7 @@ describe("TransferScreen", () => {
 
   it("labels the commit button with the number of new accounts and disables it when there are none", async () => {
     const user = userEvent.setup();
-    transferBackend({ accounts: [] });
+    fakeBackend({ accounts: [] });
     render(TransferTestHarness);
     await user.click(await screen.findByTestId("import-pick"));
     expect(await screen.findByTestId("import-commit")).toHaveTextContent("Import 2 new accounts");
@@ -76,7 +76,7 @@ describe("TransferScreen", () => {
 
   it("offers a format override that re-reads the file", async () => {
     const user = userEvent.setup();
-    const fake = transferBackend();
+    const fake = fakeBackend();
     render(TransferTestHarness);
     await user.click(await screen.findByTestId("import-pick"));
     await screen.findByTestId("import-preview");
@@ -87,7 +87,7 @@ describe("TransferScreen", () => {
 
   it("shows the plaintext warning and exports only once it is acknowledged", async () => {
     const user = userEvent.setup();
-    const fake = transferBackend();
+    const fake = fakeBackend({ password: "vault pw" });
     render(TransferTestHarness);
     const format = await screen.findByTestId("export-format");
     await screen.findByRole("option", { name: "otpauth URI list (plain text)" });
@@ -110,7 +110,7 @@ describe("TransferScreen", () => {
 
   it("asks for a repeated password for an encrypted export and reports what was left out", async () => {
     const user = userEvent.setup();
-    const fake = transferBackend();
+    const fake = fakeBackend({ password: "vault pw" });
     render(TransferTestHarness);
     await screen.findByRole("option", { name: "Aegis vault (encrypted)" });
     await user.selectOptions(screen.getByTestId("export-format"), "aegis-encrypted");

@@ -17,11 +17,7 @@ import {
   type ImportSource,
   type TransferFormats,
 } from "../../ipc/bindings";
-import { call, IpcFailure, unwrap } from "../../ipc/client";
-
-function asFailure(error: unknown): IpcFailure {
-  return error instanceof IpcFailure ? error : new IpcFailure("unreachable", String(error));
-}
+import { asFailure, call, type IpcFailure, unwrap } from "../../ipc/client";
 
 /** The file formats offered, loaded from Rust once. */
 export class FormatCatalog {

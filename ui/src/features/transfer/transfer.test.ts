@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { ExportResult } from "../../ipc/bindings";
 import { ExportFlow, exportBlocker, exportSummary, FormatCatalog, ImportFlow, sourceFromFile } from "./transfer.svelte";
-import { FORMATS, transferBackend } from "./transferBackend";
+import { fakeBackend, FORMATS } from "../../test/backend";
 
 const [tessera, aegisEncrypted, otpauth] = FORMATS.export;
 
@@ -11,7 +11,7 @@ function file(name: string, text = "{}"): File {
 
 describe("FormatCatalog", () => {
   it("loads the formats Rust offers", async () => {
-    transferBackend();
+    fakeBackend();
     const catalog = new FormatCatalog();
     await catalog.load();
     expect(catalog.formats).toEqual(FORMATS);
@@ -28,7 +28,7 @@ describe("sourceFromFile", () => {
 
 describe("ImportFlow", () => {
   it("previews a dropped plain file at once", async () => {
-    const fake = transferBackend();
+    const fake = fakeBackend();
     const flow = new ImportFlow();
     await flow.drop(file("export.txt", "otpauth://totp/x?secret=AAAA"));
     expect(flow.step).toBe("preview");
@@ -40,7 +40,7 @@ describe("ImportFlow", () => {
   });
 
   it("asks for the password of an encrypted file, says when it is wrong, and opens it with the right one", async () => {
-    const fake = transferBackend();
+    const fake = fakeBackend();
     const flow = new ImportFlow();
     await flow.drop(file("aegis_encrypted.json"));
     expect(flow.step).toBe("password");
@@ -62,7 +62,7 @@ describe("ImportFlow", () => {
   });
 
   it("does not send an empty password", async () => {
-    const fake = transferBackend();
+    const fake = fakeBackend();
     const flow = new ImportFlow();
     await flow.drop(file("aegis_encrypted.json"));
     await flow.unlock("");
@@ -71,7 +71,7 @@ describe("ImportFlow", () => {
   });
 
   it("reads a picked file by path and re-reads it when the format is overridden", async () => {
-    const fake = transferBackend();
+    const fake = fakeBackend();
     const flow = new ImportFlow();
     await flow.pick();
     expect(flow.fileName).toBe("aegis.json");
@@ -87,7 +87,7 @@ describe("ImportFlow", () => {
   });
 
   it("does nothing when the dialog is cancelled", async () => {
-    const fake = transferBackend({ picked: null });
+    const fake = fakeBackend({ picked: null });
     const flow = new ImportFlow();
     await flow.pick();
     expect(flow.step).toBe("choose");
@@ -95,7 +95,7 @@ describe("ImportFlow", () => {
   });
 
   it("says why a file cannot be read and goes back to choosing", async () => {
-    transferBackend();
+    fakeBackend();
     const flow = new ImportFlow();
     await flow.drop(file("setup.exe"));
     expect(flow.step).toBe("choose");
@@ -103,7 +103,7 @@ describe("ImportFlow", () => {
   });
 
   it("commits the preview by its id and starts over", async () => {
-    const fake = transferBackend();
+    const fake = fakeBackend();
     const flow = new ImportFlow();
     await flow.drop(file("export.txt"));
     const id = flow.preview?.id;
@@ -115,7 +115,7 @@ describe("ImportFlow", () => {
   });
 
   it("keeps the preview and says why when the commit fails", async () => {
-    const fake = transferBackend();
+    const fake = fakeBackend();
     const flow = new ImportFlow();
     await flow.drop(file("export.txt"));
     fake.previews += 1;
@@ -125,7 +125,7 @@ describe("ImportFlow", () => {
   });
 
   it("discards the preview in Rust on cancel", async () => {
-    const fake = transferBackend();
+    const fake = fakeBackend();
     const flow = new ImportFlow();
     await flow.drop(file("export.txt"));
     await flow.cancel();
@@ -179,7 +179,7 @@ describe("exportSummary", () => {
 
 describe("ExportFlow", () => {
   it("sends the password only for encrypted formats and clears it afterwards", async () => {
-    const fake = transferBackend();
+    const fake = fakeBackend({ password: "vault pw" });
     const flow = new ExportFlow();
     flow.password = flow.confirm = "export pw";
     flow.vaultPassword = "vault pw";
@@ -199,7 +199,7 @@ describe("ExportFlow", () => {
   });
 
   it("says a wrong vault password in words and clears it", async () => {
-    const fake = transferBackend();
+    const fake = fakeBackend({ password: "vault pw" });
     const flow = new ExportFlow();
     flow.vaultPassword = "guess";
     expect(await flow.run(tessera)).toBeUndefined();
@@ -210,7 +210,7 @@ describe("ExportFlow", () => {
   });
 
   it("refuses a plaintext export without the acknowledgement, without calling Rust", async () => {
-    const fake = transferBackend();
+    const fake = fakeBackend({ password: "vault pw" });
     const flow = new ExportFlow();
     flow.vaultPassword = "vault pw";
     expect(await flow.run(otpauth)).toBeUndefined();
@@ -223,7 +223,7 @@ describe("ExportFlow", () => {
   });
 
   it("says so when the file exists", async () => {
-    transferBackend();
+    fakeBackend({ password: "vault pw" });
     const flow = new ExportFlow();
     flow.vaultPassword = "vault pw";
     expect(await flow.run(tessera, "/tmp/exists.tessera")).toBeUndefined();

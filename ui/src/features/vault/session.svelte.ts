@@ -1,16 +1,21 @@
 /**
  * The vault as the UI sees it: missing (first run), locked or unlocked,
- * and the last problem in words a person can act on. Every change goes
- * through Rust; the password is passed once and not kept.
+ * and the last problem in words a person can act on; its password, keyring
+ * unlock, backups, and the activity that keeps it from auto-locking. Every
+ * change goes through Rust; a password is passed once and not kept.
  */
 import { createContext } from "svelte";
-import { commands, type VaultStatus } from "../../ipc/bindings";
-import { IpcFailure, unwrap } from "../../ipc/client";
+import { commands, events, type VaultStatus } from "../../ipc/bindings";
+import { asFailure, call, type IpcFailure, listenWhileMounted, unwrap } from "../../ipc/client";
+
+/** Input is reported to Rust at most this often (it resets auto-lock). */
+const ACTIVITY_EVERY_MS = 15_000;
 
 export type SessionPhase = "loading" | "missing" | "locked" | "unlocked" | "unavailable";
 
-/** What to tell the user for each failure code the unlock screens branch on. */
-export function explainFailure(failure: IpcFailure): string {
+/** What to tell the user about a failure, with words of its own for the codes the unlock screens branch on. */
+export function explainFailure(error: unknown): string {
+  const failure = asFailure(error);
   switch (failure.code) {
     case "wrong_password":
       return "Wrong password. Check Caps Lock and try again.";
@@ -27,16 +32,13 @@ export function explainFailure(failure: IpcFailure): string {
   }
 }
 
-function asFailure(error: unknown): IpcFailure {
-  return error instanceof IpcFailure ? error : new IpcFailure("unreachable", String(error));
-}
-
 export class VaultSession {
   phase: SessionPhase = $state("loading");
   keyringEnabled = $state(false);
   vaultPath = $state("");
   busy = $state(false);
   failure: IpcFailure | undefined = $state.raw();
+  #activityReported = 0;
 
   get problem(): string | undefined {
     return this.failure ? explainFailure(this.failure) : undefined;
@@ -68,7 +70,7 @@ export class VaultSession {
     if (!ok) {
       this.phase = "unavailable";
       try {
-        this.vaultPath = (await commands.appInfo()).vaultPath;
+        this.vaultPath = (await call(commands.appInfo())).vaultPath;
       } catch {
         // The failure above already says what is wrong.
       }
@@ -95,6 +97,16 @@ export class VaultSession {
     return this.#run(() => unwrap(commands.lockVault()));
   }
 
+  /**
+   * Whether `error` is the vault being locked: then Rust locked it behind
+   * the window's back, and the unlock screen shows instead.
+   */
+  lockedBy(error: unknown): boolean {
+    if (asFailure(error).code !== "locked") return false;
+    this.lockedElsewhere();
+    return true;
+  }
+
   /** Rust locked the vault (auto-lock, tray): forget what was shown. */
   lockedElsewhere(): void {
     if (this.phase === "unlocked") {
@@ -102,8 +114,39 @@ export class VaultSession {
     }
   }
 
-  setKeyringEnabled(enabled: boolean): void {
-    this.keyringEnabled = enabled;
+  /** Shows the unlock screen whenever Rust locks the vault, until the returned function is called. */
+  followLocks(): () => void {
+    return listenWhileMounted(events.vaultLocked, () => {
+      this.lockedElsewhere();
+    });
+  }
+
+  /** The user did something: tells Rust, at most every 15 s, so the vault does not auto-lock. */
+  noteActivity(): void {
+    const now = Date.now();
+    if (this.phase !== "unlocked" || now - this.#activityReported <= ACTIVITY_EVERY_MS) return;
+    this.#activityReported = now;
+    unwrap(commands.noteActivity()).catch(() => undefined);
+  }
+
+  /** Turns unlocking with the system keyring on or off; throws why it could not. */
+  async setKeyringUnlock(enabled: boolean): Promise<void> {
+    this.keyringEnabled = (await unwrap(commands.setKeyringUnlock(enabled))).keyringEnabled;
+  }
+
+  /**
+   * Changes the vault password; throws why it could not. Returns whether
+   * keyring unlock had to be turned off (the keyring did not answer).
+   */
+  async changePassword(current: string, replacement: string): Promise<boolean> {
+    const keyringWasOn = this.keyringEnabled;
+    this.keyringEnabled = (await unwrap(commands.changePassword(current, replacement))).keyringEnabled;
+    return keyringWasOn && !this.keyringEnabled;
+  }
+
+  /** Writes an encrypted copy of the vault where the user chooses: its path, or null when the dialog was cancelled. */
+  backup(): Promise<string | null> {
+    return unwrap(commands.backupNow());
   }
 }
 
