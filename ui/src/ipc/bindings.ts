@@ -737,7 +737,12 @@ vaultExists: boolean;
  * Whether the desktop shows Tessera's tray icon (without one, closing
  * the window quits).
  */
-trayAvailable: boolean }
+trayAvailable: boolean; 
+/**
+ * Whether `TESSERA_LOG` sets the log level (the setting then waits
+ * until it is unset).
+ */
+logLevelFixed: boolean }
 /**
  * One backup code of an account, shown on its detail screen: masked,
  * unless the user revealed the codes with the vault password.

@@ -10,6 +10,7 @@ const info: AppInfo = {
   vaultPath: "/home/ada/.local/share/tessera/vault.db",
   vaultExists: false,
   trayAvailable: false,
+  logLevelFixed: false,
 };
 
 async function failureOf(promise: Promise<unknown>): Promise<IpcFailure> {

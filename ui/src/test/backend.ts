@@ -218,7 +218,7 @@ export function fakeBackend(initial: Partial<FakeBackend> = {}): FakeBackend {
       if (answer !== undefined) return answer(args);
       switch (cmd) {
         case "app_info":
-          return { name: "Tessera", version: "0.1.0", vaultPath: "/tmp/test.tessera", vaultExists: backend.state !== "missing", trayAvailable: backend.trayAvailable ?? false };
+          return { name: "Tessera", version: "0.1.0", vaultPath: "/tmp/test.tessera", vaultExists: backend.state !== "missing", trayAvailable: backend.trayAvailable ?? false, logLevelFixed: false };
         case "copy_diagnostics":
           return `Tessera 0.1.0\nplatform: linux x86_64 (unix)\nweb view: ${String(args.userAgent)}\n`;
         case "vault_status":

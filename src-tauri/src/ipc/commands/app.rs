@@ -23,6 +23,9 @@ pub struct AppInfo {
     /// Whether the desktop shows Tessera's tray icon (without one, closing
     /// the window quits).
     pub tray_available: bool,
+    /// Whether `TESSERA_LOG` sets the log level (the setting then waits
+    /// until it is unset).
+    pub log_level_fixed: bool,
 }
 
 /// The first screen the web view painted (`report_first_screen`).
@@ -45,6 +48,7 @@ pub fn app_info(state: State<'_, AppState>) -> AppInfo {
         vault_path: state.vault_path.display().to_string(),
         vault_exists: state.vault_path.is_file(),
         tray_available: tray::is_shown(&state),
+        log_level_fixed: crate::core::logging::level_override().is_some(),
     }
 }
 

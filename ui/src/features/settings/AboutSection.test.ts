@@ -11,6 +11,7 @@ const info: AppInfo = {
   vaultPath: "/home/ada/.local/share/tessera/vault.db",
   vaultExists: false,
   trayAvailable: false,
+  logLevelFixed: false,
 };
 
 describe("AboutSection", () => {

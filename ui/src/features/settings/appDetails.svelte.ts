@@ -25,6 +25,11 @@ export class AppDetails {
     return this.state.status === "loaded" && this.state.info.trayAvailable;
   }
 
+  /** Whether TESSERA_LOG sets the log level, so the setting waits: false until Rust answers. */
+  get logLevelFixed(): boolean {
+    return this.state.status === "loaded" && this.state.info.logLevelFixed;
+  }
+
   async load(): Promise<void> {
     const request = ++this.#request;
     this.state = { status: "loading" };

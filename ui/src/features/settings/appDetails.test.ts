@@ -9,6 +9,7 @@ const info: AppInfo = {
   vaultPath: "/home/ada/.local/share/tessera/vault.db",
   vaultExists: true,
   trayAvailable: false,
+  logLevelFixed: false,
 };
 
 describe("AppDetails", () => {
