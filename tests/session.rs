@@ -56,7 +56,7 @@ fn preview(
     format: Option<&str>,
     password: Option<SecretString>,
 ) -> Result<ImportPreviewView, IpcError> {
-    Ok(state.preview_import(source, format, password.as_ref())?)
+    Ok(state.preview_import(source, format, password.as_ref(), false)?)
 }
 
 fn commit(state: &AppState, id: &str) -> Result<ImportResult, IpcError> {
@@ -170,6 +170,75 @@ fn codes_keep_coming_while_an_encrypted_file_derives_its_key() {
     );
     let view = import.join().unwrap().unwrap();
     assert_eq!(view.counts.duplicate, 1);
+}
+
+/// An Aegis file whose key takes 1 GiB of scrypt memory, holding one
+/// account, and its password.
+fn gigabyte_aegis(state: &AppState) -> (ImportSource, SecretString) {
+    use tessera::core::transfer::aegis::{self, ScryptCost};
+    let account =
+        tessera::core::otp::parse_uri("otpauth://totp/Slow:alice?secret=JBSWY3DPEHPK3PXP").unwrap();
+    let password = SecretString::from("a costly file");
+    let cost = ScryptCost {
+        log_n: 20,
+        r: 8,
+        p: 1,
+    };
+    let details = tessera::core::vault::Details::default();
+    let bytes = aegis::export_encrypted([(&account, &details)], &password, cost).unwrap();
+    assert_eq!(account_count(state), 0);
+    (
+        ImportSource::Bytes {
+            name: "costly.json".to_owned(),
+            bytes,
+        },
+        password,
+    )
+}
+
+#[test]
+fn a_costly_key_derivation_is_named_first_and_runs_once_allowed() {
+    let (_dir, state) = unlocked_state();
+    let (source, password) = gigabyte_aegis(&state);
+    let refused = IpcError::from(
+        state
+            .preview_import(source.clone(), None, Some(&password), false)
+            .unwrap_err(),
+    );
+    assert_eq!(
+        refused.code,
+        IpcErrorCode::CostlyKeyDerivation,
+        "{refused:?}"
+    );
+    assert!(
+        refused.message.contains("1024 MiB") && refused.message.contains("about 3 s"),
+        "{}",
+        refused.message
+    );
+    assert!(state.session().unwrap().pending_import.is_none());
+    let view = state
+        .preview_import(source, None, Some(&password), true)
+        .unwrap();
+    assert_eq!(view.counts.new, 1);
+}
+
+#[test]
+fn an_import_cancelled_while_its_key_derives_keeps_nothing() {
+    let (_dir, state) = unlocked_state();
+    let (source, password) = gigabyte_aegis(&state);
+    let state = Arc::new(state);
+    let running = std::thread::spawn({
+        let state = Arc::clone(&state);
+        move || state.preview_import(source, None, Some(&password), true)
+    });
+    while state.session().unwrap().import_cancel.is_none() {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    state.cancel_import().unwrap();
+    let cancelled = IpcError::from(running.join().unwrap().unwrap_err());
+    assert_eq!(cancelled.code, IpcErrorCode::Cancelled, "{cancelled:?}");
+    let session = state.session().unwrap();
+    assert!(session.pending_import.is_none() && session.import_cancel.is_none());
 }
 
 #[test]

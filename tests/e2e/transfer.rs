@@ -448,8 +448,9 @@ async fn set_export_path(app: &AppSession, path: &Path) {
 }
 
 /// Codes keep coming from the window while an encrypted file it imports
-/// derives its key (scrypt N = 2^20, r = 8: 1 GiB and seconds of work):
-/// the page's own `codes` calls, made after the password was sent, are
+/// derives its key (scrypt N = 2^20, r = 8: 1 GiB and seconds of work, so
+/// the window asks first): the page's own `codes` calls, made after the
+/// user agreed, are
 /// all answered (with the code the CLI computes) before the import's
 /// preview appears, which they could not be if the import held the
 /// session while it derived.
@@ -479,6 +480,10 @@ async fn codes_keep_coming_while_an_encrypted_import_derives_its_key() {
     drop_file(&app, "slow.json", &file).await;
     type_into(&app, "import-password", SLOW_PASSWORD).await;
     click(&app, "import-password-submit").await;
+    // 1 GiB is past what an import takes without asking.
+    let cost = app.content_of("import-costly-cost").await;
+    assert!(cost.contains("1024 MiB"), "{cost}");
+    click(&app, "import-costly-open").await;
     let answers = app
         .client
         .execute(

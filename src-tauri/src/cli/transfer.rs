@@ -23,6 +23,7 @@ use serde::Serialize;
 
 use crate::core::secret::SecretString;
 use crate::core::transfer::export::{self, ExportOptions};
+use crate::core::transfer::kdf_guard::{self, KdfPolicy};
 use crate::core::transfer::{
     self, ExportFormat, Format, ImportError, Parsed, Preview, PreviewEntry, Status,
 };
@@ -101,14 +102,32 @@ fn read(file: &Path, format: Option<Format>, key_file: Option<&[u8]>) -> Result<
                     IMPORT_PASSWORD_ENV,
                 )?,
             };
-            Ok(transfer::import_with_key_file(
-                &bytes,
-                Some(format),
-                Some(&password),
-                key_file,
-            )?)
+            Ok(told_before_deriving(|| {
+                transfer::import_with_key_file(&bytes, Some(format), Some(&password), key_file)
+            })?)
         }
         other => Ok(other?),
+    }
+}
+
+/// Runs `import`, first refusing a costly key derivation; when the file
+/// asks for one, says on stderr what it costs, then lets it run (the user
+/// can stop it with Ctrl-C).
+fn told_before_deriving(
+    import: impl Fn() -> Result<Parsed, ImportError>,
+) -> Result<Parsed, ImportError> {
+    match kdf_guard::with_policy(KdfPolicy::default(), &import) {
+        Err(ImportError::CostlyKeyDerivation {
+            memory_mib,
+            seconds,
+            ..
+        }) => {
+            output::note(&format!(
+                "opening this file takes {memory_mib} MiB of memory and about {seconds} s; deriving its key (Ctrl-C stops)"
+            ));
+            import()
+        }
+        other => other,
     }
 }
 

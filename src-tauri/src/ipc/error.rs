@@ -42,6 +42,12 @@ pub enum IpcErrorCode {
     Io,
     /// A file password is needed: the file to import is encrypted, or an encrypted export was given none.
     PasswordRequired,
+    /// Opening the file to import takes more memory or time than an import
+    /// takes without asking; the message says how much. Ask, then import
+    /// again with `allow_costly`.
+    CostlyKeyDerivation,
+    /// The import was cancelled (`cancel_import`).
+    Cancelled,
     /// A server asked to wait (too many attempts, or the account is
     /// locked); `list_servers` says for how long.
     RateLimited,
@@ -111,6 +117,8 @@ impl From<ImportError> for IpcError {
         let code = match error {
             ImportError::PasswordRequired { .. } => IpcErrorCode::PasswordRequired,
             ImportError::WrongPassword { .. } => IpcErrorCode::WrongPassword,
+            ImportError::CostlyKeyDerivation { .. } => IpcErrorCode::CostlyKeyDerivation,
+            ImportError::Cancelled { .. } => IpcErrorCode::Cancelled,
             ImportError::Io { .. } | ImportError::File(UserFileError::Io { .. }) => {
                 IpcErrorCode::Io
             }

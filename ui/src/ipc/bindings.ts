@@ -375,11 +375,14 @@ async pickImportFile() : Promise<Result<PickedFile | null, IpcError>> {
  * Reads a file (as `format`, or the sniffed format when `None`) and
  * classifies its entries against the vault. Replaces any earlier pending
  * import. `password_required` when the file is encrypted and no password
- * was given; `wrong_password` when it does not open the file.
+ * was given; `wrong_password` when it does not open the file;
+ * `costly_key_derivation` when deriving its key takes more memory or time
+ * than an import takes without asking (call again with `allow_costly`
+ * once the user agreed); `cancelled` after [`cancel_import`].
  */
-async previewImport(source: ImportSource, format: string | null, password: string | null) : Promise<Result<ImportPreviewView, IpcError>> {
+async previewImport(source: ImportSource, format: string | null, password: string | null, allowCostly: boolean) : Promise<Result<ImportPreviewView, IpcError>> {
     try {
-    return { status: "ok", data: await TAURI_INVOKE("preview_import", { source, format, password }) };
+    return { status: "ok", data: await TAURI_INVOKE("preview_import", { source, format, password, allowCostly }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
@@ -402,6 +405,18 @@ async commitImport(id: string) : Promise<Result<ImportResult, IpcError>> {
 async discardImport() : Promise<Result<null, IpcError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("discard_import") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Stops the import being read (while its key is derived): its
+ * `preview_import` answers `cancelled` and nothing is kept.
+ */
+async cancelImport() : Promise<Result<null, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("cancel_import") };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
@@ -1105,6 +1120,16 @@ export type IpcErrorCode =
  * A file password is needed: the file to import is encrypted, or an encrypted export was given none.
  */
 "password_required" | 
+/**
+ * Opening the file to import takes more memory or time than an import
+ * takes without asking; the message says how much. Ask, then import
+ * again with `allow_costly`.
+ */
+"costly_key_derivation" | 
+/**
+ * The import was cancelled (`cancel_import`).
+ */
+"cancelled" | 
 /**
  * A server asked to wait (too many attempts, or the account is
  * locked); `list_servers` says for how long.

@@ -63,6 +63,8 @@ export interface FakeBackend {
   previews: number;
   /** Every export asked for, in order. */
   exported: ExportRequest[];
+  /** How many times the page asked to stop an import. */
+  cancelledImports: number;
   /** This test's own answers, by command, taking the place of the fake's (a server's reply, a slow answer, a failure). */
   answers: Partial<Record<string, (args: Record<string, unknown>) => unknown>>;
 }
@@ -201,6 +203,7 @@ export function fakeBackend(initial: Partial<FakeBackend> = {}): FakeBackend {
     encrypted: "aegis_encrypted.json",
     previews: 0,
     exported: [],
+    cancelledImports: 0,
     answers: {},
     ...initial,
   };
@@ -274,8 +277,15 @@ export function fakeBackend(initial: Partial<FakeBackend> = {}): FakeBackend {
             if (args.password !== FILE_PASSWORD) reject("wrong_password", "Aegis vault: wrong password");
           }
           if (name.endsWith(".exe")) reject("invalid", "unrecognised file");
+          if (name.startsWith("costly") && args.allowCostly !== true) {
+            reject("costly_key_derivation", "Aegis vault: opening this file takes 1024 MiB of memory and about 3 s to derive its key; confirm to go on");
+          }
+          if (name.startsWith("stalled")) return new Promise<never>(() => undefined);
           return previewOf(backend, name, args.format as string | null);
         }
+        case "cancel_import":
+          backend.cancelledImports += 1;
+          return null;
         case "commit_import": {
           if (args.id !== `preview-${String(backend.previews)}`) reject("not_found", "this import preview is gone");
           const added = [account("acc-1", "Deno", "Mason"), account("acc-2", "Issuu", "James", { kind: "hotp" })];

@@ -89,6 +89,9 @@ pub struct Session {
     /// The import previewed and not yet committed (it holds the file's
     /// secrets). Wiped on lock.
     pub pending_import: Option<crate::core::transfer::StagedImport>,
+    /// Set to stop the import being read now (`cancel_import`, a newer
+    /// import, a lock).
+    pub import_cancel: Option<Arc<std::sync::atomic::AtomicBool>>,
 }
 
 impl Session {
@@ -100,6 +103,14 @@ impl Session {
         unlocked(&mut self.vault, what)
     }
 
+    /// Stops the import being read, if one is: it ends with `Cancelled`
+    /// at its next check and keeps nothing.
+    pub fn cancel_import(&mut self) {
+        if let Some(flag) = self.import_cancel.take() {
+            flag.store(true, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+
     /// Locks the vault (if open) and forgets every code shown.
     pub fn lock(&mut self) {
         if let Some(vault) = self.vault.as_mut() {
@@ -108,6 +119,7 @@ impl Session {
         self.hotp_shown.clear();
         self.pending_scan.clear();
         self.pending_import = None;
+        self.cancel_import();
     }
 }
 
@@ -144,6 +156,7 @@ impl AppState {
                 servers: crate::core::server::FlowActivity::default(),
                 pending_scan: crate::core::intake::ScanStaging::default(),
                 pending_import: None,
+                import_cancel: None,
             }),
         }
     }

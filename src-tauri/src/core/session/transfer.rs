@@ -13,6 +13,8 @@
 //! without the caller's acknowledgement; overwrite a file.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -20,9 +22,10 @@ use zeroize::Zeroizing;
 
 use crate::core::secret::SecretString;
 use crate::core::transfer::export::{self, ExportOptions};
+use crate::core::transfer::kdf_guard::{self, KdfPolicy};
 use crate::core::transfer::{
-    self, ExportError, ExportFormat, Format, Preview, PreviewEntry, StagedImport, Status,
-    UnknownFormatName,
+    self, ExportError, ExportFormat, Format, ImportError, Preview, PreviewEntry, StagedImport,
+    Status, UnknownFormatName,
 };
 use crate::core::user_file;
 
@@ -267,16 +270,21 @@ impl AppState {
     /// classifies its entries against the vault; keeps it as the session's
     /// staged import, replacing an earlier one. The file is read and, when
     /// encrypted, its key derived without holding the session (it may take
-    /// seconds: call this off an async runtime).
+    /// seconds: call this off an async runtime). A key derivation past the
+    /// `kdf_guard` thresholds is refused unless `allow_costly`; the
+    /// import can be stopped meanwhile ([`AppState::cancel_import`], a
+    /// newer import, a lock).
     ///
     /// # Errors
     /// `Locked`; `Invalid` for an unknown format name; the import's
-    /// (`PasswordRequired`, `WrongPassword`, `Malformed`, ...).
+    /// (`PasswordRequired`, `WrongPassword`, `CostlyKeyDerivation`,
+    /// `Cancelled`, `Malformed`, ...).
     pub fn preview_import(
         &self,
         source: ImportSource,
         format: Option<&str>,
         password: Option<&SecretString>,
+        allow_costly: bool,
     ) -> Result<ImportPreviewView> {
         let format = format
             .filter(|f| !f.trim().is_empty())
@@ -284,10 +292,34 @@ impl AppState {
             .transpose()
             .map_err(|e: UnknownFormatName| SessionError::invalid(e.to_string()))?;
         let password = password.filter(|p| !p.is_empty());
-        self.session()?.unlocked(IMPORT_NEEDS_UNLOCK)?;
+        let cancel = Arc::new(AtomicBool::new(false));
+        {
+            let mut session = self.session()?;
+            session.unlocked(IMPORT_NEEDS_UNLOCK)?;
+            session.cancel_import();
+            session.import_cancel = Some(Arc::clone(&cancel));
+        }
         let (file_name, bytes) = read_source(source)?;
-        let parsed = transfer::import(&bytes, format, password)?;
+        let policy = KdfPolicy {
+            allow_costly,
+            cancel: Some(Arc::clone(&cancel)),
+        };
+        let parsed = kdf_guard::with_policy(policy, || transfer::import(&bytes, format, password));
         let mut session = self.session()?;
+        if session
+            .import_cancel
+            .as_ref()
+            .is_some_and(|current| Arc::ptr_eq(current, &cancel))
+        {
+            session.import_cancel = None;
+        }
+        let parsed = parsed?;
+        if cancel.load(Ordering::SeqCst) {
+            return Err(ImportError::Cancelled {
+                format: parsed.format,
+            }
+            .into());
+        }
         let vault = session.unlocked(IMPORT_NEEDS_UNLOCK)?;
         vault.refresh()?;
         let staged = StagedImport::new(Preview::new(parsed, vault.entries()?));
@@ -326,6 +358,17 @@ impl AppState {
     /// As [`AppState::session`].
     pub fn discard_import(&self) -> Result<()> {
         self.session()?.pending_import = None;
+        Ok(())
+    }
+
+    /// Stops the import being read (deriving its key, say): it ends with
+    /// `Cancelled` at its next check, before the next slot is derived or
+    /// once the derivation under way ends, and keeps nothing.
+    ///
+    /// # Errors
+    /// As [`AppState::session`].
+    pub fn cancel_import(&self) -> Result<()> {
+        self.session()?.cancel_import();
         Ok(())
     }
 

@@ -274,6 +274,7 @@ fn decrypt(
         .as_deref()
         .ok_or_else(|| bad("header.slots", "missing for an encrypted vault"))?;
     check_work(slots)?;
+    super::kdf_guard::admit(FORMAT, slots_cost(slots))?;
     let mut tried = false;
     let mut master = None;
     for (i, slot) in slots.iter().enumerate() {
@@ -281,6 +282,7 @@ fn decrypt(
             continue;
         }
         tried = true;
+        super::kdf_guard::check_cancel(FORMAT)?;
         let at = |field: &str| format!("header.slots[{i}].{field}");
         let salt = slot
             .salt
@@ -380,6 +382,28 @@ fn check_work(slots: &[Slot]) -> Result<(), ImportError> {
         ));
     }
     Ok(())
+}
+
+/// What trying every password slot in turn costs (a wrong password tries
+/// them all).
+fn slots_cost(slots: &[Slot]) -> super::kdf_guard::KdfCost {
+    slots
+        .iter()
+        .filter(|slot| slot.kind == SLOT_PASSWORD)
+        .map(|slot| {
+            super::kdf_guard::KdfCost::scrypt(
+                slot.n.unwrap_or(0),
+                slot.r.unwrap_or(8),
+                slot.p.unwrap_or(1),
+            )
+        })
+        .fold(
+            super::kdf_guard::KdfCost {
+                memory_bytes: 0,
+                seconds: 0.0,
+            },
+            super::kdf_guard::KdfCost::then,
+        )
 }
 
 /// `hex(ciphertext) + hex(tag)` decoded into one buffer.

@@ -131,6 +131,15 @@ impl Importer for AndOtpEncrypted {
         let iterations = u32::from_be_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
         let current =
             (1..=MAX_ITERATIONS).contains(&iterations) && bytes.len() >= HEADER_LEN + TAG_LEN;
+        if current {
+            super::kdf_guard::admit(
+                format,
+                super::kdf_guard::KdfCost::pbkdf2(
+                    super::kdf_guard::Pbkdf2Hash::Sha1,
+                    u64::from(iterations),
+                ),
+            )?;
+        }
         let plain = current
             .then(|| open_current(bytes, iterations, password))
             .flatten()

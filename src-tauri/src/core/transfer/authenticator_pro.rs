@@ -116,6 +116,7 @@ fn decrypt(bytes: &[u8], password: &SecretString) -> Result<Zeroizing<Vec<u8>>, 
         if body.len() < 16 {
             return Err(short());
         }
+        COST.admit(FORMAT)?;
         let key = COST
             .derive(password, salt)
             .map_err(|what| ImportError::malformed(FORMAT, "header", what))?;

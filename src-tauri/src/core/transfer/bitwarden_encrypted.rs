@@ -103,6 +103,13 @@ fn derive(envelope: &Envelope, password: &SecretString, salt: &str) -> Result<Ke
                     format!("{iterations} PBKDF2 iterations is outside 5,000 to 2,000,000"),
                 ));
             }
+            super::kdf_guard::admit(
+                FORMAT,
+                super::kdf_guard::KdfCost::pbkdf2(
+                    super::kdf_guard::Pbkdf2Hash::Sha256,
+                    u64::from(iterations),
+                ),
+            )?;
             let mut key = Zeroizing::new([0u8; 32]);
             pbkdf2::pbkdf2_hmac::<sha2::Sha256>(
                 password,
@@ -121,6 +128,7 @@ fn derive(envelope: &Envelope, password: &SecretString, salt: &str) -> Result<Ke
                 lanes: number(envelope.kdf_parallelism, "kdfParallelism")?,
             };
             let salt = sha2::Sha256::digest(salt.as_bytes());
+            cost.admit(FORMAT)?;
             cost.derive(password, &salt)
                 .map_err(|what| bad("kdfMemory", what))?
         }

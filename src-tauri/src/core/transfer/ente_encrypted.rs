@@ -69,6 +69,7 @@ impl Importer for EnteEncrypted {
             lanes: 1,
         };
         let password = password.ok_or(ImportError::PasswordRequired { format: FORMAT })?;
+        cost.admit(FORMAT)?;
         let key = cost
             .derive(password.expose().as_bytes(), &salt)
             .map_err(|what| ImportError::malformed(FORMAT, "kdfParams", what))?;

@@ -51,6 +51,19 @@ pub enum ImportError {
     /// The file holds no account at all.
     #[error("{format}: the file holds no accounts")]
     Empty { format: Format },
+    /// Deriving the file's key would take more memory or time than an
+    /// import takes without asking (`kdf_guard`); allowed, it goes on.
+    #[error(
+        "{format}: opening this file takes {memory_mib} MiB of memory and about {seconds} s to derive its key; confirm to go on"
+    )]
+    CostlyKeyDerivation {
+        format: Format,
+        memory_mib: u64,
+        seconds: u64,
+    },
+    /// The import was cancelled before its key was derived.
+    #[error("{format}: the import was cancelled")]
+    Cancelled { format: Format },
     /// Reading the file failed.
     #[error("cannot read {path}: {source}", path = path.display())]
     Io {

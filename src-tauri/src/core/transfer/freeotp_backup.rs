@@ -21,7 +21,7 @@ use serde::Deserialize;
 use zeroize::Zeroizing;
 
 use super::freeotp::Token;
-use super::{Format, ImportError, InvalidItem, Parsed};
+use super::{Format, ImportError, InvalidItem, Parsed, kdf_guard};
 use crate::core::secret::{SecretBytes, SecretString};
 
 /// Importer for [`Format::FreeOtpBackup`].
@@ -135,6 +135,15 @@ fn open_master(
         return Err(bad("masterKey.mIterations", "not between 1 and 2,000,000"));
     }
     let salt = java_bytes(&master.salt).ok_or_else(|| bad("masterKey.mSalt", "not bytes"))?;
+    let hash = if master.algorithm == "PBKDF2withHmacSHA512" {
+        kdf_guard::Pbkdf2Hash::Sha512
+    } else {
+        kdf_guard::Pbkdf2Hash::Sha1
+    };
+    kdf_guard::admit(
+        FORMAT,
+        kdf_guard::KdfCost::pbkdf2(hash, u64::from(master.iterations)),
+    )?;
     let mut derived = Zeroizing::new([0u8; 32]);
     let password = password.expose().as_bytes();
     match master.algorithm.as_str() {

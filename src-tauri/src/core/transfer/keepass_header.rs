@@ -121,6 +121,7 @@ fn check_parameters(dictionary: &[u8]) -> Result<(), ImportError> {
         };
         cost.check()
             .map_err(|what| ImportError::malformed(FORMAT, "the header", what))?;
+        cost.admit(FORMAT)?;
     }
     Ok(())
 }

@@ -28,6 +28,7 @@ pub mod freeotp;
 pub mod freeotp_backup;
 pub mod google;
 pub mod google_db;
+pub mod kdf_guard;
 pub mod keepass;
 mod keepass_header;
 pub mod lastpass;
@@ -724,6 +725,15 @@ impl Argon2Cost {
             ));
         }
         Ok(())
+    }
+
+    /// [`kdf_guard::admit`] of this derivation for a file of `format`:
+    /// `CostlyKeyDerivation` or `Cancelled` before the work starts.
+    pub(crate) fn admit(self, format: Format) -> Result<(), ImportError> {
+        kdf_guard::admit(
+            format,
+            kdf_guard::KdfCost::argon2(self.memory_kib, self.iterations),
+        )
     }
 
     /// A 32-byte key from `password` and `salt`. `Err` (a secret-free

@@ -58,6 +58,7 @@ impl Importer for ProtonEncrypted {
                 )
             })?;
         let password = password.ok_or(ImportError::PasswordRequired { format: FORMAT })?;
+        COST.admit(FORMAT)?;
         let key = COST
             .derive(password.expose().as_bytes(), &salt)
             .map_err(|what| ImportError::malformed(FORMAT, "salt", what))?;

@@ -58,6 +58,8 @@ impl Importer for TesseraBackup {
 /// `Vault(..)` when the file is not a Tessera vault or is damaged.
 pub fn import_path(path: &Path, password: &SecretString) -> Result<Parsed, ImportError> {
     let mut vault = Vault::open(path, Arc::new(SystemClock))?;
+    let kdf = vault.password_slot_params()?.kdf();
+    super::kdf_guard::admit(FORMAT, super::kdf_guard::KdfCost::argon2(kdf.m_kib, kdf.t))?;
     vault.unlock_with_password(password).map_err(|e| match e {
         VaultError::WrongPassword => ImportError::WrongPassword { format: FORMAT },
         other => ImportError::Vault(other),

@@ -101,6 +101,7 @@ pub fn specta_builder<R: Runtime>() -> Builder<R> {
             transfer::preview_import::<tauri::Wry>,
             transfer::commit_import,
             transfer::discard_import,
+            transfer::cancel_import,
             transfer::export_accounts::<tauri::Wry>,
             scan::scan_image::<tauri::Wry>,
             scan::scan_image_file::<tauri::Wry>,

@@ -50,7 +50,10 @@ pub async fn pick_import_file() -> Result<Option<PickedFile>, IpcError> {
 /// Reads a file (as `format`, or the sniffed format when `None`) and
 /// classifies its entries against the vault. Replaces any earlier pending
 /// import. `password_required` when the file is encrypted and no password
-/// was given; `wrong_password` when it does not open the file.
+/// was given; `wrong_password` when it does not open the file;
+/// `costly_key_derivation` when deriving its key takes more memory or time
+/// than an import takes without asking (call again with `allow_costly`
+/// once the user agreed); `cancelled` after [`cancel_import`].
 #[tauri::command]
 #[specta::specta]
 pub async fn preview_import<R: Runtime>(
@@ -58,12 +61,21 @@ pub async fn preview_import<R: Runtime>(
     source: ImportSource,
     format: Option<String>,
     password: Option<String>,
+    allow_costly: bool,
 ) -> Result<ImportPreviewView, IpcError> {
     let password = password.map(SecretString::new);
     blocking(app, move |state| {
-        state.preview_import(source, format.as_deref(), password.as_ref())
+        state.preview_import(source, format.as_deref(), password.as_ref(), allow_costly)
     })
     .await
+}
+
+/// Stops the import being read (while its key is derived): its
+/// `preview_import` answers `cancelled` and nothing is kept.
+#[tauri::command]
+#[specta::specta]
+pub async fn cancel_import(state: State<'_, AppState>) -> Result<(), IpcError> {
+    Ok(state.cancel_import()?)
 }
 
 /// Adds the new accounts of the pending import `id` in one transaction.

@@ -14,6 +14,37 @@ function dropFile(file: File): void {
   void fireEvent.drop(zone, { dataTransfer });
 }
 
+describe("TransferScreen › costly files", () => {
+  it("says what opening a costly file takes and opens it only once the user agrees", async () => {
+    const user = userEvent.setup();
+    const fake = fakeBackend();
+    render(TransferTestHarness, { accounts: new AccountList(), navigation: new Navigation("transfer") });
+    await screen.findByRole("option", { name: "Aegis vault" });
+
+    dropFile(new File(["{}"], "costly.json"));
+    const asked = await screen.findByTestId("import-costly");
+    expect(within(asked).getByTestId("import-costly-cost")).toHaveTextContent("1024 MiB of memory and about 3 s");
+    expect(screen.queryByTestId("import-preview")).not.toBeInTheDocument();
+    await user.click(screen.getByTestId("import-costly-open"));
+    expect(await screen.findByTestId("import-preview")).toBeInTheDocument();
+    const reads = fake.calls.filter((c) => c.cmd === "preview_import").map((c) => c.args.allowCostly);
+    expect(reads).toEqual([false, true]);
+  });
+
+  it("stops a file that is still being read", async () => {
+    const user = userEvent.setup();
+    const fake = fakeBackend();
+    render(TransferTestHarness, { accounts: new AccountList(), navigation: new Navigation("transfer") });
+    await screen.findByRole("option", { name: "Aegis vault" });
+
+    dropFile(new File(["{}"], "stalled.json"));
+    await user.click(await screen.findByTestId("import-stop"));
+    expect(fake.cancelledImports).toBe(1);
+    expect(screen.queryByTestId("import-reading")).not.toBeInTheDocument();
+    expect(screen.getByTestId("import-section")).toHaveAttribute("data-step", "choose");
+  });
+});
+
 describe("TransferScreen", () => {
   it("imports a dropped encrypted file: password, preview table, commit, toast, accounts list", async () => {
     const user = userEvent.setup();

@@ -34,8 +34,8 @@ export class FormatCatalog {
   }
 }
 
-/** What the import shows at each step. */
-export type ImportStep = "choose" | "reading" | "password" | "preview" | "committing";
+/** What the import shows at each step ("costly": opening the file takes much memory or time; the user is asked first). */
+export type ImportStep = "choose" | "reading" | "password" | "costly" | "preview" | "committing";
 
 /** The bytes of a dropped file, as Rust takes them. */
 export async function sourceFromFile(file: File): Promise<ImportSource> {
@@ -54,7 +54,11 @@ export class ImportFlow {
   problem = $state("");
   /** The password was wrong (the password field stays, with this said). */
   wrongPassword = $state(false);
+  /** At the "costly" step: what opening the file takes, in Rust's words. */
+  cost = $state("");
   #source: ImportSource | undefined;
+  /** The password typed for a file whose cost is being confirmed (until the answer). */
+  #pendingPassword: string | null = null;
 
   /** Asks for a file in the native dialog, then reads it. */
   async pick(): Promise<void> {
@@ -109,19 +113,45 @@ export class ImportFlow {
     await this.read(password);
   }
 
-  async read(password: string | null): Promise<void> {
+  /** Opens the file whose cost the user accepted. */
+  async openCostly(): Promise<void> {
+    const password = this.#pendingPassword;
+    this.#pendingPassword = null;
+    this.cost = "";
+    await this.read(password, true);
+  }
+
+  /** Stops reading the file (its key derivation): Rust keeps nothing. */
+  async stop(): Promise<void> {
+    this.reset();
+    try {
+      await unwrap(commands.cancelImport());
+    } catch {
+      // Nothing is kept either way: a lock or the next import stops it too.
+    }
+  }
+
+  async read(password: string | null, allowCostly = false): Promise<void> {
     const source = this.#source;
     if (source === undefined) return;
     const asked = this.step === "password";
     this.step = "reading";
     this.problem = "";
     try {
-      this.preview = await unwrap(commands.previewImport(source, this.format === "" ? null : this.format, password));
+      this.preview = await unwrap(commands.previewImport(source, this.format === "" ? null : this.format, password, allowCostly));
+      if (this.#source !== source) return;
       this.wrongPassword = false;
       this.step = "preview";
     } catch (error) {
+      if (this.#source !== source) return;
       const failure = asFailure(error);
-      if (failure.code === "password_required") {
+      if (failure.code === "costly_key_derivation") {
+        this.#pendingPassword = password;
+        this.cost = failure.message;
+        this.step = "costly";
+      } else if (failure.code === "cancelled") {
+        this.reset();
+      } else if (failure.code === "password_required") {
         this.step = "password";
       } else if (failure.code === "wrong_password") {
         this.wrongPassword = true;
@@ -163,6 +193,8 @@ export class ImportFlow {
 
   reset(): void {
     this.#source = undefined;
+    this.#pendingPassword = null;
+    this.cost = "";
     this.step = "choose";
     this.fileName = "";
     this.preview = undefined;
