@@ -25,6 +25,8 @@ mod shared_vault;
 mod support;
 /// The web view's reach: capabilities derived from command_names.in, the CSP, withGlobalTauri.
 mod surface;
+/// Sync between devices: folder (Syncthing) and WebDAV (Apache) remotes, merge rules, faults, tamper sweeps, convergence trials.
+mod sync;
 /// core::transfer: every shared fixture, preview/commit, export round trips, independent Aegis decryptor.
 mod transfer;
 /// The encrypted vault: real files, byte flips, SIGKILL, v1/v2 migrations, servers, spec decryptor, keyring.

@@ -3,6 +3,7 @@
 pub mod cli;
 pub mod display;
 pub mod reference_server;
+pub mod sync;
 
 use std::path::PathBuf;
 

@@ -18,6 +18,7 @@ pub mod qr;
 pub mod secret;
 pub mod server;
 pub mod settings;
+pub mod sync;
 pub mod transfer;
 pub mod user_file;
 pub mod vault;

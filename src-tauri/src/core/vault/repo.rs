@@ -23,6 +23,7 @@ use super::envelope::{self, AssociatedData, EnvelopeKey, FORMAT_VERSION};
 use super::error::{Result, VaultError};
 use super::payload;
 use super::slots::map_seal;
+use super::sync_rows;
 use crate::core::clock::Timestamp;
 use crate::core::otp::{Account, OtpKind};
 use crate::core::secret::SecretString;
@@ -45,7 +46,7 @@ pub(super) fn backup_code_ad(id: &str, account_id: &str) -> AssociatedData {
         .text(account_id)
 }
 
-fn seal_account(
+pub(super) fn seal_account(
     key: &EnvelopeKey,
     id: &str,
     account: &Account,
@@ -61,7 +62,7 @@ fn open_account(key: &EnvelopeKey, id: &str, sealed: &[u8]) -> Result<(Account, 
     payload::decode_account(&json).ok_or_else(|| VaultError::corrupt(ACCOUNTS, id))
 }
 
-fn seal_backup_code(
+pub(super) fn seal_backup_code(
     key: &EnvelopeKey,
     id: &str,
     account_id: &str,
@@ -302,6 +303,7 @@ impl Vault {
 
     /// Deletes `id` and its backup codes.
     pub fn remove(&mut self, id: Uuid) -> Result<()> {
+        let now = self.clock.now();
         let (tx, unlocked) = self.write()?;
         let index = find(&unlocked.entries, id)?;
 
@@ -312,6 +314,7 @@ impl Vault {
         if changed != 1 {
             return Err(not_found_account(id));
         }
+        sync_rows::note_removed(&tx, id, now)?;
         tx.commit(&unlocked.key)?;
         unlocked.entries.remove(index);
         Ok(())
@@ -571,6 +574,7 @@ impl Vault {
 
     /// Deletes one backup code.
     pub fn remove_backup_code(&mut self, account_id: Uuid, code_id: Uuid) -> Result<()> {
+        let now = self.clock.now();
         let (tx, unlocked) = self.write()?;
         let index = find(&unlocked.entries, account_id)?;
 
@@ -587,6 +591,7 @@ impl Vault {
                 id: code_id.hyphenated().to_string(),
             });
         }
+        sync_rows::note_removed(&tx, code_id, now)?;
         tx.commit(&unlocked.key)?;
         unlocked.entries[index]
             .backup_codes

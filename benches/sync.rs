@@ -1,0 +1,2 @@
+//! Sync benchmarks (placeholder until the engine lands).
+fn main() {}
