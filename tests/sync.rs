@@ -3,6 +3,8 @@
 //! through a real WebDAV server (Apache mod_dav on loopback), merge rules,
 //! faults, security sweeps of the remote, and the convergence trials.
 
+mod security;
+
 use std::path::Path;
 
 use tessera::core::secret::SecretString;
@@ -10,6 +12,8 @@ use tessera::core::sync::{self, Backend, SyncError};
 use tessera::core::vault::AccountEdit;
 
 use crate::support::sync::{Device, options, pair};
+use crate::support::syncthing::SyncthingPair;
+use crate::support::webdav::{Apache, PASSWORD as DAV_PASSWORD, Relay, USER};
 
 fn folder(path: &Path) -> Backend {
     Backend::Folder {
@@ -224,4 +228,116 @@ fn a_removed_device_reads_nothing_written_after_and_is_told_so() {
     ));
     assert_eq!(c.view().len(), 1, "the removed device got nothing new");
     assert_eq!(sync::devices(&a.vault).unwrap().len(), 2);
+}
+
+// --- WebDAV through a real Apache mod_dav ---------------------------------
+
+fn webdav(url: &str) -> Backend {
+    Backend::webdav(url, USER, &SecretString::from(DAV_PASSWORD))
+}
+
+#[test]
+fn two_devices_sync_through_a_real_webdav_server() {
+    let apache = Apache::start();
+    let mut a = Device::new("laptop");
+    let mut b = Device::new("desktop");
+    a.add("GitHub", "alice", 11);
+    sync::setup(&mut a.vault, webdav(&apache.url()), "laptop", &options()).unwrap();
+    pair(&mut a, &mut b, webdav(&apache.url()), &|| {});
+    assert_eq!(b.view(), a.view());
+    let id = b.add("GitLab", "bob", 12);
+    b.sync();
+    a.sync();
+    assert_eq!(a.vault.get(id).unwrap().account.issuer, "GitLab");
+    let wrong = Backend::webdav(apache.url(), USER, &SecretString::from("wrong"));
+    let mut c = Device::new("intruder");
+    let code = sync::pair(&mut a.vault, &options()).unwrap();
+    let refused = sync::join(&mut c.vault, code.text().expose(), wrong, "c", &options());
+    assert!(
+        matches!(&refused, Err(SyncError::Remote(e)) if e.to_string().contains("refused access")),
+        "{refused:?}"
+    );
+}
+
+#[test]
+fn a_webdav_server_stopped_mid_sync_loses_nothing_and_the_next_sync_finishes() {
+    let mut apache = Apache::start();
+    let relay = Relay::start(apache.port);
+    let mut a = Device::new("laptop");
+    let mut b = Device::new("desktop");
+    sync::setup(&mut a.vault, webdav(&relay.url()), "laptop", &options()).unwrap();
+    pair(&mut a, &mut b, webdav(&relay.url()), &|| {});
+    for i in 0..5 {
+        a.add("Offline", &format!("edit {i}"), 20 + i);
+    }
+
+    // Stopped: the changes are captured and kept, the error says so.
+    apache.stop();
+    let offline = sync::sync_now(&mut a.vault, &options());
+    assert!(matches!(offline, Err(SyncError::Remote(_))), "{offline:?}");
+    assert!(offline.unwrap_err().to_string().contains("kept"));
+    let status = sync::status(&mut a.vault).unwrap();
+    assert!(
+        status.pending_changes > 0 && status.last_error.is_some(),
+        "{status:?}"
+    );
+    a.add("Offline", "while down", 30);
+    apache.resume();
+
+    // Dropped connections are retried; cut-off requests too.
+    relay.refuse_next(2);
+    a.sync();
+    b.sync();
+    assert_eq!(b.view(), a.view());
+    assert_eq!(b.view().len(), 6);
+
+    a.add("Cut", "mid-upload", 31);
+    relay.cut_next(1, 300);
+    a.sync();
+    b.sync();
+    assert_eq!(b.view(), a.view());
+
+    // More failures than retries: the sync stops, a later one finishes.
+    a.add("Refused", "x", 32);
+    relay.refuse_next(10);
+    assert!(sync::sync_now(&mut a.vault, &options()).is_err());
+    relay.refuse_next(0);
+    a.sync();
+    b.sync();
+    assert_eq!(b.view(), a.view());
+    assert_eq!(sync::status(&mut a.vault).unwrap().pending_changes, 0);
+}
+
+// --- the folder backend through two real Syncthing instances ------------
+
+#[test]
+fn two_devices_sync_through_two_real_syncthing_instances() {
+    let syncthing = SyncthingPair::start();
+    let (folder_a, folder_b) = syncthing.folders();
+    let mut a = Device::new("laptop");
+    let mut b = Device::new("desktop");
+    a.add("GitHub", "alice", 41);
+    sync::setup(&mut a.vault, folder(&folder_a), "laptop", &options()).unwrap();
+    syncthing.settle();
+    pair(&mut a, &mut b, folder(&folder_b), &|| syncthing.settle());
+    assert_eq!(b.view(), a.view());
+
+    let id = a.view()[0].id;
+    edit(&mut a, id, |e| e.note = "laptop".into());
+    edit(&mut b, id, |e| e.tags.push("synced".into()));
+    b.add("Desktop", "only", 42);
+    a.sync();
+    b.sync();
+    syncthing.settle();
+    a.sync();
+    b.sync();
+    syncthing.settle();
+    a.sync();
+    assert_eq!(a.view(), b.view());
+    let merged = a.vault.get(id).unwrap();
+    assert_eq!(
+        (merged.details.note.as_str(), merged.details.tags.clone()),
+        ("laptop", vec!["synced".to_owned()])
+    );
+    assert_eq!(a.view().len(), 2);
 }

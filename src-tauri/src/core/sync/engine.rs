@@ -214,19 +214,63 @@ pub fn pair(vault: &mut Vault, options: &SyncOptions) -> Result<PairingCode> {
     Ok(code)
 }
 
-/// Whether this vault still waits for the answer to a join.
-pub fn is_join_pending(vault: &Vault) -> Result<bool> {
-    Ok(load(vault)?.joining.is_some())
+/// How often a waiting pairing or join looks at the remote.
+const POLL: Duration = Duration::from_secs(2);
+
+/// [`pair`], then shows the code (`show`), then syncs every few seconds
+/// until a device used it (returned) or `wait` passed (`PairingExpired`).
+pub fn pair_and_wait(
+    vault: &mut Vault,
+    options: &SyncOptions,
+    wait: Duration,
+    show: impl FnOnce(&SecretString),
+) -> Result<Vec<Uuid>> {
+    let code = pair(vault, options)?;
+    show(&code.text());
+    let started = std::time::Instant::now();
+    loop {
+        let report = sync_now(vault, options)?;
+        if !report.joined.is_empty() {
+            return Ok(report.joined);
+        }
+        if started.elapsed() >= wait {
+            return Err(SyncError::PairingExpired);
+        }
+        std::thread::sleep(POLL.min(wait.saturating_sub(started.elapsed())));
+    }
 }
 
-/// Whether the invitation of `code` is still open (nobody used it yet and
-/// it has not expired).
-pub fn is_invite_open(vault: &Vault, code: &PairingCode) -> Result<bool> {
-    let now = vault.clock_now().unix_millis();
-    Ok(load(vault)?
-        .invites
-        .iter()
-        .any(|i| i.pairing == code.pairing && i.expires > now))
+/// [`join`], then syncs every few seconds until a member admitted this
+/// device and the group's accounts are in (the first sync's report), or
+/// `wait` passed (`JoinPending`; a later `sync now` finishes the join).
+pub fn join_and_wait(
+    vault: &mut Vault,
+    code: &str,
+    backend: Backend,
+    name: &str,
+    options: &SyncOptions,
+    wait: Duration,
+) -> Result<SyncReport> {
+    join(vault, code, backend, name, options)?;
+    let started = std::time::Instant::now();
+    loop {
+        match sync_now(vault, options) {
+            Err(SyncError::JoinPending) if started.elapsed() < wait => {
+                std::thread::sleep(POLL.min(wait.saturating_sub(started.elapsed())));
+            }
+            other => return other,
+        }
+    }
+}
+
+/// A name for this device when the user gives none: the host name.
+pub fn default_device_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .or_else(|| std::env::var("COMPUTERNAME").ok())
+        .map(|name| name.trim().chars().take(64).collect::<String>())
+        .filter(|name| !name.is_empty())
+        .unwrap_or_else(|| "this device".to_owned())
 }
 
 /// Syncs now: reads new keys, admits devices that answered a pairing
@@ -236,10 +280,17 @@ pub fn is_invite_open(vault: &Vault, code: &PairingCode) -> Result<bool> {
 /// what failed; problems with one device's log are in the report and
 /// the rest is merged.
 pub fn sync_now(vault: &mut Vault, options: &SyncOptions) -> Result<SyncReport> {
+    let backend = load(vault)?.backend;
+    let remote = connect(&backend, options)?;
+    sync_with(vault, remote.as_ref())
+}
+
+/// [`sync_now`] through `remote` instead of the one the vault names (the
+/// same files reached another way; tests put a fault injector in front).
+pub fn sync_with(vault: &mut Vault, remote: &dyn Remote) -> Result<SyncReport> {
     let _lock = SyncLock::acquire(vault.path())?;
     let mut state = load(vault)?;
-    let remote = connect(&state.backend, options)?;
-    let result = run(vault, remote.as_ref(), &mut state);
+    let result = run(vault, remote, &mut state);
     match &result {
         Ok(report) => {
             state.outcome.last_sync = Some(vault.clock_now().unix_millis());

@@ -61,6 +61,8 @@ pub enum SyncError {
         "this device is still waiting for the other device to accept it (run `tessera sync now` there)"
     )]
     JoinPending,
+    #[error("no device used the pairing code in time; make a new one with `tessera sync pair`")]
+    PairingExpired,
     #[error("no device {device} in the sync group")]
     NoSuchDevice { device: Uuid },
     #[error("invalid request: {reason}")]

@@ -33,8 +33,8 @@ mod upload;
 pub mod webdav;
 
 pub use engine::{
-    SyncOptions, SyncReport, is_invite_open, is_join_pending, join, leave, pair, remove_device,
-    setup, sync_now,
+    SyncOptions, SyncReport, default_device_name, join, join_and_wait, leave, pair, pair_and_wait,
+    remove_device, setup, sync_now,
 };
 pub use error::{Problem, ProblemKind, Result, SyncError};
 pub use pairing::PairingCode;
