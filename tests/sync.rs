@@ -3,6 +3,8 @@
 //! through a real WebDAV server (Apache mod_dav on loopback), merge rules,
 //! faults, security sweeps of the remote, and the convergence trials.
 
+mod cli;
+mod convergence;
 mod security;
 
 use std::path::Path;

@@ -2,7 +2,8 @@
 //! basic auth (Debian `apache2`), on a free loopback port, with its own
 //! configuration and collection in a temporary directory; stopped on drop.
 //! In front of it, optionally, a TCP relay that can refuse or cut
-//! connections, so that the tests see real connection faults.
+//! connections, so that the tests see real connection faults. (Also
+//! used by `benches/sync.rs`, so it stands alone.)
 
 use std::fmt::Write as _;
 use std::io::{Read, Write};
@@ -13,8 +14,6 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
-
-use super::free_port;
 
 pub const USER: &str = "alice";
 pub const PASSWORD: &str = "dav password";
@@ -152,6 +151,14 @@ impl Drop for Apache {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// A TCP port on loopback that was free a moment ago.
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|addr| addr.port())
+        .expect("a free loopback port")
 }
 
 pub fn wait_for_port(port: u16) {
