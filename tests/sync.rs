@@ -5,6 +5,7 @@
 
 mod cli;
 mod convergence;
+mod follow;
 mod security;
 
 use std::path::Path;
@@ -342,4 +343,32 @@ fn two_devices_sync_through_two_real_syncthing_instances() {
         ("laptop", vec!["synced".to_owned()])
     );
     assert_eq!(a.view().len(), 2);
+}
+
+#[test]
+fn a_device_joining_with_the_same_accounts_adopts_them_instead_of_doubling_them() {
+    let remote = tempfile::tempdir().unwrap();
+    let mut a = Device::new("laptop");
+    let mut b = Device::new("desktop");
+    let on_a = a.add("GitHub", "alice", 51);
+    let on_b = b.add("GitHub (desktop)", "alice", 51);
+    edit(&mut b, on_b, |e| e.tags.push("desk".into()));
+    b.vault
+        .add_backup_codes(on_b, vec![SecretString::from("5555-6666")])
+        .unwrap();
+    b.add("Only here", "bob", 52);
+    sync::setup(&mut a.vault, folder(remote.path()), "laptop", &options()).unwrap();
+    pair(&mut a, &mut b, folder(remote.path()), &|| {});
+    a.sync();
+    assert_eq!(a.view(), b.view());
+    assert_eq!(a.view().len(), 2, "the same account is not doubled");
+    let merged = b.vault.get(on_a).unwrap();
+    assert_eq!(merged.account.issuer, "GitHub", "the group's value wins");
+    assert_eq!(merged.details.tags, ["desk"]);
+    assert_eq!(merged.backup_codes.len(), 1);
+    let history = sync::history(&mut a.vault, on_a).unwrap();
+    assert!(
+        history.iter().any(|h| h.value == "GitHub (desktop)"),
+        "{history:?}"
+    );
 }

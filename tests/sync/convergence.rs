@@ -7,6 +7,12 @@
 //! note wins, each tag as its latest add or remove, the HOTP counter is
 //! the highest any device reached, a code used anywhere is used.
 //!
+//! Capture sees a device's net change since its last sync (docs/sync-format.md
+//! §7.2): a change undone, or made to an account the same device then
+//! removes, before it syncs again never reaches the others. So the trials
+//! neither remove a tag nor delete an account that the device changed
+//! since its last sync that went through.
+//!
 //! The seed is printed first; `TESSERA_SYNC_SEED=N` replays one.
 //! `TESSERA_SYNC_OPS` (default 40 per device) and `TESSERA_SYNC_SEEDS`
 //! (default 1) make the long form, `make sync-trials`.
@@ -101,12 +107,23 @@ struct Model {
     counter: BTreeMap<Uuid, u64>,
     used: BTreeSet<Uuid>,
     codes: BTreeMap<Uuid, Uuid>,
+    /// What happened, in order, for the message of a failed check.
+    log: Vec<String>,
+    /// Per device, the accounts and tags it changed since its last sync
+    /// that went through.
+    pending: BTreeMap<String, BTreeSet<Uuid>>,
+    pending_tags: BTreeMap<String, BTreeSet<(Uuid, String)>>,
 }
 
 impl Model {
     fn changed(&mut self, id: Uuid, at: Timestamp) {
         let last = self.last_change.entry(id).or_default();
         *last = (*last).max(at);
+    }
+
+    fn synced(&mut self, device: &str) {
+        self.pending.remove(device);
+        self.pending_tags.remove(device);
     }
 
     fn exists(&self, id: Uuid) -> bool {
@@ -122,6 +139,78 @@ fn now() -> Timestamp {
     SystemClock.now()
 }
 
+/// Adds an account (HOTP one time in three) with two backup codes.
+fn add(device: &mut Device, rng: &mut Rng, model: &mut Model, serial: u64) {
+    let hotp = rng.below(3) == 0;
+    let account = crate::support::sync::account("Trial", &format!("acct {serial}"), serial, hotp);
+    let id = device
+        .vault
+        .insert(account, tessera::core::vault::Details::default())
+        .unwrap();
+    let codes = device
+        .vault
+        .add_backup_codes(
+            id,
+            vec![
+                SecretString::from(format!("c{serial}a")),
+                SecretString::from(format!("c{serial}b")),
+            ],
+        )
+        .unwrap();
+    for code in codes {
+        model.codes.insert(code, id);
+    }
+    model
+        .pending
+        .entry(device.name.clone())
+        .or_default()
+        .insert(id);
+    model.changed(id, device.vault.get(id).unwrap().updated_at);
+    model
+        .log
+        .push(format!("{} add {id} hotp {hotp}", device.name));
+    model.counter.insert(id, 0);
+}
+
+/// Adds a new tag to `id`, or removes one the device did not just add.
+fn tag(device: &mut Device, rng: &mut Rng, model: &mut Model, serial: u64, id: Uuid) {
+    let fresh = model.pending_tags.entry(device.name.clone()).or_default();
+    let current: Vec<String> = device
+        .vault
+        .get(id)
+        .unwrap()
+        .details
+        .tags
+        .iter()
+        .filter(|t| !fresh.contains(&(id, (*t).clone())))
+        .cloned()
+        .collect();
+    let (tag, present) = match rng.pick(&current.iter().collect::<Vec<_>>()) {
+        Some(tag) if rng.below(2) == 0 => (tag.clone(), false),
+        _ => (format!("t{serial}"), true),
+    };
+    edit(device, id, |e| {
+        if present {
+            e.tags.push(tag.clone());
+        } else {
+            e.tags.retain(|t| *t != tag);
+        }
+    });
+    let at = device.vault.get(id).unwrap().updated_at;
+    model.changed(id, at);
+    model.log.push(format!(
+        "{} tag {id} {tag} {present} at {}",
+        device.name,
+        at.unix_millis()
+    ));
+    model
+        .pending_tags
+        .entry(device.name.clone())
+        .or_default()
+        .insert((id, tag.clone()));
+    model.tags.insert((id, tag), (at, present));
+}
+
 /// One random change on `device`.
 fn change(device: &mut Device, rng: &mut Rng, model: &mut Model, serial: &mut u64) {
     *serial += 1;
@@ -132,59 +221,39 @@ fn change(device: &mut Device, rng: &mut Rng, model: &mut Model, serial: &mut u6
         .iter()
         .map(|e| e.id)
         .collect();
-    let roll = rng.below(100);
+    let mut roll = rng.below(100);
     let target = rng.pick(&ids);
+    let pending = model.pending.entry(device.name.clone()).or_default();
+    if (55..65).contains(&roll) && target.is_some_and(|id| pending.contains(&id)) {
+        roll = 20;
+    }
+    if let Some(id) = target
+        && !(55..65).contains(&roll)
+    {
+        pending.insert(id);
+    }
     match (roll, target) {
-        (0..20, _) | (_, None) => {
-            let hotp = rng.below(3) == 0;
-            let account =
-                crate::support::sync::account("Trial", &format!("acct {serial}"), *serial, hotp);
-            let id = device
-                .vault
-                .insert(account, tessera::core::vault::Details::default())
-                .unwrap();
-            let codes = device
-                .vault
-                .add_backup_codes(
-                    id,
-                    vec![
-                        SecretString::from(format!("c{serial}a")),
-                        SecretString::from(format!("c{serial}b")),
-                    ],
-                )
-                .unwrap();
-            for code in codes {
-                model.codes.insert(code, id);
-            }
-            model.changed(id, device.vault.get(id).unwrap().updated_at);
-            model.counter.insert(id, 0);
-        }
+        (0..20, _) | (_, None) => add(device, rng, model, *serial),
         (20..40, Some(id)) => {
             let note = format!("note {serial}");
             edit(device, id, |e| e.note.clone_from(&note));
             let at = device.vault.get(id).unwrap().updated_at;
             model.changed(id, at);
+            model.log.push(format!(
+                "{} note {id} {note} at {}",
+                device.name,
+                at.unix_millis()
+            ));
             model.note.insert(id, (at, note));
         }
-        (40..55, Some(id)) => {
-            let current = device.vault.get(id).unwrap().details.tags.clone();
-            let (tag, present) = match rng.pick(&current.iter().collect::<Vec<_>>()) {
-                Some(tag) if rng.below(2) == 0 => (tag.clone(), false),
-                _ => (format!("t{serial}"), true),
-            };
-            edit(device, id, |e| {
-                if present {
-                    e.tags.push(tag.clone());
-                } else {
-                    e.tags.retain(|t| *t != tag);
-                }
-            });
-            let at = device.vault.get(id).unwrap().updated_at;
-            model.changed(id, at);
-            model.tags.insert((id, tag), (at, present));
-        }
+        (40..55, Some(id)) => tag(device, rng, model, *serial, id),
         (55..65, Some(id)) => {
             device.vault.remove(id).unwrap();
+            model.log.push(format!(
+                "{} delete {id} at {}",
+                device.name,
+                now().unix_millis()
+            ));
             model.last_delete.insert(id, now());
         }
         (65..85, Some(id)) => {
@@ -198,6 +267,14 @@ fn change(device: &mut Device, rng: &mut Rng, model: &mut Model, serial: &mut u6
                 .collect();
             if let Some(id) = rng.pick(&hotp).or(Some(id)).filter(|id| hotp.contains(id)) {
                 let used = device.vault.next_hotp(id).unwrap().kind.counter().unwrap();
+                model
+                    .pending
+                    .entry(device.name.clone())
+                    .or_default()
+                    .insert(id);
+                model
+                    .log
+                    .push(format!("{} next {id} used {used}", device.name));
                 let top = model.counter.entry(id).or_default();
                 *top = (*top).max(used + 1);
                 model.changed(id, device.vault.get(id).unwrap().updated_at);
@@ -234,12 +311,35 @@ fn check(devices: &mut [Device], model: &Model, seed: u64) {
         .copied()
         .filter(|id| model.exists(*id))
         .collect();
-    assert_eq!(present, expected, "seed {seed}: accounts present");
+    let odd: Vec<String> = present
+        .symmetric_difference(&expected)
+        .map(|id| {
+            let id_text = id.to_string();
+            let events: Vec<&String> = model
+                .log
+                .iter()
+                .filter(|line| line.contains(&id_text) || line.starts_with("sync"))
+                .collect();
+            format!(
+                "{id} present {}: changed {:?} deleted {:?} events {events:#?}",
+                present.contains(id),
+                model.last_change.get(id),
+                model.last_delete.get(id)
+            )
+        })
+        .collect();
+    assert!(odd.is_empty(), "seed {seed}: accounts present: {odd:#?}");
     for account in &view {
         let id = account.id;
         let explain = |devices: &mut [Device]| {
+            let id_text = id.to_string();
+            let events: Vec<&String> = model
+                .log
+                .iter()
+                .filter(|line| line.contains(&id_text) || line.starts_with("sync"))
+                .collect();
             format!(
-                "changed {:?}, deleted {:?}, note {:?}, history {:?}",
+                "events {events:#?}\nchanged {:?}, deleted {:?}, note {:?}, history {:?}",
                 model.last_change.get(&id),
                 model.last_delete.get(&id),
                 model.note.get(&id),
@@ -262,7 +362,12 @@ fn check(devices: &mut [Device], model: &Model, seed: u64) {
             .collect();
         let mut tags_sorted = tags;
         tags_sorted.sort();
-        assert_eq!(account.tags, tags_sorted, "seed {seed}: tags of {id}");
+        assert!(
+            account.tags == tags_sorted,
+            "seed {seed}: tags of {id}: {:?}, not {tags_sorted:?}; {}",
+            account.tags,
+            explain(devices)
+        );
         if let Some(counter) = account.counter {
             assert_eq!(
                 counter, model.counter[&id],
@@ -306,10 +411,27 @@ fn trial(seed: u64, backend: &Backend, remote: &dyn Fn(usize) -> Box<dyn Remote>
         if rng.below(10) < 3 {
             let s = rng.below(3);
             if rng.below(4) == 0 {
-                let cut = remote(rng.below(25));
-                let _ = sync::sync_with(&mut devices[s].vault, cut.as_ref());
+                let budget = rng.below(25);
+                let cut = remote(budget);
+                let result = sync::sync_with(&mut devices[s].vault, cut.as_ref());
+                if result.is_ok() {
+                    model.synced(&devices[s].name);
+                }
+                model.log.push(format!(
+                    "sync {} cut after {budget}: {:?}",
+                    devices[s].name,
+                    result.map(|r| (r.captured, r.merged))
+                ));
             } else {
-                devices[s].sync();
+                let report = devices[s].sync();
+                model.synced(&devices[s].name);
+                model.log.push(format!(
+                    "sync {} at {}: {} captured, {} merged",
+                    devices[s].name,
+                    now().unix_millis(),
+                    report.captured,
+                    report.merged
+                ));
             }
         }
     }

@@ -320,7 +320,11 @@ fn run(vault: &mut Vault, remote: &dyn Remote, state: &mut SyncState) -> Result<
     let pulled = match pull::pull(remote, state) {
         Ok(pulled) => pulled,
         Err(error) => {
-            report.add(pass::local_pass(vault, state, &[], &[])?);
+            // Capture now what changed here, so it keeps its time; but a
+            // device that just joined first needs the group's records.
+            if !state.fresh_join {
+                report.add(pass::local_pass(vault, state, &[], &[])?);
+            }
             return Err(error);
         }
     };

@@ -4,13 +4,15 @@
 //! format and the rules are `docs/sync-format.md`.
 //!
 //! Owns: the remote's files and their crypto, the change capture, the
-//! merge, pairing and the device roster, and one function per user
-//! action for the window and the CLI.
+//! merge, pairing and the device roster, one function per user action for
+//! the window and the CLI, and following a phone's Aegis backups
+//! ([`aegis_follow`]).
 //!
 //! Must never: put anything readable on the remote but ids, numbers and
 //! sizes; merge a record that did not authenticate, that goes backwards
 //! or that replays; drop a change it could not send; import Tauri.
 
+pub mod aegis_follow;
 pub mod backend;
 mod capture;
 pub mod clock;
@@ -34,7 +36,7 @@ pub mod webdav;
 
 pub use engine::{
     SyncOptions, SyncReport, default_device_name, join, join_and_wait, leave, pair, pair_and_wait,
-    remove_device, setup, sync_now,
+    remove_device, setup, sync_now, sync_with,
 };
 pub use error::{Problem, ProblemKind, Result, SyncError};
 pub use pairing::PairingCode;
