@@ -72,11 +72,31 @@ pub const fn hlc_millis(hlc: u64) -> u64 {
 }
 
 /// Who wrote a value, and when: ordered by HLC, then by the device id's
-/// bytes, so no two records of different devices tie.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// bytes, so no two records of different devices tie. Stored as 48
+/// lowercase hex digits: the HLC (16) and the device id (32).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Stamp {
     pub hlc: u64,
     pub device: Uuid,
+}
+
+impl Serialize for Stamp {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&format!("{:016x}{}", self.hlc, self.device.simple()))
+    }
+}
+
+impl<'de> Deserialize<'de> for Stamp {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
+        let bad = || serde::de::Error::custom("not a stamp");
+        if text.len() != 48 || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(bad());
+        }
+        let hlc = u64::from_str_radix(&text[..16], 16).map_err(|_| bad())?;
+        let device = Uuid::try_parse(&text[16..]).map_err(|_| bad())?;
+        Ok(Self { hlc, device })
+    }
 }
 
 impl Stamp {
@@ -145,6 +165,18 @@ mod tests {
         let mut slow = HybridClock::default();
         slow.observe(seen);
         assert!(slow.tick(Timestamp::from_unix_millis(1_000)) > seen);
+    }
+
+    #[test]
+    fn stamps_are_stored_as_48_hex_digits() {
+        let stamp = Stamp {
+            hlc: 0x0123_4567_89ab_cdef,
+            device: Uuid::from_bytes([0xfe; 16]),
+        };
+        let json = serde_json::to_string(&stamp).unwrap();
+        assert_eq!(json, format!("\"0123456789abcdef{}\"", "fe".repeat(16)));
+        assert_eq!(serde_json::from_str::<Stamp>(&json).unwrap(), stamp);
+        assert!(serde_json::from_str::<Stamp>("\"0123\"").is_err());
     }
 
     #[test]

@@ -291,25 +291,28 @@ pub fn sync_with(vault: &mut Vault, remote: &dyn Remote) -> Result<SyncReport> {
     let _lock = SyncLock::acquire(vault.path())?;
     let mut state = load(vault)?;
     let result = run(vault, remote, &mut state);
-    match &result {
-        Ok(report) => {
-            state.outcome.last_sync = Some(vault.clock_now().unix_millis());
-            state.outcome.last_error = None;
-            state.outcome.problems = report.problems.iter().map(StoredProblem::from).collect();
-        }
+    let unsaved = match &result {
+        Ok((_, unsaved)) => *unsaved,
         Err(error) => {
             tracing::warn!(%error, "sync failed");
             state.outcome.last_error = Some(error.to_string());
+            true
         }
-    }
+    };
     // Best effort: what the sync did to the vault is committed already.
-    if let Err(error) = save(vault, &state) {
+    if unsaved && let Err(error) = save(vault, &state) {
         tracing::warn!(%error, "sync outcome not saved");
     }
-    result
+    result.map(|(report, _)| report)
 }
 
-fn run(vault: &mut Vault, remote: &dyn Remote, state: &mut SyncState) -> Result<SyncReport> {
+/// One sync; also says whether `state` changed after the local pass
+/// committed it (uploads, a rotation), so needs saving.
+fn run(
+    vault: &mut Vault,
+    remote: &dyn Remote,
+    state: &mut SyncState,
+) -> Result<(SyncReport, bool)> {
     let mut report = SyncReport::default();
     if !pairing::finish_join(remote, state)? {
         return Err(SyncError::JoinPending);
@@ -332,6 +335,10 @@ fn run(vault: &mut Vault, remote: &dyn Remote, state: &mut SyncState) -> Result<
     for (device, hlc) in &pulled.seen {
         state.seen.insert(*device, *hlc);
     }
+    // The outcome goes into the vault with the local pass.
+    state.outcome.last_sync = Some(vault.clock_now().unix_millis());
+    state.outcome.last_error = None;
+    state.outcome.problems = report.problems.iter().map(StoredProblem::from).collect();
     report.add(pass::local_pass(
         vault,
         state,
@@ -345,7 +352,8 @@ fn run(vault: &mut Vault, remote: &dyn Remote, state: &mut SyncState) -> Result<
             report.removed.push(device);
         }
     }
-    Ok(report)
+    let unsaved = report.uploaded > 0 || !report.removed.is_empty();
+    Ok((report, unsaved))
 }
 
 /// The members but `device`.

@@ -86,6 +86,16 @@ pub(super) fn db_time(at: Timestamp) -> i64 {
 /// Decrypts every account and backup code. The first row that fails is
 /// reported as `Corrupt { table, id }` and nothing is returned.
 pub(super) fn load_entries(conn: &Connection, key: &EnvelopeKey) -> Result<Vec<Entry>> {
+    load_entries_of(conn, key, |_| true)
+}
+
+/// [`load_entries`] for the accounts `wanted` picks (and their backup
+/// codes) alone; the other rows are not decrypted.
+pub(super) fn load_entries_of(
+    conn: &Connection,
+    key: &EnvelopeKey,
+    wanted: impl Fn(&Uuid) -> bool,
+) -> Result<Vec<Entry>> {
     let mut entries = Vec::new();
     let mut by_id = HashMap::new();
     {
@@ -100,6 +110,9 @@ pub(super) fn load_entries(conn: &Connection, key: &EnvelopeKey) -> Result<Vec<E
                 .map_err(|_| VaultError::corrupt(ACCOUNTS, "(unreadable id)"))?;
             let corrupt = || VaultError::corrupt(ACCOUNTS, raw_id.as_str());
             let id = parse_id(&raw_id).ok_or_else(corrupt)?;
+            if !wanted(&id) {
+                continue;
+            }
             let position: i64 = row.get(1).map_err(|_| corrupt())?;
             let created_at: i64 = row.get(2).map_err(|_| corrupt())?;
             let updated_at: i64 = row.get(3).map_err(|_| corrupt())?;
@@ -137,9 +150,11 @@ pub(super) fn load_entries(conn: &Connection, key: &EnvelopeKey) -> Result<Vec<E
         let corrupt = || VaultError::corrupt(BACKUP_CODES, raw_id.as_str());
         let id = parse_id(&raw_id).ok_or_else(corrupt)?;
         let account_raw: String = row.get(1).map_err(|_| corrupt())?;
-        let index = parse_id(&account_raw)
-            .and_then(|a| by_id.get(&a).copied())
-            .ok_or_else(corrupt)?;
+        let account = parse_id(&account_raw).ok_or_else(corrupt)?;
+        if !wanted(&account) {
+            continue;
+        }
+        let index = by_id.get(&account).copied().ok_or_else(corrupt)?;
         let created_at: i64 = row.get(2).map_err(|_| corrupt())?;
         let sealed = row
             .get_ref(3)

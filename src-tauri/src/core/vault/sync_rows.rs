@@ -22,7 +22,7 @@ use super::envelope::{self, AssociatedData, EnvelopeKey, FORMAT_VERSION};
 use super::error::{Result, VaultError};
 use super::payload;
 use super::rekey;
-use super::repo::{self, db_time, load_entries};
+use super::repo::{self, db_time, load_entries, load_entries_of};
 use super::servers::{self, ServerEntry, load_servers};
 use super::slots::map_seal;
 use super::{Unlocked, Vault};
@@ -287,7 +287,7 @@ impl Vault {
         let (changes, result) = merge(view_of(&write, unlocked, now)?)?;
         apply(&write, &unlocked.key, &changes, now)?;
         if changes.touches_entries() {
-            reload(&write, unlocked)?;
+            reload_changed(&write, unlocked, &changes)?;
         }
         write.commit(&unlocked.key)?;
         self.data_version = version;
@@ -306,6 +306,47 @@ fn view_of<'a>(conn: &Connection, unlocked: &'a Unlocked, now: Timestamp) -> Res
         removed: read_removed(conn)?,
         now,
     })
+}
+
+/// Reads the accounts `changes` wrote or removed (and their backup codes)
+/// and every server again into the cache, in `conn`'s snapshot; the other
+/// entries are as they were.
+fn reload_changed(conn: &Connection, unlocked: &mut Unlocked, changes: &SyncChanges) -> Result<()> {
+    let mut affected: std::collections::HashSet<Uuid> = std::collections::HashSet::new();
+    for change in &changes.accounts {
+        affected.insert(match change {
+            RowChange::Put(put) => put.id,
+            RowChange::Remove(id) => *id,
+        });
+    }
+    for change in &changes.codes {
+        match change {
+            RowChange::Put(put) => {
+                affected.insert(put.account_id);
+            }
+            RowChange::Remove(code) => {
+                let owner = unlocked
+                    .entries
+                    .iter()
+                    .find(|e| e.backup_codes.iter().any(|c| c.id == *code));
+                affected.extend(owner.map(|e| e.id));
+            }
+        }
+    }
+    let fresh = load_entries_of(conn, &unlocked.key, |id| affected.contains(id))?;
+    unlocked.entries.retain(|e| !affected.contains(&e.id));
+    unlocked.entries.extend(fresh);
+    unlocked.entries.sort_by(|a, b| {
+        a.position
+            .cmp(&b.position)
+            .then(a.id.as_bytes().cmp(b.id.as_bytes()))
+    });
+    let servers = load_servers(conn, &unlocked.key)?;
+    for server in &mut unlocked.servers {
+        server.wipe();
+    }
+    unlocked.servers = servers;
+    Ok(())
 }
 
 /// Reads every entry and server again into the cache, in `conn`'s snapshot.
