@@ -3,13 +3,19 @@
 //! beside the vault, `.<vault name>.sync-lock`, never on the vault's own
 //! files (closing a descriptor of those would drop `SQLite`'s locks).
 //!
-//! Must never: block (a second sync is told another one runs), or open the
-//! vault file, its `-wal` or its `-shm`.
+//! Must never: wait long (a second sync is told another one runs, after
+//! [`PATIENCE`]: a child process this one forks holds a copy of the lock
+//! until it execs, so a lock just released can look held for a moment),
+//! or open the vault file, its `-wal` or its `-shm`.
 
 use std::fs::{File, OpenOptions, TryLockError};
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 use super::error::{Result, SyncError};
+
+/// How long a sync waits for the lock before saying another one runs.
+pub const PATIENCE: Duration = Duration::from_secs(2);
 
 /// Held while a sync runs; released on drop.
 #[derive(Debug)]
@@ -34,13 +40,21 @@ impl SyncLock {
             what: format!("cannot open the sync lock {}", path.display()),
             source,
         })?;
-        match file.try_lock() {
-            Ok(()) => Ok(Self { _file: file }),
-            Err(TryLockError::WouldBlock) => Err(SyncError::Busy),
-            Err(TryLockError::Error(source)) => Err(SyncError::Io {
-                what: format!("cannot lock {}", path.display()),
-                source,
-            }),
+        let started = Instant::now();
+        loop {
+            match file.try_lock() {
+                Ok(()) => return Ok(Self { _file: file }),
+                Err(TryLockError::WouldBlock) if started.elapsed() < PATIENCE => {
+                    std::thread::sleep(Duration::from_millis(25));
+                }
+                Err(TryLockError::WouldBlock) => return Err(SyncError::Busy),
+                Err(TryLockError::Error(source)) => {
+                    return Err(SyncError::Io {
+                        what: format!("cannot lock {}", path.display()),
+                        source,
+                    });
+                }
+            }
         }
     }
 }
