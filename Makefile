@@ -163,6 +163,17 @@ tamper-sweep:
 tamper-sweep-quick:
 	$(CARGO) run --quiet --example tamper_sweep -- --quick
 
+# Sync (issue 17), the long forms of what `cargo test` runs short: the
+# convergence trials (3 devices, 200 random changes each, random sync
+# order and cut-off syncs, through a folder and through Apache WebDAV;
+# SEEDS seeds, each printed) and the byte-flip sweep of every remote file
+# at every byte. TESSERA_SYNC_SEED=N replays one trial.
+SEEDS ?= 5
+.PHONY: sync-trials
+sync-trials:
+	TESSERA_SYNC_OPS=200 TESSERA_SYNC_SEEDS=$(SEEDS) TESSERA_SYNC_SWEEP=full \
+	  $(CARGO) test --test main -- sync::convergence sync::security::a_byte_flipped --nocapture
+
 clean:
 	$(CARGO) clean
 	rm -rf ui/dist ui/node_modules

@@ -27,6 +27,8 @@ mod shared_vault;
 mod support;
 /// The web view's reach: capabilities derived from command_names.in, the CSP, withGlobalTauri.
 mod surface;
+/// Sync between devices: folder (Syncthing) and WebDAV (Apache) remotes, merge rules, faults, tamper sweeps, convergence trials.
+mod sync;
 /// core::transfer: every shared fixture, preview/commit, export round trips, independent Aegis decryptor.
 mod transfer;
 /// core::transfer for the formats of other apps: real or generated fixtures in tests/fixtures/formats, every field, wrong passwords, damaged files.

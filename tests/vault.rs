@@ -1636,8 +1636,8 @@ mod spec {
         }
     }
 
-    /// The row manifest of §5.4: `0x01 || SHA-256(...)` over every column
-    /// of every row of the three entry tables.
+    /// The row manifest of §5.4: `0x02 || SHA-256(...)` over every column
+    /// of every row of the entry and sync tables.
     pub fn row_manifest(conn: &rusqlite::Connection) -> Vec<u8> {
         use rusqlite::types::ValueRef;
         use sha2::{Digest, Sha256};
@@ -1647,7 +1647,14 @@ mod spec {
         }
         let mut stream = Vec::new();
         lp8(&mut stream, b"tessera-vault-rows");
-        for table in ["accounts", "backup_codes", "servers"] {
+        for table in [
+            "accounts",
+            "backup_codes",
+            "servers",
+            "sync_state",
+            "sync_entities",
+            "sync_removed",
+        ] {
             lp8(&mut stream, table.as_bytes());
             let mut stmt = conn
                 .prepare(&format!("SELECT * FROM {table} ORDER BY id"))
@@ -1686,7 +1693,7 @@ mod spec {
             }
             stream.extend_from_slice(&count.to_be_bytes());
         }
-        let mut out = vec![1u8];
+        let mut out = vec![2u8];
         out.extend_from_slice(&Sha256::digest(&stream));
         out
     }
@@ -1703,7 +1710,7 @@ fn an_independent_decryptor_written_from_the_spec_reads_the_vault() {
     drop(vault);
     let conn = rusqlite::Connection::open(&fx.path).unwrap();
     assert_eq!(pragma::<i64>(&conn, "application_id"), 0x5445_5353);
-    assert_eq!(pragma::<i64>(&conn, "user_version"), 3);
+    assert_eq!(pragma::<i64>(&conn, "user_version"), 4);
     assert_eq!(pragma::<String>(&conn, "journal_mode"), "wal");
     let format_version: i64 = conn
         .query_row("SELECT format_version FROM header", [], |r| r.get(0))
@@ -1950,7 +1957,10 @@ fn a_v2_file_is_migrated_to_v3_on_unlock() {
     assert!(!has_servers(&fx));
 
     vault.unlock_with_password(&password()).unwrap();
-    assert_eq!(pragma::<i64>(&fx.sql(), "user_version"), 3);
+    assert_eq!(
+        pragma::<i64>(&fx.sql(), "user_version"),
+        i64::from(SCHEMA_VERSION)
+    );
     assert!(has_servers(&fx));
     let entries = vault.entries().unwrap();
     assert_eq!(entries.iter().map(|e| e.id).collect::<Vec<_>>(), ids);

@@ -3,6 +3,9 @@
 pub mod cli;
 pub mod display;
 pub mod reference_server;
+pub mod sync;
+pub mod syncthing;
+pub mod webdav;
 
 use std::path::PathBuf;
 

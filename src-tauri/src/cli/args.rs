@@ -174,6 +174,11 @@ pub enum Command {
     /// Drive 2FA enrolment, login and disabling on remote servers.
     #[command(subcommand)]
     Server(super::server::ServerCommand),
+    /// Sync this vault with your other devices, end to end encrypted,
+    /// through a folder (Syncthing, Nextcloud, a USB stick) or WebDAV.
+    #[allow(clippy::doc_markdown)] // clap's help text: no backticks
+    #[command(subcommand)]
+    Sync(super::sync::SyncCommand),
     /// Change the vault password.
     ///
     /// The new password comes from `TESSERA_NEW_PASSWORD`,

@@ -15,6 +15,7 @@ mod output;
 mod qr;
 mod secret_input;
 mod server;
+mod sync;
 mod transfer;
 mod unlock;
 mod vault_setup;
@@ -143,6 +144,7 @@ fn run(command: Command, vault: &Path, password_file: Option<&PathBuf>) -> Resul
         Command::Server(command) => {
             server::run(command, vault, password_file, &clock, &load_settings()?)
         }
+        Command::Sync(command) => sync::run(command, &mut unlocked()?),
         Command::Passwd { new_password_file } => vault_setup::passwd(
             vault,
             password_file,

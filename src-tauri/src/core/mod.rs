@@ -20,6 +20,7 @@ pub mod secret;
 pub mod server;
 pub mod session;
 pub mod settings;
+pub mod sync;
 pub mod transfer;
 pub mod user_file;
 pub mod vault;

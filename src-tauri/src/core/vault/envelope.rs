@@ -74,6 +74,13 @@ impl EnvelopeKey {
         Some(key)
     }
 
+    /// A key copied from exactly [`KEY_LEN`] bytes.
+    pub fn from_array(bytes: &[u8; KEY_LEN]) -> Self {
+        let mut key = Self::zeroed();
+        key.0.copy_from_slice(bytes);
+        key
+    }
+
     fn zeroed() -> Self {
         Self(Box::new(Zeroizing::new([0; KEY_LEN])))
     }

@@ -1,14 +1,19 @@
 //! The row manifest: one SHA-256 digest over every column of every row of
-//! `accounts`, `backup_codes` and `servers`, sealed as the plaintext of the
-//! header check (`docs/vault-format.md` §5.4). Since only the vault key can
-//! seal the header check, a row put back from an older copy, a deleted row
-//! or a copied row no longer matches it and the vault refuses to open
-//! ([`VaultError::RowsChanged`]).
+//! `accounts`, `backup_codes`, `servers`, `sync_state`, `sync_entities` and
+//! `sync_removed`,
+//! sealed as the plaintext of the header check (`docs/vault-format.md`
+//! §5.4). Since only the vault key can seal the header check, a row put
+//! back from an older copy, a deleted row or a copied row no longer
+//! matches it and the vault refuses to open ([`VaultError::RowsChanged`]).
 //!
-//! Owns: the digest's encoding, and the plaintext form of the header check.
+//! Owns: the digest's encoding, both versions of it (1: the three entry
+//! tables, sealed by files written before sync existed; 2: every table
+//! with rows, written now), and the plaintext form of the header check.
 //!
 //! Must never: accept a header check whose plaintext is neither empty (a
-//! file written before the manifest existed) nor a manifest.
+//! file written before the manifest existed) nor a manifest, or accept a
+//! version-1 manifest over a file whose sync tables hold rows (version 1
+//! predates them, so they would go unchecked).
 
 use rusqlite::Connection;
 use rusqlite::types::ValueRef;
@@ -17,33 +22,55 @@ use sha2::{Digest, Sha256};
 use super::error::{Result, VaultError};
 use super::repo::{ACCOUNTS, BACKUP_CODES};
 use super::servers::SERVERS;
+use super::sync_rows::{SYNC_ENTITIES, SYNC_REMOVED, SYNC_STATE};
 
-/// The tables the manifest covers, in the order they are hashed.
-const TABLES: [&str; 3] = [ACCOUNTS, BACKUP_CODES, SERVERS];
+/// The tables a version-1 manifest covers, in the order they are hashed.
+const TABLES_V1: [&str; 3] = [ACCOUNTS, BACKUP_CODES, SERVERS];
 
-/// The first byte of a header check plaintext that holds a manifest.
+/// The tables a version-2 manifest covers, in the order they are hashed.
+const TABLES_V2: [&str; 6] = [
+    ACCOUNTS,
+    BACKUP_CODES,
+    SERVERS,
+    SYNC_STATE,
+    SYNC_ENTITIES,
+    SYNC_REMOVED,
+];
+
+/// The first byte of a header check plaintext that holds a manifest over
+/// the three entry tables (read, never written any more).
 const MANIFEST_V1: u8 = 1;
 
-/// The digest of every row of the entry tables.
+/// The first byte of a header check plaintext that holds a manifest over
+/// every table with rows (written by every write).
+const MANIFEST_V2: u8 = 2;
+
+/// The digest of every row of the entry tables, and which tables it covers.
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub struct RowDigest([u8; 32]);
+pub struct RowDigest {
+    version: u8,
+    digest: [u8; 32],
+}
 
 impl std::fmt::Debug for RowDigest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("RowDigest(..)")
+        write!(f, "RowDigest(v{}, ..)", self.version)
     }
 }
 
 impl RowDigest {
     /// A digest of zeros, for tests of the header check alone.
     #[cfg(test)]
-    pub const ZEROS: Self = Self([0; 32]);
+    pub const ZEROS: Self = Self {
+        version: MANIFEST_V2,
+        digest: [0; 32],
+    };
 
     /// The header check plaintext that carries this digest.
     pub fn to_check_plaintext(self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(1 + self.0.len());
-        out.push(MANIFEST_V1);
-        out.extend_from_slice(&self.0);
+        let mut out = Vec::with_capacity(1 + self.digest.len());
+        out.push(self.version);
+        out.extend_from_slice(&self.digest);
         out
     }
 
@@ -53,28 +80,39 @@ impl RowDigest {
     pub fn from_check_plaintext(plain: &[u8]) -> Result<Option<Self>> {
         match plain {
             [] => Ok(None),
-            [MANIFEST_V1, rest @ ..] => rest
+            [version @ (MANIFEST_V1 | MANIFEST_V2), rest @ ..] => rest
                 .try_into()
-                .map(|digest| Some(Self(digest)))
+                .map(|digest| {
+                    Some(Self {
+                        version: *version,
+                        digest,
+                    })
+                })
                 .map_err(|_| VaultError::Tampered),
             _ => Err(VaultError::Tampered),
         }
     }
 }
 
-/// The digest of every row as `conn` sees them now (in a transaction, as
-/// of that transaction's snapshot).
-///
+/// The version-2 digest of every row as `conn` sees them now (in a
+/// transaction, as of that transaction's snapshot): what every write seals.
+pub fn digest(conn: &Connection) -> Result<RowDigest> {
+    Ok(RowDigest {
+        version: MANIFEST_V2,
+        digest: digest_of(conn, &TABLES_V2)?,
+    })
+}
+
 /// Encoding fed to SHA-256: `"tessera-vault-rows"`, then per table in
-/// [`TABLES`] order: its name, its column count and names, each row ordered
+/// `tables` order: its name, its column count and names, each row ordered
 /// by `id` as a tag `r` followed by its values, and the row count. A value
 /// is one type byte (0 null, 1 integer, 2 real, 3 text, 4 blob) and, but for
 /// null, its 8-byte big-endian form (integer, real) or its 8-byte length
 /// and bytes (text, blob).
-pub fn digest(conn: &Connection) -> Result<RowDigest> {
+fn digest_of(conn: &Connection, tables: &[&str]) -> Result<[u8; 32]> {
     let mut hash = Sha256::new();
     put_bytes(&mut hash, b"tessera-vault-rows");
-    for table in TABLES {
+    for table in tables {
         put_bytes(&mut hash, table.as_bytes());
         let mut stmt = conn.prepare(&format!("SELECT * FROM {table} ORDER BY id"))?;
         let columns = stmt.column_count();
@@ -93,15 +131,33 @@ pub fn digest(conn: &Connection) -> Result<RowDigest> {
         }
         hash.update(count.to_be_bytes());
     }
-    Ok(RowDigest(hash.finalize().into()))
+    Ok(hash.finalize().into())
 }
 
 /// Fails with `RowsChanged` unless the rows `conn` sees are those `sealed`
-/// names; a file without a manifest (`None`) passes.
+/// names; a file without a manifest (`None`) passes. A version-1 manifest
+/// covers the three entry tables and passes only while the sync tables
+/// are empty.
 pub fn verify(conn: &Connection, sealed: Option<RowDigest>) -> Result<()> {
-    match sealed {
-        Some(expected) if digest(conn)? != expected => Err(VaultError::RowsChanged),
-        _ => Ok(()),
+    let Some(expected) = sealed else {
+        return Ok(());
+    };
+    let actual = if expected.version == MANIFEST_V1 {
+        for table in [SYNC_STATE, SYNC_ENTITIES, SYNC_REMOVED] {
+            let rows: i64 =
+                conn.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))?;
+            if rows != 0 {
+                return Err(VaultError::RowsChanged);
+            }
+        }
+        digest_of(conn, &TABLES_V1)?
+    } else {
+        digest_of(conn, &TABLES_V2)?
+    };
+    if actual == expected.digest {
+        Ok(())
+    } else {
+        Err(VaultError::RowsChanged)
     }
 }
 
@@ -136,6 +192,10 @@ fn put_value(hash: &mut Sha256, value: ValueRef<'_>) {
 mod tests {
     use super::*;
 
+    const SYNC_TABLES: &str = "CREATE TABLE sync_state (id INTEGER PRIMARY KEY, payload BLOB);
+         CREATE TABLE sync_entities (id TEXT PRIMARY KEY, payload BLOB);
+         CREATE TABLE sync_removed (id TEXT PRIMARY KEY, removed_at INTEGER);";
+
     fn tables() -> Connection {
         let conn = Connection::open_in_memory().unwrap();
         conn.execute_batch(
@@ -146,6 +206,7 @@ mod tests {
              INSERT INTO backup_codes VALUES ('c', 'a', x'03');",
         )
         .unwrap();
+        conn.execute_batch(SYNC_TABLES).unwrap();
         conn
     }
 
@@ -162,13 +223,46 @@ mod tests {
             "INSERT INTO backup_codes VALUES ('d', 'a', x'03')",
             "INSERT INTO servers VALUES ('s', x'')",
             "UPDATE backup_codes SET account_id = 'b'",
+            "INSERT INTO sync_state VALUES (1, x'01')",
+            "INSERT INTO sync_entities VALUES ('e', x'01')",
+            "INSERT INTO sync_removed VALUES ('a', 5)",
         ] {
             let tx = conn.unchecked_transaction().unwrap();
             tx.execute_batch(change).unwrap();
             assert_ne!(digest(&tx).unwrap(), before, "{change}");
+            assert!(
+                matches!(verify(&tx, Some(before)), Err(VaultError::RowsChanged)),
+                "{change}"
+            );
             tx.rollback().unwrap();
         }
         assert_eq!(digest(&conn).unwrap(), before);
+        verify(&conn, Some(before)).unwrap();
+    }
+
+    #[test]
+    fn a_version_1_manifest_covers_the_entry_tables_while_sync_is_empty() {
+        let conn = tables();
+        let v1 = RowDigest {
+            version: MANIFEST_V1,
+            digest: digest_of(&conn, &TABLES_V1).unwrap(),
+        };
+        verify(&conn, Some(v1)).unwrap();
+        assert_ne!(digest(&conn).unwrap(), v1, "new writes seal version 2");
+        for change in [
+            "UPDATE accounts SET payload = x'09' WHERE id = 'a'",
+            "INSERT INTO sync_state VALUES (1, x'01')",
+            "INSERT INTO sync_entities VALUES ('e', x'01')",
+            "INSERT INTO sync_removed VALUES ('a', 5)",
+        ] {
+            let tx = conn.unchecked_transaction().unwrap();
+            tx.execute_batch(change).unwrap();
+            assert!(
+                matches!(verify(&tx, Some(v1)), Err(VaultError::RowsChanged)),
+                "{change}"
+            );
+            tx.rollback().unwrap();
+        }
     }
 
     #[test]
@@ -182,6 +276,7 @@ mod tests {
                  CREATE TABLE servers (id TEXT);",
             )
             .unwrap();
+            conn.execute_batch(SYNC_TABLES).unwrap();
             conn.execute("INSERT INTO accounts VALUES (?1, ?2)", [a, b])
                 .unwrap();
         }
@@ -193,12 +288,21 @@ mod tests {
         let digest = digest(&tables()).unwrap();
         let plain = digest.to_check_plaintext();
         assert_eq!(plain.len(), 33);
+        assert_eq!(plain[0], 2);
         assert_eq!(
             RowDigest::from_check_plaintext(&plain).unwrap(),
             Some(digest)
         );
+        let mut v1 = plain.clone();
+        v1[0] = 1;
+        assert_eq!(
+            RowDigest::from_check_plaintext(&v1)
+                .unwrap()
+                .map(|d| d.version),
+            Some(1)
+        );
         assert_eq!(RowDigest::from_check_plaintext(&[]).unwrap(), None);
-        for bad in [&plain[..32], &[2u8; 33][..], &[1u8; 34][..]] {
+        for bad in [&plain[..32], &[3u8; 33][..], &[1u8; 34][..], &[2u8; 34][..]] {
             assert!(matches!(
                 RowDigest::from_check_plaintext(bad),
                 Err(VaultError::Tampered)

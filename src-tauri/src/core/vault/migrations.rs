@@ -13,7 +13,7 @@ use rusqlite::Connection;
 use super::error::{Result, VaultError};
 
 /// The schema version this code writes.
-pub const CURRENT: u32 = 3;
+pub const CURRENT: u32 = 4;
 
 /// `PRAGMA application_id` of every vault: ASCII `TESS`.
 pub const APPLICATION_ID: i64 = 0x5445_5353;
@@ -69,6 +69,21 @@ const STEPS: [&str; CURRENT as usize] = [
          payload    BLOB    NOT NULL
      ) STRICT;
      CREATE INDEX servers_by_position ON servers (position, id);",
+    // 3 → 4: sync (docs/sync-format.md): the device's sync state and the
+    // merge state of every synced entry, each one sealed payload, and when
+    // entries were removed since the last sync.
+    "CREATE TABLE sync_state (
+         id      INTEGER PRIMARY KEY CHECK (id = 1),
+         payload BLOB    NOT NULL
+     ) STRICT;
+     CREATE TABLE sync_entities (
+         id      TEXT PRIMARY KEY,
+         payload BLOB NOT NULL
+     ) STRICT;
+     CREATE TABLE sync_removed (
+         id         TEXT    PRIMARY KEY,
+         removed_at INTEGER NOT NULL
+     ) STRICT;",
 ];
 
 /// The file's schema version.

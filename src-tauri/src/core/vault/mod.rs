@@ -7,7 +7,8 @@
 //!
 //! Owns: [`Vault`] (create, open, unlock, lock, change password, keyring
 //! unlock, snapshot backups; accounts and backup codes in `repo`, servers
-//! in `servers`), the format (`envelope`, `kdf`, `slots`, `payload`), the
+//! in `servers`; the sync tables and the one sync transaction in
+//! `sync_rows`), the format (`envelope`, `kdf`, `slots`, `payload`), the
 //! file (`db`, `migrations`), the OS keyring ([`keyring`]) and
 //! [`VaultError`].
 //!
@@ -36,6 +37,7 @@ mod rekey;
 mod repo;
 mod servers;
 mod slots;
+mod sync_rows;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -51,6 +53,10 @@ pub use lifecycle::PasswordChanged;
 pub use migrations::CURRENT as SCHEMA_VERSION;
 pub use password_key::{PasswordKey, PasswordSlotParams};
 pub use servers::ServerEntry;
+pub use sync_rows::{
+    RowChange, StateChange, SyncChanges, SyncRow, SyncView, SyncedAccount, SyncedCode,
+    SyncedServer, account_document, account_from_document,
+};
 
 use crate::core::clock::Clock;
 use slots::{Header, Slot};

@@ -1,5 +1,5 @@
 //! Changing the password rotates the vault key: a new random key, every
-//! sealed row (accounts, backup codes, servers) opened under the old key and
+//! sealed row (accounts, backup codes, servers, sync state) opened under the old key and
 //! sealed again under the new one, the slots made anew and the header check
 //! re-sealed, all in one transaction (`docs/vault-format.md` §7.1). An old copy
 //! of the file with the old password then opens only what it held itself.
@@ -21,6 +21,7 @@ use super::manifest;
 use super::repo::{ACCOUNTS, BACKUP_CODES, account_ad, backup_code_ad};
 use super::servers::{SERVERS, server_ad};
 use super::slots::{Header, map_seal};
+use super::sync_rows::{SYNC_ENTITIES, SYNC_STATE, entity_ad, state_ad};
 use super::{Unlocked, Vault};
 
 /// A write transaction on the vault, begun by [`begin_write`] and ended by
@@ -119,7 +120,9 @@ pub(super) fn reseal_rows(
         backup_code_ad(id, account)
     })?;
     let servers = reseal_table(tx, SERVERS, "NULL", old, new, |id, _| server_ad(id))?;
-    Ok(accounts + codes + servers)
+    let state = reseal_table(tx, SYNC_STATE, "NULL", old, new, |_, _| state_ad())?;
+    let entities = reseal_table(tx, SYNC_ENTITIES, "NULL", old, new, |id, _| entity_ad(id))?;
+    Ok(accounts + codes + servers + state + entities)
 }
 
 /// Seals every `payload` of `table` again; `ad` gets the row's id and the
@@ -133,7 +136,9 @@ fn reseal_table(
     ad: impl Fn(&str, &str) -> AssociatedData,
 ) -> Result<usize> {
     let rows: Vec<(String, Option<String>, Vec<u8>)> = {
-        let mut stmt = tx.prepare(&format!("SELECT id, {bound}, payload FROM {table}"))?;
+        let mut stmt = tx.prepare(&format!(
+            "SELECT CAST(id AS TEXT), {bound}, payload FROM {table}"
+        ))?;
         stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?
             .collect::<rusqlite::Result<_>>()
             .map_err(|_| VaultError::corrupt(table, "(unreadable row)"))?

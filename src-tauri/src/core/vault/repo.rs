@@ -24,6 +24,7 @@ use super::error::{Result, VaultError};
 use super::password_key::PasswordKey;
 use super::payload;
 use super::slots::map_seal;
+use super::sync_rows;
 use crate::core::clock::Timestamp;
 use crate::core::otp::{self, Account, OtpKind};
 use crate::core::secret::SecretString;
@@ -46,7 +47,7 @@ pub(super) fn backup_code_ad(id: &str, account_id: &str) -> AssociatedData {
         .text(account_id)
 }
 
-fn seal_account(
+pub(super) fn seal_account(
     key: &EnvelopeKey,
     id: &str,
     account: &Account,
@@ -62,7 +63,7 @@ fn open_account(key: &EnvelopeKey, id: &str, sealed: &[u8]) -> Result<(Account, 
     payload::decode_account(&json).ok_or_else(|| VaultError::corrupt(ACCOUNTS, id))
 }
 
-fn seal_backup_code(
+pub(super) fn seal_backup_code(
     key: &EnvelopeKey,
     id: &str,
     account_id: &str,
@@ -86,6 +87,16 @@ pub(super) fn db_time(at: Timestamp) -> i64 {
 /// Decrypts every account and backup code. The first row that fails is
 /// reported as `Corrupt { table, id }` and nothing is returned.
 pub(super) fn load_entries(conn: &Connection, key: &EnvelopeKey) -> Result<Vec<Entry>> {
+    load_entries_of(conn, key, |_| true)
+}
+
+/// [`load_entries`] for the accounts `wanted` picks (and their backup
+/// codes) alone; the other rows are not decrypted.
+pub(super) fn load_entries_of(
+    conn: &Connection,
+    key: &EnvelopeKey,
+    wanted: impl Fn(&Uuid) -> bool,
+) -> Result<Vec<Entry>> {
     let mut entries = Vec::new();
     let mut by_id = HashMap::new();
     {
@@ -100,6 +111,9 @@ pub(super) fn load_entries(conn: &Connection, key: &EnvelopeKey) -> Result<Vec<E
                 .map_err(|_| VaultError::corrupt(ACCOUNTS, "(unreadable id)"))?;
             let corrupt = || VaultError::corrupt(ACCOUNTS, raw_id.as_str());
             let id = parse_id(&raw_id).ok_or_else(corrupt)?;
+            if !wanted(&id) {
+                continue;
+            }
             let position: i64 = row.get(1).map_err(|_| corrupt())?;
             let created_at: i64 = row.get(2).map_err(|_| corrupt())?;
             let updated_at: i64 = row.get(3).map_err(|_| corrupt())?;
@@ -137,9 +151,11 @@ pub(super) fn load_entries(conn: &Connection, key: &EnvelopeKey) -> Result<Vec<E
         let corrupt = || VaultError::corrupt(BACKUP_CODES, raw_id.as_str());
         let id = parse_id(&raw_id).ok_or_else(corrupt)?;
         let account_raw: String = row.get(1).map_err(|_| corrupt())?;
-        let index = parse_id(&account_raw)
-            .and_then(|a| by_id.get(&a).copied())
-            .ok_or_else(corrupt)?;
+        let account = parse_id(&account_raw).ok_or_else(corrupt)?;
+        if !wanted(&account) {
+            continue;
+        }
+        let index = by_id.get(&account).copied().ok_or_else(corrupt)?;
         let created_at: i64 = row.get(2).map_err(|_| corrupt())?;
         let sealed = row
             .get_ref(3)
@@ -303,6 +319,7 @@ impl Vault {
 
     /// Deletes `id` and its backup codes.
     pub fn remove(&mut self, id: Uuid) -> Result<()> {
+        let now = self.clock.now();
         let (tx, unlocked) = self.write()?;
         let index = find(&unlocked.entries, id)?;
 
@@ -313,6 +330,7 @@ impl Vault {
         if changed != 1 {
             return Err(not_found_account(id));
         }
+        sync_rows::note_removed(&tx, id, now)?;
         tx.commit(&unlocked.key)?;
         unlocked.entries.remove(index);
         Ok(())
@@ -591,6 +609,7 @@ impl Vault {
 
     /// Deletes one backup code.
     pub fn remove_backup_code(&mut self, account_id: Uuid, code_id: Uuid) -> Result<()> {
+        let now = self.clock.now();
         let (tx, unlocked) = self.write()?;
         let index = find(&unlocked.entries, account_id)?;
 
@@ -607,6 +626,7 @@ impl Vault {
                 id: code_id.hyphenated().to_string(),
             });
         }
+        sync_rows::note_removed(&tx, code_id, now)?;
         tx.commit(&unlocked.key)?;
         unlocked.entries[index]
             .backup_codes

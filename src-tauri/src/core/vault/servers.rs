@@ -53,7 +53,7 @@ pub(super) fn server_ad(id: &str) -> AssociatedData {
         .text(id)
 }
 
-fn seal_server(key: &EnvelopeKey, id: &str, payload: &[u8]) -> Result<Vec<u8>> {
+pub(super) fn seal_server(key: &EnvelopeKey, id: &str, payload: &[u8]) -> Result<Vec<u8>> {
     envelope::seal(key, payload, &server_ad(id)).map_err(map_seal)
 }
 
@@ -163,6 +163,7 @@ impl Vault {
 
     /// Deletes server `id`.
     pub fn remove_server(&mut self, id: Uuid) -> Result<()> {
+        let now = self.clock.now();
         let (tx, unlocked) = self.write()?;
 
         let changed = tx.execute(
@@ -172,6 +173,7 @@ impl Vault {
         if changed != 1 {
             return Err(not_found_server(id));
         }
+        super::sync_rows::note_removed(&tx, id, now)?;
         tx.commit(&unlocked.key)?;
         unlocked.servers.retain(|s| s.id != id);
         Ok(())

@@ -1,0 +1,103 @@
+//! `tessera sync ...` as a user runs it: two vaults, each with its own
+//! HOME, syncing through a folder; `pair` waits in the background while
+//! `join` reads its code from the environment.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+use crate::support::cli::{CliVault, expect_success};
+
+fn device() -> CliVault {
+    CliVault::init()
+}
+
+fn command(vault: &CliVault, args: &[&str]) -> Command {
+    let mut command = vault.command(args);
+    command
+        .env("HOME", vault.dir.path())
+        .env_remove("TESSERA_SYNC_CODE");
+    command
+}
+
+fn ok(vault: &CliVault, args: &[&str]) -> String {
+    expect_success(&command(vault, args).output().unwrap(), args)
+}
+
+#[test]
+fn two_vaults_pair_and_sync_through_the_command_line() {
+    let remote = tempfile::tempdir().unwrap();
+    let folder = remote.path().to_str().unwrap();
+    let laptop = device();
+    let desktop = device();
+    ok(
+        &laptop,
+        &[
+            "add",
+            "otpauth://totp/Cli:alice?secret=JBSWY3DPEHPK3PXP&issuer=Cli",
+        ],
+    );
+    let setup = ok(
+        &laptop,
+        &["sync", "setup", "--folder", folder, "--name", "laptop"],
+    );
+    assert!(setup.starts_with("synced:"), "{setup}");
+
+    let mut pair = command(&laptop, &["sync", "pair", "--wait", "60"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut shown = BufReader::new(pair.stdout.take().unwrap());
+    let mut code = String::new();
+    shown.read_line(&mut code).unwrap();
+    assert!(code.starts_with("TSYNC1-"), "{code}");
+    let joined = command(
+        &desktop,
+        &[
+            "sync", "join", "--folder", folder, "--name", "desktop", "--wait", "60",
+        ],
+    )
+    .env("TESSERA_SYNC_CODE", code.trim())
+    .output()
+    .unwrap();
+    let joined = expect_success(&joined, &["sync", "join"]);
+    assert!(joined.contains("merged"), "{joined}");
+    let mut rest = String::new();
+    shown.read_line(&mut rest).unwrap();
+    assert!(rest.starts_with("joined: "), "{rest}");
+    assert!(pair.wait().unwrap().success());
+
+    let listed = ok(&desktop, &["list"]);
+    assert!(listed.contains("Cli"), "{listed}");
+    let devices = ok(&desktop, &["sync", "devices"]);
+    assert_eq!(devices.lines().count(), 2, "{devices}");
+    assert!(devices.contains("(this device)"));
+    let status: serde_json::Value =
+        serde_json::from_str(&ok(&desktop, &["sync", "status", "--json"])).unwrap();
+    assert_eq!(status["set_up"], true);
+    assert_eq!(status["pending_changes"], 0);
+    assert!(status["last_sync"].is_u64());
+
+    ok(
+        &desktop,
+        &[
+            "add",
+            "otpauth://totp/Back:bob?secret=JBSWY3DPEHPK3PXQ&issuer=Back",
+        ],
+    );
+    ok(&desktop, &["sync", "now"]);
+    ok(&laptop, &["sync", "now"]);
+    assert!(ok(&laptop, &["list"]).contains("Back"));
+    let left = ok(&desktop, &["sync", "leave"]);
+    assert!(left.contains("no longer syncs"), "{left}");
+    let report = ok(&laptop, &["sync", "now", "--json"]);
+    let report: serde_json::Value = serde_json::from_str(&report).unwrap();
+    assert_eq!(report["removed"].as_array().unwrap().len(), 1, "{report}");
+    assert!(ok(&desktop, &["sync", "status"]).contains("not syncing"));
+
+    let unset = command(&desktop, &["sync", "join", "--folder", folder])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&unset.stderr).contains("TESSERA_SYNC_CODE"));
+}
