@@ -7,6 +7,7 @@ mod cli;
 mod convergence;
 mod follow;
 mod security;
+mod window;
 
 use std::path::Path;
 

@@ -18,6 +18,10 @@ const IDLE_CHECK: Duration = Duration::from_secs(5);
 /// `PRAGMA data_version` query when nothing changed).
 const REFRESH_CHECK: Duration = Duration::from_millis(1500);
 
+/// How often the window asks whether a sync is due
+/// (`AppState::background_sync` decides).
+const SYNC_CHECK: Duration = Duration::from_secs(2);
+
 /// Registers Tessera's commands, state and plugins on a Tauri builder.
 ///
 /// Generic over the runtime so tests can pass `tauri::test::mock_builder()`.
@@ -57,6 +61,7 @@ pub fn build_app<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<R>
             std::thread::spawn(move || handle.state::<AppState>().unlock_at_start());
             start_idle_timer(app.handle().clone());
             start_refresh_watch(app.handle().clone());
+            start_background_sync(app.handle().clone());
             match ipc::tray::install(app) {
                 Ok(()) => app
                     .state::<AppState>()
@@ -127,6 +132,25 @@ fn start_refresh_watch<R: Runtime>(app: tauri::AppHandle<R>) {
                 Refreshed::Locked => ipc::events::VaultLocked.emit(&app),
                 Refreshed::Unchanged => Ok(()),
             };
+        }
+    });
+}
+
+/// Syncs the unlocked vault after each change and every few minutes when
+/// it syncs, and tells the web view (`sync-finished`, and
+/// `entries-changed` when the merge wrote to the vault).
+fn start_background_sync<R: Runtime>(app: tauri::AppHandle<R>) {
+    std::thread::spawn(move || {
+        loop {
+            std::thread::sleep(SYNC_CHECK);
+            let Some(result) = app.state::<AppState>().background_sync(Instant::now()) else {
+                continue;
+            };
+            // Nothing to do if the window is gone.
+            if result.as_ref().is_ok_and(|outcome| outcome.written > 0) {
+                let _ = ipc::events::EntriesChanged.emit(&app);
+            }
+            let _ = ipc::events::SyncFinished.emit(&app);
         }
     });
 }

@@ -27,11 +27,13 @@ use serde::{Deserialize, Serialize};
 /// The first argument that makes the executable show one dialog and exit.
 pub const CHILD_ARG: &str = "--file-dialog-child";
 
-/// Open an existing file, or choose where to save a new one.
+/// Open an existing file, choose where to save a new one, or choose a
+/// folder.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 enum Purpose {
     Open,
     Save,
+    Folder,
 }
 
 /// A file type the dialog offers (`Pictures`: `png`, `jpg`, ...).
@@ -82,6 +84,16 @@ impl FileDialog {
             purpose: Purpose::Save,
             title: title.into(),
             file_name: Some(file_name.into()),
+            filters: Vec::new(),
+        }
+    }
+
+    /// A dialog choosing an existing folder.
+    pub fn folder(title: impl Into<String>) -> Self {
+        Self {
+            purpose: Purpose::Folder,
+            title: title.into(),
+            file_name: None,
             filters: Vec::new(),
         }
     }
@@ -172,6 +184,7 @@ fn show_here(dialog: &FileDialog) -> Option<PathBuf> {
     match dialog.purpose {
         Purpose::Open => native.pick_file(),
         Purpose::Save => native.save_file(),
+        Purpose::Folder => native.pick_folder(),
     }
 }
 

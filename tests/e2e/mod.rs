@@ -12,5 +12,6 @@ mod servers;
 mod session;
 mod shared_vault;
 mod shell;
+mod sync;
 mod transfer;
 mod vault;

@@ -10,6 +10,7 @@ use crate::core::qr::QrError;
 use crate::core::server::ServerError;
 use crate::core::session::SessionError;
 use crate::core::settings::SettingsError;
+use crate::core::sync::SyncError;
 use crate::core::transfer::{ExportError, ImportError};
 use crate::core::user_file::UserFileError;
 use crate::core::vault::VaultError;
@@ -54,6 +55,10 @@ pub enum IpcErrorCode {
     /// A server refused the request or could not be reached; the message
     /// says why, in the server's words where it gave any.
     Server,
+    /// A sync could not reach or use its remote, or refused what it found
+    /// there (altered, rolled back, replayed); the message says which.
+    /// Local changes are kept for the next sync.
+    Sync,
     /// A bug or an unexpected state; the message says what.
     Internal,
 }
@@ -101,6 +106,7 @@ impl From<SessionError> for IpcError {
             SessionError::Settings(error) => error.into(),
             SessionError::Io(error) => error.into(),
             SessionError::Intake(error) => Self::new(IpcErrorCode::NotFound, error.to_string()),
+            SessionError::Sync(error) => error.into(),
             SessionError::Locked(what) => Self::new(IpcErrorCode::Locked, what),
             SessionError::Invalid(message) => Self::invalid(message),
             SessionError::NotFound(message) => Self::new(IpcErrorCode::NotFound, message),
@@ -155,6 +161,28 @@ impl From<QrError> for IpcError {
                 IpcErrorCode::Io
             }
             _ => IpcErrorCode::Invalid,
+        };
+        Self::new(code, error.to_string())
+    }
+}
+
+/// Requests that cannot be carried out as given are `invalid`; what the
+/// remote did, or what was refused on it, is `sync`.
+impl From<SyncError> for IpcError {
+    fn from(error: SyncError) -> Self {
+        let code = match &error {
+            SyncError::Vault(_) => return Self::from(SessionError::from(error)),
+            SyncError::NotSetUp
+            | SyncError::AlreadySetUp { .. }
+            | SyncError::RemoteHasGroup
+            | SyncError::RemoteHasNoGroup
+            | SyncError::BadPairingCode { .. }
+            | SyncError::WrongGroup
+            | SyncError::JoinPending
+            | SyncError::NoSuchDevice { .. }
+            | SyncError::Invalid { .. } => IpcErrorCode::Invalid,
+            SyncError::Io { .. } => IpcErrorCode::Io,
+            _ => IpcErrorCode::Sync,
         };
         Self::new(code, error.to_string())
     }

@@ -27,3 +27,9 @@ pub struct VaultLocked;
 /// stages it with `take_opened_link` and shows its accounts to confirm.
 #[derive(Debug, Clone, Serialize, Deserialize, Type, Event)]
 pub struct LinkOpened;
+
+/// The window synced by itself (after a change, or every few minutes):
+/// Settings › Sync shows the new status; when the merge changed entries,
+/// `entries-changed` comes too.
+#[derive(Debug, Clone, Serialize, Deserialize, Type, Event)]
+pub struct SyncFinished;

@@ -679,6 +679,108 @@ async serverClockCheck(url: string, vaultPassword: string | null) : Promise<Resu
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+/**
+ * Where sync stands: set up or not, last sync, changes waiting, devices.
+ */
+async syncStatus() : Promise<Result<SyncView, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("sync_status") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Starts a new sync group on `remote` with this vault as its first device
+ * (`name`; the host name when empty), and sends every account up.
+ */
+async syncSetup(remote: SyncRemoteInput, name: string) : Promise<Result<SyncOutcome, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("sync_setup", { remote, name }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Joins the group of a pairing code made on another device, through
+ * `remote`; `status.joining` until that device accepts this one.
+ */
+async syncJoin(code: string, remote: SyncRemoteInput, name: string) : Promise<Result<SyncOutcome, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("sync_join", { code, remote, name }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Syncs now.
+ */
+async syncNow() : Promise<Result<SyncOutcome, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("sync_now") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * A one-time pairing code (text and QR picture) for another device.
+ */
+async syncPair() : Promise<Result<PairingView, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("sync_pair") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Takes a device out of the group; it cannot read what is written later.
+ */
+async syncRemoveDevice(id: string) : Promise<Result<SyncView, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("sync_remove_device", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Stops syncing this vault (its accounts stay); `force` when the remote
+ * cannot be reached.
+ */
+async syncLeave(force: boolean) : Promise<Result<SyncView, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("sync_leave", { force }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Picks the folder to sync through. `None` if the user cancelled.
+ */
+async chooseSyncFolder() : Promise<Result<string | null, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("choose_sync_folder") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Earlier values of an account's fields that sync merges replaced.
+ */
+async accountHistory(id: string) : Promise<Result<HistoryView[], IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("account_history", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -689,11 +791,13 @@ export const events = __makeEvents__<{
 entriesChanged: EntriesChanged,
 linkOpened: LinkOpened,
 openPalette: OpenPalette,
+syncFinished: SyncFinished,
 vaultLocked: VaultLocked
 }>({
 entriesChanged: "entries-changed",
 linkOpened: "link-opened",
 openPalette: "open-palette",
+syncFinished: "sync-finished",
 vaultLocked: "vault-locked"
 })
 
@@ -994,6 +1098,22 @@ inVault: boolean;
  */
 matches: string | null }
 /**
+ * A value a field of an account had before a merge replaced it.
+ */
+export type HistoryView = { field: string; 
+/**
+ * The value as text; a secret is shown as "(secret)".
+ */
+value: string; 
+/**
+ * Unix milliseconds of when it was set.
+ */
+at: number; 
+/**
+ * The name of the device that set it.
+ */
+device: string }
+/**
  * An account's own icon as the rows draw it.
  */
 export type IconView = 
@@ -1141,6 +1261,12 @@ export type IpcErrorCode =
  */
 "server" | 
 /**
+ * A sync could not reach or use its remote, or refused what it found
+ * there (altered, rolled back, replayed); the message says which.
+ * Local changes are kept for the next sync.
+ */
+"sync" | 
+/**
  * A bug or an unexpected state; the message says what.
  */
 "internal"
@@ -1219,6 +1345,23 @@ vaultPassword: string | null }
  * opens the quick search (type, Enter copies).
  */
 export type OpenPalette = null
+/**
+ * A pairing code for another device, shown once because the user asked.
+ */
+export type PairingView = { 
+/**
+ * `TSYNC1-…`, to type or paste on the other device.
+ */
+code: string; 
+/**
+ * The same code as an SVG QR picture.
+ */
+qrSvg: string; 
+/**
+ * The remote the other device must reach (its own copy of the folder,
+ * or the same `WebDAV` address).
+ */
+remote: string; validMinutes: number }
 /**
  * The estimate shown under a new-password field: never the password.
  */
@@ -1338,6 +1481,90 @@ closeToTray: boolean;
  * What the log file records (`TESSERA_LOG`, when set, wins).
  */
 logLevel: LogLevel }
+/**
+ * One device of the group.
+ */
+export type SyncDeviceView = { id: string; name: string; thisDevice: boolean; 
+/**
+ * Unix milliseconds of its newest change this device has seen.
+ */
+lastSeenAt: number | null }
+/**
+ * The window synced by itself (after a change, or every few minutes):
+ * Settings › Sync shows the new status; when the merge changed entries,
+ * `entries-changed` comes too.
+ */
+export type SyncFinished = null
+/**
+ * What one sync did, and where sync stands after it.
+ */
+export type SyncOutcome = { 
+/**
+ * Changes of this vault sent.
+ */
+sent: number; 
+/**
+ * Changes of other devices merged.
+ */
+merged: number; conflicts: number; 
+/**
+ * Accounts and records of this vault changed by the merge.
+ */
+written: number; 
+/**
+ * Names of the devices that joined through this device's code.
+ */
+joined: string[]; status: SyncView }
+/**
+ * Where the group's files are, as the window asks for it.
+ */
+export type SyncRemoteInput = 
+/**
+ * A folder kept in step by Syncthing, Nextcloud, Dropbox or the like.
+ */
+{ kind: "folder"; path: string } | 
+/**
+ * A `WebDAV` collection (https://, or http:// to this machine).
+ */
+{ kind: "webdav"; url: string; username: string; password: string }
+/**
+ * Where sync stands, for Settings › Sync.
+ */
+export type SyncView = { setUp: boolean; 
+/**
+ * Waiting for a device of the group to accept this one.
+ */
+joining: boolean; 
+/**
+ * The remote, for people (never its password).
+ */
+remote: string | null; 
+/**
+ * Unix milliseconds of the last sync that reached the remote.
+ */
+lastSyncAt: number | null; lastError: string | null; 
+/**
+ * Changes of this vault not yet on the remote.
+ */
+pendingChanges: number; 
+/**
+ * Edits of one field on two devices resolved since setup (the losing
+ * value is in the account's history).
+ */
+conflictsResolved: number; 
+/**
+ * The devices of the group, this one first.
+ */
+devices: SyncDeviceView[]; 
+/**
+ * Device logs refused at the last sync (altered, rolled back,
+ * replayed): never merged.
+ */
+problems: string[]; 
+/**
+ * A name for this device when the user gives none.
+ */
+suggestedName: string }
 /**
  * Light, dark, or whatever the desktop says.
  */

@@ -15,6 +15,7 @@ import type {
   CodeView,
   CrashReportView,
   ExportRequest,
+  HistoryView,
   ImportPreviewView,
   ImportSource,
   IpcError,
@@ -23,6 +24,8 @@ import type {
   ScanView,
   ServerView,
   SettingsView,
+  SyncOutcome,
+  SyncView,
   TransferFormats,
   VaultState,
   VaultStatus,
@@ -65,6 +68,10 @@ export interface FakeBackend {
   exported: ExportRequest[];
   /** How many times the page asked to stop an import. */
   cancelledImports: number;
+  /** Where sync stands (sync_status); the sync commands change it as Rust would. */
+  sync: SyncView;
+  /** Earlier values per account id (account_history). */
+  history: Record<string, HistoryView[]>;
   /** This test's own answers, by command, taking the place of the fake's (a server's reply, a slow answer, a failure). */
   answers: Partial<Record<string, (args: Record<string, unknown>) => unknown>>;
 }
@@ -179,6 +186,38 @@ function previewOf(backend: FakeBackend, fileName: string, format: string | null
   };
 }
 
+/** Sync not set up. */
+export function notSyncing(): SyncView {
+  return {
+    setUp: false,
+    joining: false,
+    remote: null,
+    lastSyncAt: null,
+    lastError: null,
+    pendingChanges: 0,
+    conflictsResolved: 0,
+    devices: [],
+    problems: [],
+    suggestedName: "ada-laptop",
+  };
+}
+
+/** Syncing through a folder, this device alone in the group. */
+export function syncing(name: string, joining: boolean): SyncView {
+  return {
+    ...notSyncing(),
+    setUp: true,
+    joining,
+    remote: "folder /home/ada/Sync/tessera",
+    lastSyncAt: joining ? null : 1_700_000_000_000,
+    devices: [{ id: "device-1", name, thisDevice: true, lastSeenAt: null }],
+  };
+}
+
+function outcome(backend: FakeBackend, counts: Partial<SyncOutcome>): SyncOutcome {
+  return { sent: 0, merged: 0, conflicts: 0, written: 0, joined: [], ...counts, status: backend.sync };
+}
+
 /** A code derived from the id so each account shows a different one. */
 export function codeFor(id: string): string {
   let n = 0;
@@ -204,6 +243,8 @@ export function fakeBackend(initial: Partial<FakeBackend> = {}): FakeBackend {
     previews: 0,
     exported: [],
     cancelledImports: 0,
+    sync: notSyncing(),
+    history: {},
     answers: {},
     ...initial,
   };
@@ -405,6 +446,29 @@ export function fakeBackend(initial: Partial<FakeBackend> = {}): FakeBackend {
           return backend.servers;
         case "list_server_profiles":
           return backend.profiles;
+        case "sync_status":
+          return backend.sync;
+        case "sync_setup":
+          backend.sync = syncing(String(args.name) || backend.sync.suggestedName, false);
+          return outcome(backend, { sent: backend.accounts.length });
+        case "sync_join":
+          if (!String(args.code).startsWith("TSYNC1-")) reject("invalid", "the pairing code is not valid (it does not start with TSYNC1-)");
+          backend.sync = syncing(String(args.name) || backend.sync.suggestedName, true);
+          return outcome(backend, {});
+        case "sync_now":
+          return outcome(backend, {});
+        case "sync_pair":
+          return { code: "TSYNC1-AAAAA-BBBBB", qrSvg: '<svg xmlns="http://www.w3.org/2000/svg"/>', remote: backend.sync.remote ?? "", validMinutes: 10 };
+        case "sync_remove_device":
+          backend.sync = { ...backend.sync, devices: backend.sync.devices.filter((d) => d.id !== args.id) };
+          return backend.sync;
+        case "sync_leave":
+          backend.sync = notSyncing();
+          return backend.sync;
+        case "choose_sync_folder":
+          return "/home/ada/Sync/tessera";
+        case "account_history":
+          return backend.history[args.id as string] ?? [];
         case "show_account_qr":
           if (args.password !== backend.password) reject("wrong_password", "wrong password");
           return '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 29 29"><path d="M0 0h7v7H0z"/></svg>';

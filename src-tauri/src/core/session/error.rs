@@ -40,6 +40,9 @@ pub enum SessionError {
     Settings(#[from] SettingsError),
     #[error(transparent)]
     Intake(#[from] IntakeError),
+    /// A sync action failed (the vault's own errors come as `Vault`).
+    #[error(transparent)]
+    Sync(crate::core::sync::SyncError),
     #[error(transparent)]
     Io(#[from] std::io::Error),
     /// The vault must be unlocked for this; the text says for what.

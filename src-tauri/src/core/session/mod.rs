@@ -20,6 +20,7 @@ mod error;
 pub mod scan;
 pub mod servers;
 pub mod settings;
+pub mod sync;
 pub mod transfer;
 pub mod vault;
 mod views;
@@ -92,6 +93,8 @@ pub struct Session {
     /// Set to stop the import being read now (`cancel_import`, a newer
     /// import, a lock).
     pub import_cancel: Option<Arc<std::sync::atomic::AtomicBool>>,
+    /// When the window syncs by itself next.
+    pub sync_schedule: sync::SyncSchedule,
 }
 
 impl Session {
@@ -157,6 +160,7 @@ impl AppState {
                 pending_scan: crate::core::intake::ScanStaging::default(),
                 pending_import: None,
                 import_cancel: None,
+                sync_schedule: sync::SyncSchedule::default(),
             }),
         }
     }

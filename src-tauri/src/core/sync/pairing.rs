@@ -335,7 +335,11 @@ mod tests {
         // A character inside the body (the last one also carries padding
         // bits, which a change may leave out of the data).
         let at = "TSYNC1-".len() + 1;
-        let typo = if text.as_bytes()[at] == b'A' { "B" } else { "A" };
+        let typo = if text.as_bytes()[at] == b'A' {
+            "B"
+        } else {
+            "A"
+        };
         let swapped = format!("{}{typo}{}", &text[..at], &text[at + 1..]);
         assert!(matches!(
             PairingCode::parse(&swapped),

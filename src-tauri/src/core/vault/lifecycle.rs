@@ -117,6 +117,13 @@ impl Vault {
         &self.path
     }
 
+    /// Bytes that change whenever a row of the vault changes, through this
+    /// handle or (after [`refresh`](Self::refresh)) another: the header
+    /// check, which seals the row manifest. Not secret (it is in the file).
+    pub fn revision_mark(&self) -> &[u8] {
+        &self.header.check
+    }
+
     /// The vault's random id (clear text; names its keyring item).
     pub fn vault_id(&self) -> &str {
         &self.header.vault_id

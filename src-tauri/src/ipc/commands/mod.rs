@@ -14,6 +14,7 @@ pub mod codes;
 pub mod scan;
 pub mod servers;
 pub mod settings;
+pub mod sync;
 pub mod transfer;
 pub mod vault;
 
@@ -24,7 +25,7 @@ use uuid::Uuid;
 use crate::core::session::{AppState, SessionError};
 use crate::file_dialog::FileDialog;
 use crate::ipc::error::{IpcError, IpcErrorCode};
-use crate::ipc::events::{EntriesChanged, LinkOpened, OpenPalette, VaultLocked};
+use crate::ipc::events::{EntriesChanged, LinkOpened, OpenPalette, SyncFinished, VaultLocked};
 
 /// Where the generated TypeScript bindings live, relative to the crate root.
 pub const BINDINGS_PATH: &str = "ui/src/ipc/bindings.ts";
@@ -123,12 +124,22 @@ pub fn specta_builder<R: Runtime>() -> Builder<R> {
             servers::server_login,
             servers::server_disable,
             servers::server_clock_check,
+            sync::sync_status,
+            sync::sync_setup::<tauri::Wry>,
+            sync::sync_join::<tauri::Wry>,
+            sync::sync_now::<tauri::Wry>,
+            sync::sync_pair::<tauri::Wry>,
+            sync::sync_remove_device::<tauri::Wry>,
+            sync::sync_leave::<tauri::Wry>,
+            sync::choose_sync_folder,
+            sync::account_history,
         ])
         .events(collect_events![
             VaultLocked,
             OpenPalette,
             EntriesChanged,
-            LinkOpened
+            LinkOpened,
+            SyncFinished
         ])
         .typ::<IpcError>()
 }
