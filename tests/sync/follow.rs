@@ -100,3 +100,60 @@ fn the_newest_aegis_backup_is_staged_tagged_and_nothing_is_deleted() {
         "nothing removed"
     );
 }
+
+/// `tessera sync follow-aegis` as a user runs it: a dry run first, then
+/// the new accounts added; a second run adds nothing; a wrong password
+/// says so and writes nothing.
+#[test]
+fn the_cli_follows_the_backup_folder_and_adds_only_what_is_new() {
+    use crate::support::cli::{CliVault, expect_success};
+
+    let folder = tempfile::tempdir().unwrap();
+    std::fs::write(
+        folder.path().join("aegis-backup-20240301-120000.json"),
+        fixture(),
+    )
+    .unwrap();
+    let vault = CliVault::init();
+    let dir = folder.path().to_str().unwrap();
+    let run = |args: &[&str], password: &str| {
+        vault
+            .command(args)
+            .env("TESSERA_IMPORT_PASSWORD", password)
+            .output()
+            .unwrap()
+    };
+    let args = ["sync", "follow-aegis", "--folder", dir];
+    let wrong = run(&args, "nope");
+    assert!(!wrong.status.success());
+    let said = String::from_utf8_lossy(&wrong.stderr);
+    assert!(said.to_lowercase().contains("password"), "{said}");
+
+    let dry = expect_success(&run(&[&args[..], &["--dry-run"]].concat(), "test"), &args);
+    assert!(dry.contains("dry run: nothing written"), "{dry}");
+    assert!(!expect_success(&vault.command(["list"]).output().unwrap(), &["list"]).contains(':'));
+
+    let added = expect_success(&run(&args, "test"), &args);
+    let count: usize = added
+        .lines()
+        .find_map(|l| l.strip_prefix("added "))
+        .and_then(|l| l.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{added}"));
+    assert!(count >= 3, "{added}");
+    let listed = expect_success(
+        &vault.command(["list", "--json"]).output().unwrap(),
+        &["list"],
+    );
+    let listed: serde_json::Value = serde_json::from_str(&listed).unwrap();
+    let accounts = listed.as_array().unwrap();
+    assert_eq!(accounts.len(), count);
+    assert!(accounts.iter().all(|a| {
+        a["tags"]
+            .as_array()
+            .is_some_and(|tags| tags.iter().any(|t| t == SOURCE_TAG))
+    }));
+
+    let again = expect_success(&run(&args, "test"), &args);
+    assert!(again.contains("added 0 accounts"), "{again}");
+}

@@ -1,4 +1,4 @@
-//! `tessera sync setup|status|now|devices|pair|join|leave`: each parses
+//! `tessera sync setup|status|now|devices|pair|join|leave|follow-aegis`: each parses
 //! its arguments, calls one `core::sync` function and prints what it
 //! returns. The remote's password and the pairing code are secrets: they
 //! come from the environment or standard input, never from argv.
@@ -67,6 +67,19 @@ pub enum SyncCommand {
     Leave {
         #[arg(long)]
         force: bool,
+    },
+    /// Bring in what a phone's Aegis automatic backups hold: reads the
+    /// newest aegis-backup-*.json in FOLDER (the folder Aegis backs up to,
+    /// synced here by Syncthing or the like), adds its new accounts tagged
+    /// aegis-backup, and says which ones the phone renamed or no longer
+    /// has. Deletes nothing. The backup's password comes from
+    /// TESSERA_IMPORT_PASSWORD or a prompt.
+    FollowAegis {
+        #[arg(long, value_name = "FOLDER")]
+        folder: PathBuf,
+        /// Show what would be added, and add nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
 }
 
@@ -200,6 +213,9 @@ pub fn run(command: SyncCommand, vault: &mut Vault) -> Result<(), CliError> {
         SyncCommand::Leave { force } => {
             sync::leave(vault, &options, force).map_err(failed)?;
             output::line("this vault no longer syncs; its accounts stay")
+        }
+        SyncCommand::FollowAegis { folder, dry_run } => {
+            super::transfer::follow_aegis(vault, &folder, dry_run)
         }
     }
 }

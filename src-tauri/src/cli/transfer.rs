@@ -22,6 +22,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::core::secret::SecretString;
+use crate::core::sync::aegis_follow;
 use crate::core::transfer::export::{self, ExportOptions};
 use crate::core::transfer::kdf_guard::{self, KdfPolicy};
 use crate::core::transfer::{
@@ -145,6 +146,72 @@ fn prompt(label: &str, env_var: &str) -> Result<SecretString, CliError> {
     rpassword::prompt_password(label)
         .map(SecretString::new)
         .map_err(|_| no_password())
+}
+
+/// `tessera sync follow-aegis`: reads the newest Aegis automatic backup in
+/// `folder` (its password from `TESSERA_IMPORT_PASSWORD` or a prompt),
+/// previews it as an import (new accounts tagged `aegis-backup`), says
+/// which accounts the phone renamed and which it no longer has (kept), and
+/// unless `dry_run` adds the new ones. Deletes nothing.
+pub fn follow_aegis(vault: &mut Vault, folder: &Path, dry_run: bool) -> Result<(), CliError> {
+    let backup = aegis_follow::newest_backup(folder).map_err(followed)?;
+    let password = match given_password(IMPORT_PASSWORD_ENV, None)? {
+        Some(password) => password,
+        None => prompt(
+            &format!("Password of the Aegis backup {}: ", backup.display()),
+            IMPORT_PASSWORD_ENV,
+        )?,
+    };
+    let found = aegis_follow::follow(vault, folder, &password).map_err(followed)?;
+    output::line(&format!("newest backup: {}", found.file.display()))?;
+    Report::from(&found.preview).print()?;
+    for renamed in &found.changed {
+        let ours = vault.get(renamed.existing)?;
+        output::line(&format!(
+            "renamed on the phone: {} (here: {}); change it here if you want the new name",
+            label_of(&renamed.issuer, &renamed.name),
+            label_of(&ours.account.issuer, &ours.account.name),
+        ))?;
+    }
+    for gone in &found.missing {
+        let ours = vault.get(*gone)?;
+        output::line(&format!(
+            "no longer in the phone's backup (kept here): {}",
+            label_of(&ours.account.issuer, &ours.account.name),
+        ))?;
+    }
+    if dry_run {
+        return output::line(&format!(
+            "dry run: nothing written ({} would be added)",
+            found.preview.count("new")
+        ));
+    }
+    let added = found.preview.commit(vault)?;
+    output::line(&format!(
+        "added {} {} from the phone",
+        added.len(),
+        if added.len() == 1 {
+            "account"
+        } else {
+            "accounts"
+        }
+    ))
+}
+
+fn label_of(issuer: &str, name: &str) -> String {
+    if issuer.is_empty() {
+        name.to_owned()
+    } else {
+        format!("{issuer}:{name}")
+    }
+}
+
+fn followed(error: aegis_follow::FollowError) -> CliError {
+    match error {
+        aegis_follow::FollowError::Import(error) => CliError::Import(error),
+        aegis_follow::FollowError::Vault(error) => CliError::Vault(error),
+        other => CliError::Input(other.to_string()),
+    }
 }
 
 /// `tessera export`.
