@@ -138,11 +138,26 @@ fn start_refresh_watch<R: Runtime>(app: tauri::AppHandle<R>) {
 
 /// Syncs the unlocked vault after each change and every few minutes when
 /// it syncs, and tells the web view (`sync-finished`, and
-/// `entries-changed` when the merge wrote to the vault).
+/// `entries-changed` when the merge wrote to the vault); stages each newer
+/// backup of a followed Aegis folder (`aegis-backup-found`).
 fn start_background_sync<R: Runtime>(app: tauri::AppHandle<R>) {
     std::thread::spawn(move || {
         loop {
             std::thread::sleep(SYNC_CHECK);
+            if let Some(found) = app.state::<AppState>().check_aegis_backups() {
+                let event = match found {
+                    Ok(backup) => ipc::events::AegisBackupFound {
+                        backup: Some(backup),
+                        problem: None,
+                    },
+                    Err(error) => ipc::events::AegisBackupFound {
+                        backup: None,
+                        problem: Some(ipc::error::IpcError::from(error).message),
+                    },
+                };
+                // Nothing to do if the window is gone.
+                let _ = event.emit(&app);
+            }
             let Some(result) = app.state::<AppState>().background_sync(Instant::now()) else {
                 continue;
             };

@@ -10,7 +10,8 @@ use tessera::core::transfer::ImportError;
 
 use crate::support::sync::Device;
 
-fn fixture() -> Vec<u8> {
+/// The shared encrypted Aegis backup (password `test`).
+pub(super) fn fixture() -> Vec<u8> {
     std::fs::read(
         Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("../shared/fixtures/aegis-importers/aegis_encrypted.json"),

@@ -194,3 +194,97 @@ fn window_sync_errors_are_specific_and_keep_the_form() {
     let locked = IpcError::from(state.sync_status().unwrap_err());
     assert_eq!(locked.code, IpcErrorCode::Locked);
 }
+
+/// Following a phone's Aegis backup folder from Settings › Sync, on the
+/// real encrypted Aegis backup of the shared fixtures (copied only into a
+/// temporary folder): the newest backup is staged as the import preview,
+/// a newer one is staged as it comes when it holds something new, and a
+/// lock forgets the password.
+#[test]
+fn the_window_follows_a_phones_aegis_backups() {
+    let home = tempfile::tempdir().unwrap();
+    let phone = tempfile::tempdir().unwrap();
+    let state = window(home.path(), "v.tessera");
+    let folder = phone.path().display().to_string();
+    let none = IpcError::from(
+        state
+            .follow_aegis(&folder, &SecretString::from("test"))
+            .unwrap_err(),
+    );
+    assert_eq!(none.code, IpcErrorCode::Invalid);
+    assert!(none.message.contains("no Aegis backup"), "{}", none.message);
+
+    std::fs::write(
+        phone.path().join("aegis-backup-20240301-120000.json"),
+        super::follow::fixture(),
+    )
+    .unwrap();
+    let wrong = IpcError::from(
+        state
+            .follow_aegis(&folder, &SecretString::from("nope"))
+            .unwrap_err(),
+    );
+    assert_eq!(wrong.code, IpcErrorCode::WrongPassword);
+    assert_eq!(state.aegis_followed().unwrap(), None);
+
+    let staged = state
+        .follow_aegis(&folder, &SecretString::from("test"))
+        .unwrap();
+    assert_eq!(
+        staged.preview.file_name,
+        "aegis-backup-20240301-120000.json"
+    );
+    let new = staged.preview.counts.new;
+    assert!(new >= 3, "{staged:?}");
+    assert_eq!(state.aegis_followed().unwrap(), Some(folder.clone()));
+    assert!(
+        state.list_accounts().unwrap().is_empty(),
+        "nothing added before the user confirms"
+    );
+    let added = state
+        .commit_import(parse_id(&staged.preview.id).unwrap())
+        .unwrap();
+    assert_eq!(added.imported, new);
+    let accounts = state.list_accounts().unwrap();
+    assert!(
+        accounts
+            .iter()
+            .all(|a| a.tags.iter().any(|t| t == "aegis-backup"))
+    );
+
+    // The same backup again: nothing to stage.
+    assert!(state.check_aegis_backups().is_none());
+    // An account removed here comes back in the phone's next backup; it is
+    // staged, and nothing is removed because the phone lacks something.
+    let gone = parse_id(&accounts[0].id).unwrap();
+    state.remove_account(gone).unwrap();
+    std::fs::write(
+        phone.path().join("aegis-backup-20240302-120000.json"),
+        super::follow::fixture(),
+    )
+    .unwrap();
+    let next = state
+        .check_aegis_backups()
+        .expect("a newer backup with an account the vault lacks")
+        .unwrap();
+    assert_eq!(next.preview.file_name, "aegis-backup-20240302-120000.json");
+    assert_eq!(next.preview.counts.new, 1);
+    assert!(next.missing.is_empty());
+    // While that preview waits, a later backup waits too.
+    std::fs::write(
+        phone.path().join("aegis-backup-20240303-120000.json"),
+        super::follow::fixture(),
+    )
+    .unwrap();
+    assert!(state.check_aegis_backups().is_none());
+    state.discard_import().unwrap();
+    let third = state.check_aegis_backups().expect("its turn").unwrap();
+    assert_eq!(third.preview.file_name, "aegis-backup-20240303-120000.json");
+
+    state.lock_vault().unwrap();
+    assert_eq!(
+        state.aegis_followed().unwrap(),
+        None,
+        "a lock forgets the password"
+    );
+}

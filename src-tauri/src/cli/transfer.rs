@@ -21,6 +21,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
+use crate::core::otp::label_of;
 use crate::core::secret::SecretString;
 use crate::core::sync::aegis_follow;
 use crate::core::transfer::export::{self, ExportOptions};
@@ -170,14 +171,14 @@ pub fn follow_aegis(vault: &mut Vault, folder: &Path, dry_run: bool) -> Result<(
         output::line(&format!(
             "renamed on the phone: {} (here: {}); change it here if you want the new name",
             label_of(&renamed.issuer, &renamed.name),
-            label_of(&ours.account.issuer, &ours.account.name),
+            ours.account.label(),
         ))?;
     }
     for gone in &found.missing {
         let ours = vault.get(*gone)?;
         output::line(&format!(
             "no longer in the phone's backup (kept here): {}",
-            label_of(&ours.account.issuer, &ours.account.name),
+            ours.account.label(),
         ))?;
     }
     if dry_run {
@@ -196,14 +197,6 @@ pub fn follow_aegis(vault: &mut Vault, folder: &Path, dry_run: bool) -> Result<(
             "accounts"
         }
     ))
-}
-
-fn label_of(issuer: &str, name: &str) -> String {
-    if issuer.is_empty() {
-        name.to_owned()
-    } else {
-        format!("{issuer}:{name}")
-    }
 }
 
 fn followed(error: aegis_follow::FollowError) -> CliError {

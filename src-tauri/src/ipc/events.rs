@@ -33,3 +33,13 @@ pub struct LinkOpened;
 /// `entries-changed` comes too.
 #[derive(Debug, Clone, Serialize, Deserialize, Type, Event)]
 pub struct SyncFinished;
+
+/// The phone's Aegis backup folder (followed from Settings › Sync) has a
+/// newer backup: with new or renamed accounts, it is staged as the import
+/// preview (`backup`); when it could not be read, `problem` says why.
+#[derive(Debug, Clone, Serialize, Type, Event)]
+#[serde(rename_all = "camelCase")]
+pub struct AegisBackupFound {
+    pub backup: Option<crate::core::session::phone::AegisBackupView>,
+    pub problem: Option<String>,
+}

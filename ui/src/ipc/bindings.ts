@@ -781,6 +781,42 @@ async accountHistory(id: string) : Promise<Result<HistoryView[], IpcError>> {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+/**
+ * Follows a phone's Aegis automatic backups in `folder` (the password is
+ * kept until the vault locks): the newest backup is staged as the import
+ * preview (`commit_import` adds its new accounts), and newer ones are
+ * staged as they come (`aegis-backup-found`).
+ */
+async followAegis(folder: string, password: string) : Promise<Result<AegisBackupView, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("follow_aegis", { folder, password }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The Aegis backup folder followed, if any.
+ */
+async aegisFollowed() : Promise<Result<string | null, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("aegis_followed") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Stops following the Aegis backups (forgets the folder and password).
+ */
+async stopFollowingAegis() : Promise<Result<null, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("stop_following_aegis") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -788,12 +824,14 @@ async accountHistory(id: string) : Promise<Result<HistoryView[], IpcError>> {
 
 
 export const events = __makeEvents__<{
+aegisBackupFound: AegisBackupFound,
 entriesChanged: EntriesChanged,
 linkOpened: LinkOpened,
 openPalette: OpenPalette,
 syncFinished: SyncFinished,
 vaultLocked: VaultLocked
 }>({
+aegisBackupFound: "aegis-backup-found",
 entriesChanged: "entries-changed",
 linkOpened: "link-opened",
 openPalette: "open-palette",
@@ -836,6 +874,22 @@ lastUsedAt: number | null; backupCodesLeft: number; backupCodesTotal: number;
  * brand icon or the initial.
  */
 icon: IconView | null }
+/**
+ * The phone's Aegis backup folder (followed from Settings › Sync) has a
+ * newer backup: with new or renamed accounts, it is staged as the import
+ * preview (`backup`); when it could not be read, `problem` says why.
+ */
+export type AegisBackupFound = { backup: AegisBackupView | null; problem: string | null }
+/**
+ * The newest backup, staged: its preview is the session's import preview
+ * (`commit_import` with its id adds the new accounts).
+ */
+export type AegisBackupView = { folder: string; preview: ImportPreviewView; renamed: RenamedView[]; 
+/**
+ * Accounts tagged `aegis-backup` that the newest backup no longer
+ * holds: kept, named here so the user can decide.
+ */
+missing: string[] }
 /**
  * The HMAC hash.
  */
@@ -1394,6 +1448,18 @@ builtin: boolean; credential: CredentialKind;
  * Whether the app can create the user on the server.
  */
 canRegister: boolean; canCheckStatus: boolean }
+/**
+ * An account the phone names otherwise than the vault.
+ */
+export type RenamedView = { 
+/**
+ * The label in the vault.
+ */
+here: string; 
+/**
+ * The label in the phone's backup.
+ */
+onPhone: string }
 /**
  * What one scan brought in.
  */

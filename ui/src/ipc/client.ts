@@ -80,21 +80,23 @@ function describe(error: unknown): string {
 }
 
 /** An event of the generated `events` (only `listen` is needed here). */
-interface Listenable {
-  listen: (handler: () => void) => Promise<() => void>;
+interface Listenable<T> {
+  listen: (handler: (event: { payload: T }) => void) => Promise<() => void>;
 }
 
 /**
- * Listens to a Rust event until the returned function is called: the shape
+ * Listens to a Rust event (its payload goes to `handler`) until the returned function is called: the shape
  * `onMount` wants for its clean-up. A failure to listen (the page runs
  * outside Tessera) is ignored; unlistening after the runtime went (tests,
  * the window closing) is too.
  */
-export function listenWhileMounted(event: Listenable, handler: () => void): () => void {
+export function listenWhileMounted<T>(event: Listenable<T>, handler: (payload: T) => void): () => void {
   let stop: (() => void) | undefined;
   let gone = false;
   event
-    .listen(handler)
+    .listen((received) => {
+      handler(received.payload);
+    })
     .then((unlisten) => {
       if (gone) unlisten();
       else stop = unlisten;

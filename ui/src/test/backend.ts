@@ -9,6 +9,7 @@
  */
 import { mockIPC } from "@tauri-apps/api/mocks";
 import type {
+  AegisBackupView,
   AccountEdit,
   AccountSummary,
   BackupCodeView,
@@ -72,6 +73,8 @@ export interface FakeBackend {
   sync: SyncView;
   /** Earlier values per account id (account_history). */
   history: Record<string, HistoryView[]>;
+  /** The Aegis backup folder followed (aegis_followed); follow_aegis takes the password {@link FILE_PASSWORD}. */
+  phoneFolder: string | null;
   /** This test's own answers, by command, taking the place of the fake's (a server's reply, a slow answer, a failure). */
   answers: Partial<Record<string, (args: Record<string, unknown>) => unknown>>;
 }
@@ -186,6 +189,16 @@ function previewOf(backend: FakeBackend, fileName: string, format: string | null
   };
 }
 
+/** A phone's Aegis backup as Rust stages it: the fake's import preview, one renamed account, one the phone dropped. */
+export function aegisBackup(backend: FakeBackend, fileName: string): AegisBackupView {
+  return {
+    folder: backend.phoneFolder ?? "/home/ada/Sync/aegis",
+    preview: previewOf(backend, fileName, "aegis"),
+    renamed: [{ here: "GitHub:ada", onPhone: "GitHub:ada@work" }],
+    missing: ["Old:bank"],
+  };
+}
+
 /** Sync not set up. */
 export function notSyncing(): SyncView {
   return {
@@ -245,6 +258,7 @@ export function fakeBackend(initial: Partial<FakeBackend> = {}): FakeBackend {
     cancelledImports: 0,
     sync: notSyncing(),
     history: {},
+    phoneFolder: null,
     answers: {},
     ...initial,
   };
@@ -467,6 +481,16 @@ export function fakeBackend(initial: Partial<FakeBackend> = {}): FakeBackend {
           return backend.sync;
         case "choose_sync_folder":
           return "/home/ada/Sync/tessera";
+        case "follow_aegis": {
+          if (args.password !== FILE_PASSWORD) reject("wrong_password", "Aegis vault: wrong password");
+          backend.phoneFolder = String(args.folder);
+          return aegisBackup(backend, "aegis-backup-20240301-120000.json");
+        }
+        case "aegis_followed":
+          return backend.phoneFolder;
+        case "stop_following_aegis":
+          backend.phoneFolder = null;
+          return null;
         case "account_history":
           return backend.history[args.id as string] ?? [];
         case "show_account_qr":

@@ -251,11 +251,16 @@ impl Account {
 
     /// `Issuer:name`, or whichever of the two is not empty.
     pub fn label(&self) -> String {
-        match (self.issuer.is_empty(), self.name.is_empty()) {
-            (false, false) => format!("{}:{}", self.issuer, self.name),
-            (false, true) => self.issuer.clone(),
-            _ => self.name.clone(),
-        }
+        label_of(&self.issuer, &self.name)
+    }
+}
+
+/// `issuer:name`, or whichever of the two is not empty.
+pub fn label_of(issuer: &str, name: &str) -> String {
+    match (issuer.is_empty(), name.is_empty()) {
+        (false, false) => format!("{issuer}:{name}"),
+        (false, true) => issuer.to_owned(),
+        _ => name.to_owned(),
     }
 }
 

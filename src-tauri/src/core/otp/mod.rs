@@ -21,7 +21,7 @@ mod uri;
 
 pub use account::{
     Account, Algorithm, DEFAULT_DIGITS, DEFAULT_PERIOD, MAX_DIGITS, MIN_DIGITS, OtpKind,
-    STEAM_DIGITS,
+    STEAM_DIGITS, label_of,
 };
 /// Base32 secrets as services show them (for forms that take one typed in),
 /// by the one rule in `base32.rs`; the `_noted` form also says whether the

@@ -17,6 +17,7 @@
 pub mod accounts;
 pub mod codes;
 mod error;
+pub mod phone;
 pub mod scan;
 pub mod servers;
 pub mod settings;
@@ -95,6 +96,9 @@ pub struct Session {
     pub import_cancel: Option<Arc<std::sync::atomic::AtomicBool>>,
     /// When the window syncs by itself next.
     pub sync_schedule: sync::SyncSchedule,
+    /// The phone's Aegis backup folder followed, with the backups'
+    /// password. Wiped on lock.
+    pub aegis_following: Option<phone::AegisFollowing>,
 }
 
 impl Session {
@@ -122,6 +126,7 @@ impl Session {
         self.hotp_shown.clear();
         self.pending_scan.clear();
         self.pending_import = None;
+        self.aegis_following = None;
         self.cancel_import();
     }
 }
@@ -161,6 +166,7 @@ impl AppState {
                 pending_import: None,
                 import_cancel: None,
                 sync_schedule: sync::SyncSchedule::default(),
+                aegis_following: None,
             }),
         }
     }

@@ -482,7 +482,7 @@ impl ImportEntryView {
 }
 
 impl ImportPreviewView {
-    fn of(id: Uuid, file_name: String, preview: &Preview) -> Self {
+    pub(super) fn of(id: Uuid, file_name: String, preview: &Preview) -> Self {
         Self {
             id: id.hyphenated().to_string(),
             file_name,

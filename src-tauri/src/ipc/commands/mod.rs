@@ -25,7 +25,9 @@ use uuid::Uuid;
 use crate::core::session::{AppState, SessionError};
 use crate::file_dialog::FileDialog;
 use crate::ipc::error::{IpcError, IpcErrorCode};
-use crate::ipc::events::{EntriesChanged, LinkOpened, OpenPalette, SyncFinished, VaultLocked};
+use crate::ipc::events::{
+    AegisBackupFound, EntriesChanged, LinkOpened, OpenPalette, SyncFinished, VaultLocked,
+};
 
 /// Where the generated TypeScript bindings live, relative to the crate root.
 pub const BINDINGS_PATH: &str = "ui/src/ipc/bindings.ts";
@@ -133,13 +135,17 @@ pub fn specta_builder<R: Runtime>() -> Builder<R> {
             sync::sync_leave::<tauri::Wry>,
             sync::choose_sync_folder,
             sync::account_history,
+            sync::follow_aegis::<tauri::Wry>,
+            sync::aegis_followed,
+            sync::stop_following_aegis,
         ])
         .events(collect_events![
             VaultLocked,
             OpenPalette,
             EntriesChanged,
             LinkOpened,
-            SyncFinished
+            SyncFinished,
+            AegisBackupFound
         ])
         .typ::<IpcError>()
 }

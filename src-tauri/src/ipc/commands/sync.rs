@@ -6,6 +6,7 @@ use tauri::{AppHandle, Runtime, State};
 
 use crate::core::secret::SecretString;
 use crate::core::session::AppState;
+use crate::core::session::phone::AegisBackupView;
 use crate::core::session::sync::{
     HistoryView, PairingView, SyncOutcome, SyncRemoteInput, SyncView,
 };
@@ -97,4 +98,33 @@ pub async fn account_history(
     id: String,
 ) -> Result<Vec<HistoryView>, IpcError> {
     Ok(state.account_history(&id)?)
+}
+
+/// Follows a phone's Aegis automatic backups in `folder` (the password is
+/// kept until the vault locks): the newest backup is staged as the import
+/// preview (`commit_import` adds its new accounts), and newer ones are
+/// staged as they come (`aegis-backup-found`).
+#[tauri::command]
+#[specta::specta]
+pub async fn follow_aegis<R: Runtime>(
+    app: AppHandle<R>,
+    folder: String,
+    password: String,
+) -> Result<AegisBackupView, IpcError> {
+    let password = SecretString::new(password);
+    blocking(app, move |state| state.follow_aegis(&folder, &password)).await
+}
+
+/// The Aegis backup folder followed, if any.
+#[tauri::command]
+#[specta::specta]
+pub async fn aegis_followed(state: State<'_, AppState>) -> Result<Option<String>, IpcError> {
+    Ok(state.aegis_followed()?)
+}
+
+/// Stops following the Aegis backups (forgets the folder and password).
+#[tauri::command]
+#[specta::specta]
+pub async fn stop_following_aegis(state: State<'_, AppState>) -> Result<(), IpcError> {
+    Ok(state.stop_following_aegis()?)
 }
