@@ -215,7 +215,7 @@ pub fn run(command: SyncCommand, vault: &mut Vault) -> Result<(), CliError> {
             output::line("this vault no longer syncs; its accounts stay")
         }
         SyncCommand::FollowAegis { folder, dry_run } => {
-            super::transfer::follow_aegis(vault, &folder, dry_run)
+            super::transfer::add_from_aegis_backups(vault, &folder, dry_run)
         }
     }
 }

@@ -154,7 +154,11 @@ fn prompt(label: &str, env_var: &str) -> Result<SecretString, CliError> {
 /// previews it as an import (new accounts tagged `aegis-backup`), says
 /// which accounts the phone renamed and which it no longer has (kept), and
 /// unless `dry_run` adds the new ones. Deletes nothing.
-pub fn follow_aegis(vault: &mut Vault, folder: &Path, dry_run: bool) -> Result<(), CliError> {
+pub fn add_from_aegis_backups(
+    vault: &mut Vault,
+    folder: &Path,
+    dry_run: bool,
+) -> Result<(), CliError> {
     let backup = aegis_follow::newest_backup(folder).map_err(followed)?;
     let password = match given_password(IMPORT_PASSWORD_ENV, None)? {
         Some(password) => password,
