@@ -6,6 +6,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use tessera::core::clock::{Clock, SystemClock};
 use tessera::core::secret::SecretString;
 use tessera::core::session::sync::{SYNC_AFTER_CHANGE, SYNC_EVERY, SyncRemoteInput};
 use tessera::core::session::{AccountEdit, AccountSummary, AppState, vault_clock};
@@ -54,6 +55,20 @@ fn set_note(state: &AppState, note: &str) {
     state
         .update_account(parse_id(&account.id).unwrap(), edit)
         .unwrap();
+}
+
+/// A sync that brings and sends nothing still counts as the last sync.
+fn an_idle_sync_counts_as_the_last(state: &AppState) {
+    let before = SystemClock.now().unix_millis();
+    std::thread::sleep(Duration::from_millis(20));
+    let idle = state.sync_now().unwrap();
+    assert_eq!((idle.sent, idle.merged), (0, 0));
+    let last = idle.status.last_sync_at.unwrap();
+    assert!(last >= before, "{last} < {before}");
+    assert_eq!(
+        state.sync_status().unwrap().last_sync_at,
+        idle.status.last_sync_at
+    );
 }
 
 #[test]
@@ -118,6 +133,8 @@ fn two_windows_pair_through_settings_and_a_change_syncs_by_itself() {
         .unwrap();
     assert!(received.written >= 1, "{received:?}");
     assert_eq!(only_account(&desk).note, "recovery key in the safe");
+
+    an_idle_sync_counts_as_the_last(&desk);
 
     // The same field changed on both: the later edit wins everywhere, the
     // other value stays in the account's history.

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::core::clock::Timestamp;
+use crate::core::clock::{Clock, Timestamp};
 use crate::core::qr;
 use crate::core::secret::SecretString;
 use crate::core::sync::{self, Backend, SyncError, SyncOptions, SyncReport};
@@ -160,6 +160,10 @@ pub struct SyncSchedule {
     /// The vault's revision mark after the last sync.
     mark: Vec<u8>,
     changed_since: Option<Instant>,
+    /// Unix milliseconds of the last sync that reached the remote from this
+    /// window (a sync that brings and sends nothing writes no outcome to
+    /// the vault, so the vault's own time of the last sync can be older).
+    reached_at: Option<u64>,
 }
 
 impl SyncSchedule {
@@ -182,6 +186,11 @@ impl SyncSchedule {
         self.mark = mark;
         self.changed_since = None;
     }
+
+    /// The later of the vault's time of its last sync and this window's.
+    fn last_sync(&self, stored: Option<u64>) -> Option<u64> {
+        stored.max(self.reached_at)
+    }
 }
 
 impl AppState {
@@ -191,7 +200,11 @@ impl AppState {
     /// `Locked`; a sync state that cannot be read.
     pub fn sync_status(&self) -> Result<SyncView> {
         let mut session = self.session()?;
-        view(session.unlocked(SYNC_NEEDS_UNLOCK)?)
+        let mut status = view(session.unlocked(SYNC_NEEDS_UNLOCK)?)?;
+        if status.set_up {
+            status.last_sync_at = session.sync_schedule.last_sync(status.last_sync_at);
+        }
+        Ok(status)
     }
 
     /// Starts a new group on `remote` with this vault as its first device,
@@ -342,10 +355,16 @@ impl AppState {
         &self,
         action: impl FnOnce(&mut Vault) -> sync::Result<SyncReport>,
     ) -> Result<SyncOutcome> {
-        let (report, status) = self.with_sync_vault(|vault| {
+        let (report, mut status) = self.with_sync_vault(|vault| {
             let report = action(vault)?;
             Ok((report, view(vault)?))
         })?;
+        if status.set_up && !status.joining {
+            let mut session = self.session()?;
+            let schedule = &mut session.sync_schedule;
+            schedule.reached_at = Some(super::vault_clock().now().unix_millis());
+            status.last_sync_at = schedule.last_sync(status.last_sync_at);
+        }
         let names = &status.devices;
         Ok(SyncOutcome {
             sent: report.captured,
