@@ -401,6 +401,46 @@ fn a_locked_vault_previews_nothing() {
     assert_eq!(error.code, IpcErrorCode::Locked);
 }
 
+/// A `KeePass` database opened with a key file alone, in the window: the
+/// key file is chosen once for the imports that follow, and a lock
+/// forgets it.
+#[test]
+fn a_keepass_database_opens_with_the_key_file_the_window_chose() {
+    let (_dir, state) = unlocked_state();
+    let formats = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/formats/keepass");
+    let database = || ImportSource::Path {
+        path: formats.join("key_file_only.kdbx").display().to_string(),
+    };
+    let without = preview(&state, database(), None, None).unwrap_err();
+    assert_eq!(without.code, IpcErrorCode::PasswordRequired);
+    let name = state
+        .set_import_key_file(&formats.join("keyfile.keyx"))
+        .unwrap();
+    assert_eq!(name, "keyfile.keyx");
+    let staged = preview(&state, database(), None, None).unwrap();
+    assert_eq!(staged.format, "keepass");
+    assert!(staged.counts.new >= 1, "{staged:?}");
+    let added = commit(&state, &staged.id).unwrap();
+    assert_eq!(added.imported, staged.counts.new);
+
+    state.lock_vault().unwrap();
+    state
+        .with_vault(|vault, _| Ok(vault.unlock_with_password(&SecretString::from(VAULT_PASSWORD))?))
+        .unwrap();
+    let forgotten = preview(&state, database(), None, None).unwrap_err();
+    assert_eq!(
+        forgotten.code,
+        IpcErrorCode::PasswordRequired,
+        "a lock forgets the key file"
+    );
+    state
+        .set_import_key_file(&formats.join("keyfile.keyx"))
+        .unwrap();
+    state.clear_import_key_file().unwrap();
+    let cleared = preview(&state, database(), None, None).unwrap_err();
+    assert_eq!(cleared.code, IpcErrorCode::PasswordRequired);
+}
+
 fn request(format: &str, acknowledge: bool, password: Option<&str>) -> ExportRequest {
     ExportRequest {
         format: format.to_owned(),

@@ -817,6 +817,30 @@ async stopFollowingAegis() : Promise<Result<null, IpcError>> {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+/**
+ * Picks a key file for the imports that follow (a `KeePass` database
+ * opened with one, beside or instead of its password); its name, `None`
+ * if the user cancelled.
+ */
+async chooseImportKeyFile() : Promise<Result<string | null, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("choose_import_key_file") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Imports go on without a key file.
+ */
+async clearImportKeyFile() : Promise<Result<null, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("clear_import_key_file") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 

@@ -73,6 +73,8 @@ export interface FakeBackend {
   sync: SyncView;
   /** Earlier values per account id (account_history). */
   history: Record<string, HistoryView[]>;
+  /** The key file Rust holds for imports (choose_import_key_file answers "keyfile.keyx"); "keyed.kdbx" opens with it alone. */
+  keyFile: string | null;
   /** The Aegis backup folder followed (aegis_followed); follow_aegis takes the password {@link FILE_PASSWORD}. */
   phoneFolder: string | null;
   /** This test's own answers, by command, taking the place of the fake's (a server's reply, a slow answer, a failure). */
@@ -259,6 +261,7 @@ export function fakeBackend(initial: Partial<FakeBackend> = {}): FakeBackend {
     sync: notSyncing(),
     history: {},
     phoneFolder: null,
+    keyFile: null,
     answers: {},
     ...initial,
   };
@@ -325,8 +328,15 @@ export function fakeBackend(initial: Partial<FakeBackend> = {}): FakeBackend {
           return backend.formats;
         case "pick_import_file":
           return backend.picked;
+        case "choose_import_key_file":
+          backend.keyFile = "keyfile.keyx";
+          return backend.keyFile;
+        case "clear_import_key_file":
+          backend.keyFile = null;
+          return null;
         case "preview_import": {
           const name = nameOf(args.source as ImportSource);
+          if (name === "keyed.kdbx" && backend.keyFile === null) reject("password_required", "KeePass database: the file is encrypted; a password is needed");
           if (name === backend.encrypted) {
             if (args.password === null) reject("password_required", "Aegis vault: the file is encrypted; a password is needed");
             if (args.password !== FILE_PASSWORD) reject("wrong_password", "Aegis vault: wrong password");

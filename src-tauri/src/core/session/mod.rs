@@ -91,6 +91,9 @@ pub struct Session {
     /// The import previewed and not yet committed (it holds the file's
     /// secrets). Wiped on lock.
     pub pending_import: Option<crate::core::transfer::StagedImport>,
+    /// The key file chosen for imports (a `KeePass` database's). Wiped on
+    /// lock.
+    pub import_key_file: Option<transfer::ImportKeyFile>,
     /// Set to stop the import being read now (`cancel_import`, a newer
     /// import, a lock).
     pub import_cancel: Option<Arc<std::sync::atomic::AtomicBool>>,
@@ -126,6 +129,7 @@ impl Session {
         self.hotp_shown.clear();
         self.pending_scan.clear();
         self.pending_import = None;
+        self.import_key_file = None;
         self.aegis_following = None;
         self.cancel_import();
     }
@@ -165,6 +169,7 @@ impl AppState {
                 pending_scan: crate::core::intake::ScanStaging::default(),
                 pending_import: None,
                 import_cancel: None,
+                import_key_file: None,
                 sync_schedule: sync::SyncSchedule::default(),
                 aegis_following: None,
             }),

@@ -265,6 +265,22 @@ fn read_source(source: ImportSource) -> Result<(String, Zeroizing<Vec<u8>>)> {
 
 const IMPORT_NEEDS_UNLOCK: &str = "unlock the vault before importing";
 
+/// A key file chosen for the imports (a `KeePass` database's); its bytes
+/// are wiped when it is dropped.
+#[derive(Clone)]
+pub struct ImportKeyFile {
+    pub name: String,
+    bytes: Zeroizing<Vec<u8>>,
+}
+
+impl std::fmt::Debug for ImportKeyFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ImportKeyFile")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
 impl AppState {
     /// Reads `source` (as `format`, or the sniffed format when `None`) and
     /// classifies its entries against the vault; keeps it as the session's
@@ -300,11 +316,19 @@ impl AppState {
             session.import_cancel = Some(Arc::clone(&cancel));
         }
         let (file_name, bytes) = read_source(source)?;
+        let key_file = self.session()?.import_key_file.clone();
         let policy = KdfPolicy {
             allow_costly,
             cancel: Some(Arc::clone(&cancel)),
         };
-        let parsed = kdf_guard::with_policy(policy, || transfer::import(&bytes, format, password));
+        let parsed = kdf_guard::with_policy(policy, || {
+            transfer::import_with_key_file(
+                &bytes,
+                format,
+                password,
+                key_file.as_ref().map(|k| k.bytes.as_slice()),
+            )
+        });
         let mut session = self.session()?;
         if session
             .import_cancel
@@ -350,6 +374,33 @@ impl AppState {
             imported: count(ids.len()),
             ids: ids.iter().map(|id| id.hyphenated().to_string()).collect(),
         })
+    }
+
+    /// Reads the key file `path` (a `KeePass` database's, beside or instead
+    /// of its password) for the imports that follow, until cleared or a
+    /// lock. Returns its file name.
+    ///
+    /// # Errors
+    /// `Locked`; reading the file (`user_file`'s size limit, an open
+    /// vault's file).
+    pub fn set_import_key_file(&self, path: &Path) -> Result<String> {
+        self.session()?.unlocked(IMPORT_NEEDS_UNLOCK)?;
+        let bytes = user_file::read(path, transfer::IMPORT_LIMIT)?;
+        let name = file_name(path);
+        self.session()?.import_key_file = Some(ImportKeyFile {
+            name: name.clone(),
+            bytes,
+        });
+        Ok(name)
+    }
+
+    /// Imports go on without a key file.
+    ///
+    /// # Errors
+    /// As [`AppState::session`].
+    pub fn clear_import_key_file(&self) -> Result<()> {
+        self.session()?.import_key_file = None;
+        Ok(())
     }
 
     /// Forgets the staged import (the user cancelled).

@@ -138,6 +138,8 @@ pub fn specta_builder<R: Runtime>() -> Builder<R> {
             sync::follow_aegis::<tauri::Wry>,
             sync::aegis_followed,
             sync::stop_following_aegis,
+            transfer::choose_import_key_file::<tauri::Wry>,
+            transfer::clear_import_key_file,
         ])
         .events(collect_events![
             VaultLocked,

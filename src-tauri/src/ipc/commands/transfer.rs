@@ -47,6 +47,29 @@ pub async fn pick_import_file() -> Result<Option<PickedFile>, IpcError> {
     }))
 }
 
+/// Picks a key file for the imports that follow (a `KeePass` database
+/// opened with one, beside or instead of its password); its name, `None`
+/// if the user cancelled.
+#[tauri::command]
+#[specta::specta]
+pub async fn choose_import_key_file<R: Runtime>(
+    app: AppHandle<R>,
+) -> Result<Option<String>, IpcError> {
+    let Some(path) = super::choose_file(FileDialog::open("Choose the key file")).await? else {
+        return Ok(None);
+    };
+    blocking(app, move |state| state.set_import_key_file(&path))
+        .await
+        .map(Some)
+}
+
+/// Imports go on without a key file.
+#[tauri::command]
+#[specta::specta]
+pub async fn clear_import_key_file(state: State<'_, AppState>) -> Result<(), IpcError> {
+    Ok(state.clear_import_key_file()?)
+}
+
 /// Reads a file (as `format`, or the sniffed format when `None`) and
 /// classifies its entries against the vault. Replaces any earlier pending
 /// import. `password_required` when the file is encrypted and no password

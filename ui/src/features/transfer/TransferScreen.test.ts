@@ -165,3 +165,29 @@ describe("TransferScreen", () => {
     expect(screen.getByTestId("export-password")).toHaveValue("");
   });
 });
+
+describe("TransferScreen › KeePass key file", () => {
+  it("opens a database with the key file the user chose, with no password, and forgets it for the next file", async () => {
+    const user = userEvent.setup();
+    const fake = fakeBackend();
+    render(TransferTestHarness, { accounts: new AccountList(), navigation: new Navigation("transfer") });
+    await screen.findByRole("option", { name: "Aegis vault" });
+
+    dropFile(new File(["kdbx"], "keyed.kdbx"));
+    await screen.findByTestId("import-password-form");
+    await user.click(screen.getByTestId("import-password-submit"));
+    expect(await screen.findByTestId("import-problem")).toHaveTextContent("Type the file's password.");
+    await user.click(screen.getByTestId("import-key-file-choose"));
+    expect(await screen.findByTestId("import-key-file-name")).toHaveTextContent("keyfile.keyx");
+    await user.click(screen.getByTestId("import-password-submit"));
+    expect(await screen.findByTestId("import-preview")).toBeInTheDocument();
+    const read = fake.calls.filter((c) => c.cmd === "preview_import").at(-1);
+    expect(read?.args.password).toBeNull();
+
+    await user.click(screen.getByTestId("import-cancel"));
+    dropFile(new File(["{}"], "other.json"));
+    expect(await screen.findByTestId("import-preview")).toBeInTheDocument();
+    expect(fake.keyFile).toBeNull();
+    expect(fake.calls.some((c) => c.cmd === "clear_import_key_file")).toBe(true);
+  });
+});

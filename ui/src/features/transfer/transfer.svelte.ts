@@ -56,6 +56,8 @@ export class ImportFlow {
   wrongPassword = $state(false);
   /** At the "costly" step: what opening the file takes, in Rust's words. */
   cost = $state("");
+  /** The key file Rust holds for this file (a KeePass database's), by name. */
+  keyFile: string | null = $state(null);
   #source: ImportSource | undefined;
   /** The password typed for a file whose cost is being confirmed (until the answer). */
   #pendingPassword: string | null = null;
@@ -89,6 +91,7 @@ export class ImportFlow {
 
   /** Starts over with `source` (named `fileName`) and reads it. */
   async open(source: ImportSource, fileName: string): Promise<void> {
+    if (this.keyFile !== null) await this.clearKeyFile();
     this.#source = source;
     this.fileName = fileName;
     this.preview = undefined;
@@ -104,13 +107,34 @@ export class ImportFlow {
     }
   }
 
-  /** Reads the file with the password the user typed. */
+  /** Reads the file with the password the user typed (none, when a key file opens it alone). */
   async unlock(password: string): Promise<void> {
-    if (password === "") {
+    if (password === "" && this.keyFile === null) {
       this.problem = "Type the file's password.";
       return;
     }
-    await this.read(password);
+    await this.read(password === "" ? null : password);
+  }
+
+  /** Has Rust read a key file (chosen in the native dialog) to open this file with. */
+  async chooseKeyFile(): Promise<void> {
+    this.problem = "";
+    try {
+      const name = await unwrap(commands.chooseImportKeyFile());
+      if (name !== null) this.keyFile = name;
+    } catch (error) {
+      this.problem = asFailure(error).message;
+    }
+  }
+
+  /** Opens files without the key file from now on. */
+  async clearKeyFile(): Promise<void> {
+    this.keyFile = null;
+    try {
+      await unwrap(commands.clearImportKeyFile());
+    } catch {
+      // A lock forgets it too.
+    }
   }
 
   /** Opens the file whose cost the user accepted. */
