@@ -10,14 +10,21 @@ describe("the first painted screen", () => {
     const backend = fakeBackend({ state: "locked", password: "right", accounts: [account("a", "GitHub", "alice")] });
     const reports = () => backend.calls.filter((c) => c.cmd === "report_first_screen").map((c) => c.args.screen);
     render(App);
-    await waitFor(() => {
-      expect(reports()).toEqual(["gate"]);
-    });
+    // Generous waits: a loaded 2-core machine runs the whole suite at once.
+    await waitFor(
+      () => {
+        expect(reports()).toEqual(["gate"]);
+      },
+      { timeout: 5000 },
+    );
     await user.type(await screen.findByLabelText("Password"), "right{Enter}");
-    await screen.findAllByTestId("account-code");
-    await waitFor(() => {
-      expect(reports()).toEqual(["gate", "liveCodes"]);
-    });
+    await screen.findAllByTestId("account-code", {}, { timeout: 5000 });
+    await waitFor(
+      () => {
+        expect(reports()).toEqual(["gate", "liveCodes"]);
+      },
+      { timeout: 5000 },
+    );
     await user.click(screen.getByRole("button", { name: /lock/i }));
     await user.type(await screen.findByLabelText("Password"), "right{Enter}");
     await screen.findAllByTestId("account-code");
