@@ -21,7 +21,6 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::core::otp::label_of;
 use crate::core::secret::SecretString;
 use crate::core::sync::aegis_follow;
 use crate::core::transfer::export::{self, ExportOptions};
@@ -171,18 +170,15 @@ pub fn add_from_aegis_backups(
     output::line(&format!("newest backup: {}", found.file.display()))?;
     Report::from(&found.preview).print()?;
     for renamed in &found.changed {
-        let ours = vault.get(renamed.existing)?;
         output::line(&format!(
             "renamed on the phone: {} (here: {}); change it here if you want the new name",
-            label_of(&renamed.issuer, &renamed.name),
-            ours.account.label(),
+            renamed.on_phone(),
+            renamed.here,
         ))?;
     }
-    for gone in &found.missing {
-        let ours = vault.get(*gone)?;
+    for gone in found.missing_labels(vault).map_err(followed)? {
         output::line(&format!(
-            "no longer in the phone's backup (kept here): {}",
-            ours.account.label(),
+            "no longer in the phone's backup (kept here): {gone}"
         ))?;
     }
     if dry_run {

@@ -12,7 +12,6 @@ use std::time::SystemTime;
 
 use serde::Serialize;
 
-use crate::core::otp::label_of;
 use crate::core::secret::SecretString;
 use crate::core::sync::aegis_follow::{self, FollowError, Followed};
 use crate::core::transfer::StagedImport;
@@ -181,22 +180,15 @@ impl AppState {
         };
         let found = aegis_follow::follow(&other, &following.folder, &following.password)
             .map_err(followed)?;
-        let labels = |id| other.get(id).map(|entry| entry.account.label());
         let renamed = found
             .changed
             .iter()
-            .map(|c| {
-                Ok(RenamedView {
-                    here: labels(c.existing)?,
-                    on_phone: label_of(&c.issuer, &c.name),
-                })
+            .map(|c| RenamedView {
+                here: c.here.clone(),
+                on_phone: c.on_phone(),
             })
-            .collect::<Result<Vec<_>>>()?;
-        let missing = found
-            .missing
-            .iter()
-            .map(|id| Ok(labels(*id)?))
-            .collect::<Result<Vec<_>>>()?;
+            .collect();
+        let missing = found.missing_labels(&other).map_err(followed)?;
         drop(other);
         let Followed { file, preview, .. } = found;
         let name = file

@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 
 use uuid::Uuid;
 
+use crate::core::otp::label_of;
 use crate::core::secret::SecretString;
 use crate::core::transfer::{self, Format, ImportError, Preview, Status};
 use crate::core::user_file::{self, Limit, UserFileError};
@@ -53,9 +54,18 @@ pub enum FollowError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Changed {
     pub existing: Uuid,
+    /// The account's label in the vault.
+    pub here: String,
     /// The backup's issuer and name.
     pub issuer: String,
     pub name: String,
+}
+
+impl Changed {
+    /// The account's label in the backup.
+    pub fn on_phone(&self) -> String {
+        label_of(&self.issuer, &self.name)
+    }
 }
 
 /// What following the backups found, staged for the user.
@@ -70,6 +80,19 @@ pub struct Followed {
     /// Accounts tagged [`SOURCE_TAG`] the newest backup no longer has:
     /// never removed without the user.
     pub missing: Vec<Uuid>,
+}
+
+impl Followed {
+    /// The labels of the [`missing`](Self::missing) accounts in `vault`.
+    ///
+    /// # Errors
+    /// The vault's (`NotFound` if one was removed since).
+    pub fn missing_labels(&self, vault: &Vault) -> Result<Vec<String>, FollowError> {
+        self.missing
+            .iter()
+            .map(|id| Ok(vault.get(*id)?.account.label()))
+            .collect()
+    }
 }
 
 /// The newest `aegis-backup-*.json` in `folder`: Aegis puts the time in
@@ -130,6 +153,7 @@ pub fn follow(
             {
                 changed.push(Changed {
                     existing: *existing,
+                    here: ours.account.label(),
                     issuer: item.account.issuer.clone(),
                     name: item.account.name.clone(),
                 });
