@@ -22,8 +22,8 @@ use super::record::{Kind, Op, Value, wipe};
 use crate::core::clock::Timestamp;
 use crate::core::secret::{SecretBytes, SecretString, serialize_json};
 use crate::core::vault::{
-    BackupCode, Entry, ServerEntry, SyncedAccount, SyncedCode, SyncedServer, account_document,
-    account_from_document,
+    BackupCode, Entry, ServerEntry, SyncedAccount, SyncedCode, SyncedServer,
+    account_document_value, account_from_document,
 };
 
 /// Members of the account document that make up the `otp` field.
@@ -55,8 +55,7 @@ fn take(map: &mut Map<String, Json>, key: &str) -> Json {
 
 /// The fields of an account.
 pub fn account_fields(entry: &Entry) -> Fields {
-    let doc = account_document(&entry.account, &entry.details);
-    let mut parsed: Json = serde_json::from_slice(&doc).unwrap_or(Json::Null);
+    let mut parsed = account_document_value(&entry.account, &entry.details);
     let mut fields = Fields::default();
     if let Json::Object(map) = &mut parsed {
         let mut otp = Map::new();

@@ -14,9 +14,10 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
+use rayon::prelude::*;
 use uuid::Uuid;
 
-use super::capture::{self, Fields};
+use super::capture;
 use super::clock::{HybridClock, Stamp};
 use super::codec::{self, MAX_RECORDS, SegmentHeader};
 use super::crypto;
@@ -52,7 +53,7 @@ pub fn local_pass(
 ) -> Result<PassReport> {
     let mut next = state.clone();
     next.peers.extend(cursors.iter().copied());
-    let report = vault.sync_write(|view| {
+    let (report, freeing) = vault.sync_write(|mut view| {
         let mut pass = Pass::new(&view, &mut next)?;
         if pass.state.fresh_join {
             pass.merge(incoming);
@@ -62,8 +63,14 @@ pub fn local_pass(
             pass.capture(&view, false);
             pass.merge(incoming);
         }
-        pass.finish(&view)
+        let (changes, report, states) = pass.finish(&view)?;
+        // The merge states, decoded and as read, are freed (and wiped) on
+        // another thread while the vault writes.
+        let rows = std::mem::take(&mut view.rows);
+        let freeing = std::thread::spawn(move || drop((states, rows)));
+        Ok::<_, SyncError>((changes, (report, freeing)))
     })?;
+    let _ = freeing.join();
     *state = next;
     Ok(report)
 }
@@ -86,14 +93,19 @@ struct Pass<'s> {
 
 impl<'s> Pass<'s> {
     fn new(view: &SyncView<'_>, state: &'s mut SyncState) -> Result<Self> {
-        let mut states = HashMap::with_capacity(view.rows.len());
-        for row in &view.rows {
-            let decoded: EntityState =
-                serde_json::from_slice(row.payload.expose()).map_err(|_| {
-                    SyncError::invalid("a merge state in the vault cannot be read by this version")
-                })?;
-            states.insert(row.id, decoded);
-        }
+        let states = view
+            .rows
+            .par_iter()
+            .map(|row| {
+                serde_json::from_slice::<EntityState>(row.payload.expose())
+                    .map(|decoded| (row.id, decoded))
+                    .map_err(|_| {
+                        SyncError::invalid(
+                            "a merge state in the vault cannot be read by this version",
+                        )
+                    })
+            })
+            .collect::<Result<HashMap<Uuid, EntityState>>>()?;
         Ok(Self {
             clock: HybridClock::at(state.hlc),
             state,
@@ -135,43 +147,27 @@ impl<'s> Pass<'s> {
 
     fn capture(&mut self, view: &SyncView<'_>, adopt: bool) {
         let mut present: HashSet<Uuid> = HashSet::new();
-        let mut found: Vec<(Timestamp, Uuid, Kind, Vec<Op>)> = Vec::new();
-        let mut diff = |states: &HashMap<Uuid, EntityState>, made, id, kind, fields: &Fields| {
-            let ops = capture::diff(fields, states.get(&id));
-            if !ops.is_empty() {
-                found.push((made, id, kind, ops));
-            }
-        };
+        let mut adopted: HashSet<Uuid> = HashSet::new();
         for entry in view.entries {
             present.insert(entry.id);
+            present.extend(entry.backup_codes.iter().map(|code| code.id));
             if adopt && !self.states.contains_key(&entry.id) && self.adopt(entry) {
-                continue;
-            }
-            let fields = capture::account_fields(entry);
-            diff(
-                &self.states,
-                entry.updated_at,
-                entry.id,
-                Kind::Account,
-                &fields,
-            );
-            for (index, code) in entry.backup_codes.iter().enumerate() {
-                present.insert(code.id);
-                let made = code.used_at.unwrap_or(code.created_at).max(code.created_at);
-                let fields = capture::code_fields(entry.id, index, code);
-                diff(&self.states, made, code.id, Kind::Code, &fields);
+                adopted.insert(entry.id);
             }
         }
+        let states = &self.states;
+        let mut found: Vec<(Timestamp, Uuid, Kind, Vec<Op>)> = view
+            .entries
+            .par_iter()
+            .filter(|entry| !adopted.contains(&entry.id))
+            .flat_map_iter(|entry| entry_changes(states, entry))
+            .collect();
         for server in view.servers {
             present.insert(server.id);
-            let fields = capture::server_fields(server);
-            diff(
-                &self.states,
-                server.updated_at,
-                server.id,
-                Kind::Server,
-                &fields,
-            );
+            let ops = capture::diff(&capture::server_fields(server), self.states.get(&server.id));
+            if !ops.is_empty() {
+                found.push((server.updated_at, server.id, Kind::Server, ops));
+            }
         }
         if !adopt {
             for (id, kind) in self.gone(&present) {
@@ -283,25 +279,35 @@ impl<'s> Pass<'s> {
         }
     }
 
-    fn finish(mut self, view: &SyncView<'_>) -> Result<(SyncChanges, PassReport)> {
+    /// The vault changes and the report of the pass, and the merge states
+    /// (for the caller to free).
+    fn finish(
+        mut self,
+        view: &SyncView<'_>,
+    ) -> Result<(SyncChanges, PassReport, HashMap<Uuid, EntityState>)> {
         let mut changes = self.materialize(view);
         changes.clear_removed = !view.removed.is_empty();
         self.report.written =
             u64::try_from(changes.accounts.len() + changes.codes.len() + changes.servers.len())
                 .unwrap_or(u64::MAX);
-        for id in &self.dirty {
-            if let Some(st) = self.states.get(id) {
-                changes.rows.push(RowChange::Put(SyncRow {
-                    id: *id,
-                    payload: SecretBytes::new(serialize_json(st).to_vec()),
-                }));
-            }
-        }
+        let states = &self.states;
+        changes.rows = self
+            .dirty
+            .par_iter()
+            .filter_map(|id| {
+                states.get(id).map(|st| {
+                    RowChange::Put(SyncRow {
+                        id: *id,
+                        payload: SecretBytes::new(std::mem::take(&mut *serialize_json(st))),
+                    })
+                })
+            })
+            .collect();
         self.seal()?;
         self.state.hlc = self.clock.last();
         self.state.outcome.conflicts += self.report.conflicts;
         changes.state = StateChange::Put(self.state.encode());
-        Ok((changes, self.report))
+        Ok((changes, self.report, self.states))
     }
 
     /// The vault rows of every touched entry (and of the backup codes of a
@@ -425,6 +431,30 @@ impl<'s> Pass<'s> {
         }
         Ok(())
     }
+}
+
+/// What changed in `entry` (an account and its backup codes) against the
+/// merge `states`: when, which entity, of what kind, and the records.
+fn entry_changes(
+    states: &HashMap<Uuid, EntityState>,
+    entry: &crate::core::vault::Entry,
+) -> Vec<(Timestamp, Uuid, Kind, Vec<Op>)> {
+    let mut found = Vec::new();
+    let ops = capture::diff(&capture::account_fields(entry), states.get(&entry.id));
+    if !ops.is_empty() {
+        found.push((entry.updated_at, entry.id, Kind::Account, ops));
+    }
+    for (index, code) in entry.backup_codes.iter().enumerate() {
+        let made = code.used_at.unwrap_or(code.created_at).max(code.created_at);
+        let ops = capture::diff(
+            &capture::code_fields(entry.id, index, code),
+            states.get(&code.id),
+        );
+        if !ops.is_empty() {
+            found.push((made, code.id, Kind::Code, ops));
+        }
+    }
+    found
 }
 
 /// How many records a pass would capture now (nothing is written).

@@ -15,6 +15,8 @@
 //! version-1 manifest over a file whose sync tables hold rows (version 1
 //! predates them, so they would go unchecked).
 
+use std::sync::mpsc;
+
 use rusqlite::Connection;
 use rusqlite::types::ValueRef;
 use sha2::{Digest, Sha256};
@@ -103,35 +105,95 @@ pub fn digest(conn: &Connection) -> Result<RowDigest> {
     })
 }
 
+/// SHA-256 of [`encode`]'s bytes for `tables`, hashed on a second thread
+/// while this one reads the rows (the bytes are ids, times and sealed
+/// payloads: nothing secret is copied).
+fn digest_of(conn: &Connection, tables: &[&str]) -> Result<[u8; 32]> {
+    let (to_hasher, chunks) = mpsc::sync_channel::<Vec<u8>>(4);
+    std::thread::scope(|scope| {
+        let hasher = scope.spawn(move || {
+            let mut hash = Sha256::new();
+            for chunk in chunks {
+                hash.update(&chunk);
+            }
+            <[u8; 32]>::from(hash.finalize())
+        });
+        let mut sink = Chunks {
+            buf: Vec::with_capacity(CHUNK),
+            to_hasher,
+        };
+        let encoded = encode(conn, tables, &mut sink);
+        let Chunks { buf, to_hasher } = sink;
+        // The hasher only stops when the channel closes, so it cannot
+        // have hung up on a send.
+        let _ = to_hasher.send(buf);
+        drop(to_hasher);
+        let digest = hasher
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        encoded.map(|()| digest)
+    })
+}
+
+/// How many bytes of the encoding go to the hashing thread at a time.
+const CHUNK: usize = 256 * 1024;
+
+/// Where the encoding goes: a hash, or chunks for a hashing thread.
+trait Sink {
+    fn put(&mut self, bytes: &[u8]);
+}
+
+impl Sink for Sha256 {
+    fn put(&mut self, bytes: &[u8]) {
+        self.update(bytes);
+    }
+}
+
+/// The encoding gathered into chunks of about `CHUNK` bytes, each handed
+/// to the thread that hashes them in order.
+struct Chunks {
+    buf: Vec<u8>,
+    to_hasher: mpsc::SyncSender<Vec<u8>>,
+}
+
+impl Sink for Chunks {
+    fn put(&mut self, bytes: &[u8]) {
+        self.buf.extend_from_slice(bytes);
+        if self.buf.len() >= CHUNK {
+            let full = std::mem::replace(&mut self.buf, Vec::with_capacity(CHUNK));
+            let _ = self.to_hasher.send(full);
+        }
+    }
+}
+
 /// Encoding fed to SHA-256: `"tessera-vault-rows"`, then per table in
 /// `tables` order: its name, its column count and names, each row ordered
 /// by `id` as a tag `r` followed by its values, and the row count. A value
 /// is one type byte (0 null, 1 integer, 2 real, 3 text, 4 blob) and, but for
 /// null, its 8-byte big-endian form (integer, real) or its 8-byte length
 /// and bytes (text, blob).
-fn digest_of(conn: &Connection, tables: &[&str]) -> Result<[u8; 32]> {
-    let mut hash = Sha256::new();
-    put_bytes(&mut hash, b"tessera-vault-rows");
+fn encode(conn: &Connection, tables: &[&str], sink: &mut impl Sink) -> Result<()> {
+    put_bytes(sink, b"tessera-vault-rows");
     for table in tables {
-        put_bytes(&mut hash, table.as_bytes());
+        put_bytes(sink, table.as_bytes());
         let mut stmt = conn.prepare(&format!("SELECT * FROM {table} ORDER BY id"))?;
         let columns = stmt.column_count();
-        hash.update(u64::try_from(columns).unwrap_or(u64::MAX).to_be_bytes());
+        sink.put(&u64::try_from(columns).unwrap_or(u64::MAX).to_be_bytes());
         for name in stmt.column_names() {
-            put_bytes(&mut hash, name.as_bytes());
+            put_bytes(sink, name.as_bytes());
         }
         let mut rows = stmt.query([])?;
         let mut count: u64 = 0;
         while let Some(row) = rows.next()? {
-            hash.update(b"r");
+            sink.put(b"r");
             for index in 0..columns {
-                put_value(&mut hash, row.get_ref(index)?);
+                put_value(sink, row.get_ref(index)?);
             }
             count += 1;
         }
-        hash.update(count.to_be_bytes());
+        sink.put(&count.to_be_bytes());
     }
-    Ok(hash.finalize().into())
+    Ok(())
 }
 
 /// Fails with `RowsChanged` unless the rows `conn` sees are those `sealed`
@@ -161,29 +223,29 @@ pub fn verify(conn: &Connection, sealed: Option<RowDigest>) -> Result<()> {
     }
 }
 
-fn put_bytes(hash: &mut Sha256, bytes: &[u8]) {
-    hash.update(u64::try_from(bytes.len()).unwrap_or(u64::MAX).to_be_bytes());
-    hash.update(bytes);
+fn put_bytes(sink: &mut impl Sink, bytes: &[u8]) {
+    sink.put(&u64::try_from(bytes.len()).unwrap_or(u64::MAX).to_be_bytes());
+    sink.put(bytes);
 }
 
-fn put_value(hash: &mut Sha256, value: ValueRef<'_>) {
+fn put_value(sink: &mut impl Sink, value: ValueRef<'_>) {
     match value {
-        ValueRef::Null => hash.update([0]),
+        ValueRef::Null => sink.put(&[0]),
         ValueRef::Integer(n) => {
-            hash.update([1]);
-            hash.update(n.to_be_bytes());
+            sink.put(&[1]);
+            sink.put(&n.to_be_bytes());
         }
         ValueRef::Real(x) => {
-            hash.update([2]);
-            hash.update(x.to_bits().to_be_bytes());
+            sink.put(&[2]);
+            sink.put(&x.to_bits().to_be_bytes());
         }
         ValueRef::Text(t) => {
-            hash.update([3]);
-            put_bytes(hash, t);
+            sink.put(&[3]);
+            put_bytes(sink, t);
         }
         ValueRef::Blob(b) => {
-            hash.update([4]);
-            put_bytes(hash, b);
+            sink.put(&[4]);
+            put_bytes(sink, b);
         }
     }
 }
@@ -281,6 +343,34 @@ mod tests {
                 .unwrap();
         }
         assert_ne!(digest(&one).unwrap(), digest(&two).unwrap());
+    }
+
+    /// Rows of several chunks hashed on the second thread give the digest
+    /// of the encoding hashed in one piece.
+    #[test]
+    fn the_digest_hashed_beside_the_reading_is_the_digest_of_the_encoding() {
+        let conn = tables();
+        let tx = conn.unchecked_transaction().unwrap();
+        let mut insert = tx
+            .prepare("INSERT INTO sync_entities VALUES (?1, ?2)")
+            .unwrap();
+        for i in 0..2_000u32 {
+            let payload: Vec<u8> = (0..1_000u32).map(|j| ((i * 31 + j) % 251) as u8).collect();
+            insert
+                .execute(rusqlite::params![format!("e{i:05}"), payload])
+                .unwrap();
+        }
+        drop(insert);
+        let mut whole = Sha256::new();
+        encode(&tx, &TABLES_V2, &mut whole).unwrap();
+        let expected: [u8; 32] = whole.finalize().into();
+        assert_eq!(digest_of(&tx, &TABLES_V2).unwrap(), expected);
+        const {
+            assert!(
+                2_000 * 1_000 > 4 * CHUNK,
+                "more chunks than the channel holds"
+            );
+        };
     }
 
     #[test]

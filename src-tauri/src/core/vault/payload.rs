@@ -138,12 +138,22 @@ struct BackupCodeIn<'a> {
 
 /// The JSON of an account and its details.
 pub fn encode_account(account: &Account, details: &Details) -> Zeroizing<Vec<u8>> {
+    serialize_json(&account_out(account, details))
+}
+
+/// The document [`encode_account`] writes, as a JSON value (no text in
+/// between). The caller wipes it.
+pub fn account_value(account: &Account, details: &Details) -> serde_json::Value {
+    serde_json::to_value(account_out(account, details)).unwrap_or(serde_json::Value::Null)
+}
+
+fn account_out<'a>(account: &'a Account, details: &'a Details) -> AccountOut<'a> {
     let (kind, period, counter) = match account.kind {
         OtpKind::Totp { period } => ("totp", Some(period), None),
         OtpKind::Hotp { counter } => ("hotp", None, Some(counter)),
         OtpKind::Steam { period } => ("steam", Some(period), None),
     };
-    serialize_json(&AccountOut {
+    AccountOut {
         issuer: &account.issuer,
         name: &account.name,
         secret: HexOut(account.secret.expose()),
@@ -157,7 +167,7 @@ pub fn encode_account(account: &Account, details: &Details) -> Zeroizing<Vec<u8>
         favorite: details.favorite,
         note: &details.note,
         icon: details.icon.as_ref().map(icon_out),
-    })
+    }
 }
 
 /// Parses and validates an account payload; `None` if it is not one.

@@ -12,6 +12,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use rayon::prelude::*;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use uuid::Uuid;
 use zeroize::Zeroizing;
@@ -97,8 +98,7 @@ pub(super) fn load_entries_of(
     key: &EnvelopeKey,
     wanted: impl Fn(&Uuid) -> bool,
 ) -> Result<Vec<Entry>> {
-    let mut entries = Vec::new();
-    let mut by_id = HashMap::new();
+    let mut sealed_rows = Vec::new();
     {
         let mut stmt = conn.prepare(
             "SELECT id, position, created_at, updated_at, last_used_at, payload
@@ -122,23 +122,38 @@ pub(super) fn load_entries_of(
                 .get_ref(5)
                 .map_err(|_| corrupt())?
                 .as_blob()
-                .map_err(|_| corrupt())?;
-            let (account, details) = open_account(key, &raw_id, sealed)?;
-            by_id.insert(id, entries.len());
-            entries.push(Entry {
-                id,
-                account,
-                details,
-                position,
-                created_at: timestamp(created_at, ACCOUNTS, &raw_id)?,
-                updated_at: timestamp(updated_at, ACCOUNTS, &raw_id)?,
-                last_used_at: last_used_at
-                    .map(|t| timestamp(t, ACCOUNTS, &raw_id))
-                    .transpose()?,
-                backup_codes: Vec::new(),
-            });
+                .map_err(|_| corrupt())?
+                .to_vec();
+            let times = (created_at, updated_at, last_used_at);
+            sealed_rows.push((raw_id, id, position, times, sealed));
         }
     }
+    // Opened on all cores (a vault may hold thousands), kept in order.
+    let mut entries: Vec<Entry> = sealed_rows
+        .par_iter()
+        .map(
+            |(raw_id, id, position, (created_at, updated_at, last_used_at), sealed)| {
+                let (account, details) = open_account(key, raw_id, sealed)?;
+                Ok(Entry {
+                    id: *id,
+                    account,
+                    details,
+                    position: *position,
+                    created_at: timestamp(*created_at, ACCOUNTS, raw_id)?,
+                    updated_at: timestamp(*updated_at, ACCOUNTS, raw_id)?,
+                    last_used_at: last_used_at
+                        .map(|t| timestamp(t, ACCOUNTS, raw_id))
+                        .transpose()?,
+                    backup_codes: Vec::new(),
+                })
+            },
+        )
+        .collect::<Result<_>>()?;
+    let by_id: HashMap<Uuid, usize> = entries
+        .iter()
+        .enumerate()
+        .map(|(index, entry)| (entry.id, index))
+        .collect();
     let mut stmt = conn.prepare(
         "SELECT id, account_id, created_at, payload FROM backup_codes
          ORDER BY account_id, position, id",

@@ -12,6 +12,7 @@
 //! Must never: look inside a payload, write an entry row that does not
 //! validate, or let the cache differ from what was committed.
 
+use rayon::prelude::*;
 use rusqlite::{Connection, OptionalExtension, params};
 use uuid::Uuid;
 use zeroize::Zeroizing;
@@ -79,6 +80,12 @@ pub(super) fn entity_ad(id: &str) -> AssociatedData {
 /// both speak one format.
 pub fn account_document(account: &Account, details: &Details) -> Zeroizing<Vec<u8>> {
     payload::encode_account(account, details)
+}
+
+/// [`account_document`] as a JSON value, without the text between (the
+/// caller wipes it).
+pub fn account_document_value(account: &Account, details: &Details) -> serde_json::Value {
+    payload::account_value(account, details)
 }
 
 /// The account a document of [`account_document`]'s form holds; `None`
@@ -194,25 +201,32 @@ fn read_state(conn: &Connection, key: &EnvelopeKey) -> Result<Option<SecretBytes
 fn read_rows(conn: &Connection, key: &EnvelopeKey) -> Result<Vec<SyncRow>> {
     let mut stmt = conn.prepare("SELECT id, payload FROM sync_entities ORDER BY id")?;
     let mut rows = stmt.query([])?;
-    let mut out = Vec::new();
+    let mut sealed_rows: Vec<(String, Vec<u8>)> = Vec::new();
     while let Some(row) = rows.next()? {
         let raw: String = row
             .get(0)
             .map_err(|_| VaultError::corrupt(SYNC_ENTITIES, "(unreadable id)"))?;
-        let corrupt = || VaultError::corrupt(SYNC_ENTITIES, raw.as_str());
-        let id = parse_id(&raw).ok_or_else(corrupt)?;
         let sealed = row
             .get_ref(1)
-            .map_err(|_| corrupt())?
-            .as_blob()
-            .map_err(|_| corrupt())?;
-        let mut plain = envelope::open(key, sealed, &entity_ad(&raw)).map_err(|_| corrupt())?;
-        out.push(SyncRow {
-            id,
-            payload: SecretBytes::new(std::mem::take(&mut *plain)),
-        });
+            .ok()
+            .and_then(|value| value.as_blob().ok())
+            .ok_or_else(|| VaultError::corrupt(SYNC_ENTITIES, raw.as_str()))?
+            .to_vec();
+        sealed_rows.push((raw, sealed));
     }
-    Ok(out)
+    // Opened on all cores: a vault of 10,000 synced accounts has as many.
+    sealed_rows
+        .par_iter()
+        .map(|(raw, sealed)| {
+            let corrupt = || VaultError::corrupt(SYNC_ENTITIES, raw.as_str());
+            let id = parse_id(raw).ok_or_else(corrupt)?;
+            let mut plain = envelope::open(key, sealed, &entity_ad(raw)).map_err(|_| corrupt())?;
+            Ok(SyncRow {
+                id,
+                payload: SecretBytes::new(std::mem::take(&mut *plain)),
+            })
+        })
+        .collect()
 }
 
 impl Vault {
@@ -371,19 +385,26 @@ fn apply(
     now: Timestamp,
 ) -> Result<()> {
     let now = db_time(now);
-    for change in &changes.accounts {
-        if let RowChange::Put(put) = change {
-            put.account.validate()?;
-            let id = put.id.hyphenated().to_string();
-            let sealed = repo::seal_account(key, &id, &put.account, &put.details)?;
-            conn.execute(
-                "INSERT INTO accounts (id, position, created_at, updated_at, last_used_at, payload)
-                 VALUES (?1, ?2, ?3, ?4, NULL, ?5)
-                 ON CONFLICT (id) DO UPDATE SET position = ?2, created_at = ?3, updated_at = ?4,
-                                                payload = ?5",
-                params![id, put.position, db_time(put.created_at), now, sealed],
-            )?;
-        }
+    let accounts = sealed_puts(&changes.accounts, |put| {
+        put.account.validate()?;
+        let id = put.id.hyphenated().to_string();
+        let sealed = repo::seal_account(key, &id, &put.account, &put.details)?;
+        Ok((id, sealed))
+    })?;
+    for SealedPut { put, id, sealed } in accounts {
+        conn.prepare_cached(
+            "INSERT INTO accounts (id, position, created_at, updated_at, last_used_at, payload)
+             VALUES (?1, ?2, ?3, ?4, NULL, ?5)
+             ON CONFLICT (id) DO UPDATE SET position = ?2, created_at = ?3, updated_at = ?4,
+                                            payload = ?5",
+        )?
+        .execute(params![
+            id,
+            put.position,
+            db_time(put.created_at),
+            now,
+            sealed
+        ])?;
     }
     for change in &changes.codes {
         if let RowChange::Put(put) = change {
@@ -392,13 +413,19 @@ fn apply(
                 put.account_id.hyphenated().to_string(),
             );
             let sealed = repo::seal_backup_code(key, &id, &account, &put.code, put.used_at)?;
-            conn.execute(
+            conn.prepare_cached(
                 "INSERT INTO backup_codes (id, account_id, position, created_at, payload)
                  VALUES (?1, ?2, ?3, ?4, ?5)
                  ON CONFLICT (id) DO UPDATE SET account_id = ?2, position = ?3, created_at = ?4,
                                                 payload = ?5",
-                params![id, account, put.position, db_time(put.created_at), sealed],
-            )
+            )?
+            .execute(params![
+                id,
+                account,
+                put.position,
+                db_time(put.created_at),
+                sealed
+            ])
             .map_err(|e| match e.sqlite_error_code() {
                 Some(rusqlite::ErrorCode::ConstraintViolation) => VaultError::NotFound {
                     what: "account",
@@ -412,47 +439,57 @@ fn apply(
         if let RowChange::Put(put) = change {
             let id = put.id.hyphenated().to_string();
             let sealed = servers::seal_server(key, &id, put.payload.expose())?;
-            conn.execute(
+            conn.prepare_cached(
                 "INSERT INTO servers (id, position, created_at, updated_at, payload)
                  VALUES (?1, ?2, ?3, ?4, ?5)
                  ON CONFLICT (id) DO UPDATE SET position = ?2, created_at = ?3, updated_at = ?4,
                                                 payload = ?5",
-                params![id, put.position, db_time(put.created_at), now, sealed],
-            )?;
+            )?
+            .execute(params![
+                id,
+                put.position,
+                db_time(put.created_at),
+                now,
+                sealed
+            ])?;
         }
     }
     remove_all(conn, "backup_codes", &changes.codes)?;
     remove_all(conn, "accounts", &changes.accounts)?;
     remove_all(conn, "servers", &changes.servers)?;
+    apply_sync_tables(conn, key, changes)
+}
+
+/// The merge states and the sync state of `changes`.
+fn apply_sync_tables(conn: &Connection, key: &EnvelopeKey, changes: &SyncChanges) -> Result<()> {
+    let rows = sealed_puts(&changes.rows, |row| {
+        let id = row.id.hyphenated().to_string();
+        let sealed =
+            envelope::seal(key, row.payload.expose(), &entity_ad(&id)).map_err(map_seal)?;
+        Ok((id, sealed))
+    })?;
+    for SealedPut { id, sealed, .. } in rows {
+        conn.prepare_cached(
+            "INSERT INTO sync_entities (id, payload) VALUES (?1, ?2)
+             ON CONFLICT (id) DO UPDATE SET payload = ?2",
+        )?
+        .execute(params![id, sealed])?;
+    }
     for change in &changes.rows {
-        match change {
-            RowChange::Put(row) => {
-                let id = row.id.hyphenated().to_string();
-                let sealed =
-                    envelope::seal(key, row.payload.expose(), &entity_ad(&id)).map_err(map_seal)?;
-                conn.execute(
-                    "INSERT INTO sync_entities (id, payload) VALUES (?1, ?2)
-                     ON CONFLICT (id) DO UPDATE SET payload = ?2",
-                    params![id, sealed],
-                )?;
-            }
-            RowChange::Remove(id) => {
-                conn.execute(
-                    "DELETE FROM sync_entities WHERE id = ?1",
-                    params![id.hyphenated().to_string()],
-                )?;
-            }
+        if let RowChange::Remove(id) = change {
+            conn.prepare_cached("DELETE FROM sync_entities WHERE id = ?1")?
+                .execute(params![id.hyphenated().to_string()])?;
         }
     }
     match &changes.state {
         StateChange::Keep => {}
         StateChange::Put(state) => {
             let sealed = envelope::seal(key, state.expose(), &state_ad()).map_err(map_seal)?;
-            conn.execute(
+            conn.prepare_cached(
                 "INSERT INTO sync_state (id, payload) VALUES (1, ?1)
                  ON CONFLICT (id) DO UPDATE SET payload = ?1",
-                params![sealed],
-            )?;
+            )?
+            .execute(params![sealed])?;
         }
         StateChange::Remove => {
             conn.execute("DELETE FROM sync_state", [])?;
@@ -463,6 +500,29 @@ fn apply(
         conn.execute("DELETE FROM sync_removed", [])?;
     }
     Ok(())
+}
+
+/// A row to write, with its id and sealed payload.
+struct SealedPut<'a, T> {
+    put: &'a T,
+    id: String,
+    sealed: Vec<u8>,
+}
+
+/// The puts of `changes`, each with the id and sealed payload `seal`
+/// makes of it, sealed on all cores and returned in order.
+fn sealed_puts<T: Sync>(
+    changes: &[RowChange<T>],
+    seal: impl Fn(&T) -> Result<(String, Vec<u8>)> + Sync,
+) -> Result<Vec<SealedPut<'_, T>>> {
+    changes
+        .par_iter()
+        .filter_map(|change| match change {
+            RowChange::Put(put) => Some(put),
+            RowChange::Remove(_) => None,
+        })
+        .map(|put| seal(put).map(|(id, sealed)| SealedPut { put, id, sealed }))
+        .collect()
 }
 
 fn remove_all<T>(conn: &Connection, table: &str, changes: &[RowChange<T>]) -> Result<()> {
