@@ -55,7 +55,7 @@ pub use password_key::{PasswordKey, PasswordSlotParams};
 pub use servers::ServerEntry;
 pub use sync_rows::{
     RowChange, StateChange, SyncChanges, SyncRow, SyncView, SyncedAccount, SyncedCode,
-    SyncedServer, account_document, account_document_value, account_from_document,
+    SyncedServer, account_document_value, account_from_document,
 };
 
 use crate::core::clock::Clock;

@@ -15,7 +15,6 @@
 use rayon::prelude::*;
 use rusqlite::{Connection, OptionalExtension, params};
 use uuid::Uuid;
-use zeroize::Zeroizing;
 
 use super::db::{self, parse_id};
 use super::entry::{Details, Entry};
@@ -75,20 +74,14 @@ pub(super) fn entity_ad(id: &str) -> AssociatedData {
         .text(id)
 }
 
-/// The JSON of an account and its details, as the vault stores it
-/// (`docs/vault-format.md` §6.1): the sync splits it into fields, so that
-/// both speak one format.
-pub fn account_document(account: &Account, details: &Details) -> Zeroizing<Vec<u8>> {
-    payload::encode_account(account, details)
-}
-
-/// [`account_document`] as a JSON value, without the text between (the
-/// caller wipes it).
+/// The JSON of an account and its details as the vault stores it
+/// (`docs/vault-format.md` §6.1), as a value (the caller wipes it): the
+/// sync splits it into fields, so that both speak one format.
 pub fn account_document_value(account: &Account, details: &Details) -> serde_json::Value {
     payload::account_value(account, details)
 }
 
-/// The account a document of [`account_document`]'s form holds; `None`
+/// The account a document of [`account_document_value`]'s form holds; `None`
 /// if it is not a valid one.
 pub fn account_from_document(json: &[u8]) -> Option<(Account, Details)> {
     payload::decode_account(json)
