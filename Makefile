@@ -11,7 +11,7 @@ ARGS ?=
 .PHONY: setup ui build run run-xvfb dev test lint fmt-check clippy boundary \
         cargo-test bindings-check ui-check e2e screenshot bench-startup clean \
         deny npm-audit crash-trials crash-trials-quick tamper-sweep tamper-sweep-quick \
-        fuzz-smoke check-tools package package-test
+        fuzz-smoke fuzz package package-test
 
 setup:
 	.ci/setup
@@ -32,7 +32,7 @@ run-xvfb: build
 dev: setup
 	ui/node_modules/.bin/tauri dev --no-default-features
 
-test: ui fmt-check boundary clippy cargo-test bindings-check ui-check deny npm-audit crash-trials-quick tamper-sweep-quick fuzz-smoke package-test
+test: ui fmt-check boundary clippy cargo-test bindings-check ui-check deny npm-audit crash-trials-quick tamper-sweep-quick package-test
 	@echo "make test: all checks passed"
 
 fmt-check:
@@ -68,13 +68,21 @@ ui-check: setup
 	$(NPM) run lint
 	$(NPM) test
 
-# Every fuzz target in fuzz/ briefly, from its seeds (fuzz/seed.sh, made
-# from the shared fixtures) alone, with AddressSanitizer (cargo-fuzz on the
-# stable toolchain: RUSTC_BOOTSTRAP lets it pass its -Z flags). A crash,
-# timeout or leak fails it and leaves the input in fuzz/artifacts/.
+# Fuzzing. `make test` runs the short form inside `cargo test`
+# (tests/fuzz_replay.rs: each target's function in fuzz/harness.rs on its
+# seeds and seconds of mutations of them, in the debug build). These are
+# the coverage-guided forms, with libFuzzer and AddressSanitizer (cargo-fuzz
+# on the stable toolchain: RUSTC_BOOTSTRAP lets it pass its -Z flags), from
+# the seeds fuzz/seed.sh makes out of the shared fixtures: every target
+# for FUZZ_SECONDS (`make fuzz-smoke`, 10 s) or FUZZ_LONG_SECONDS (`make
+# fuzz`, 10 minutes, keeping what it finds in fuzz/corpus/). Their build
+# compiles the core again with sanitizers: about 14 minutes cold on 2 cores. A crash, timeout
+# or leak fails it and leaves the input in fuzz/artifacts/.
 FUZZ_SECONDS ?= 10
+FUZZ_LONG_SECONDS ?= 600
 FUZZ_TARGETS := otpauth_uri migration import_sniffed import_format vault_decode qr_scan server_response
-fuzz-smoke: check-tools
+fuzz-smoke: setup
+	.ci/setup --cargo-fuzz
 	fuzz/seed.sh
 	cd fuzz && RUSTC_BOOTSTRAP=1 $(CARGO) fuzz build -O
 	for target in $(FUZZ_TARGETS); do \
@@ -82,6 +90,16 @@ fuzz-smoke: check-tools
 	  (cd fuzz && RUSTC_BOOTSTRAP=1 $(CARGO) fuzz run -O $$target $$found seeds/$$target -- \
 	    -max_total_time=$(FUZZ_SECONDS) -timeout=60 -print_final_stats=1) || exit 1; \
 	  rm -rf $$found; \
+	done
+
+fuzz: setup
+	.ci/setup --cargo-fuzz
+	fuzz/seed.sh
+	cd fuzz && RUSTC_BOOTSTRAP=1 $(CARGO) fuzz build -O
+	for target in $(FUZZ_TARGETS); do \
+	  mkdir -p fuzz/corpus/$$target; \
+	  (cd fuzz && RUSTC_BOOTSTRAP=1 $(CARGO) fuzz run -O $$target corpus/$$target seeds/$$target -- \
+	    -max_total_time=$(FUZZ_LONG_SECONDS) -timeout=60 -print_final_stats=1) || exit 1; \
 	done
 
 # `make screenshot`: the README's pictures of every main screen, light and
@@ -126,11 +144,8 @@ bench-startup: ui
 # Supply chain (deny.toml): banned crates, licenses and sources always;
 # RustSec advisories against the database cargo-deny caches, refreshed when
 # github answers, SKIPPED only with no cached copy (.ci/deny-advisories).
-# cargo-fuzz and cargo-deny (compiled from crates.io when missing).
-check-tools: setup
-	.ci/setup --check-tools
-
-deny: check-tools
+deny: setup
+	.ci/setup --cargo-deny
 	cargo deny --log-level error check --show-stats bans licenses sources
 	.ci/deny-advisories
 

@@ -8,11 +8,13 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 FIXTURES=${FIXTURES:-../../shared/fixtures}
+# Where the seeds go (tests/fuzz_replay.rs passes a directory of its own).
+SEEDS=${SEEDS:-seeds}
 
 # put TARGET HEX FILE: the bytes written as HEX (selector bytes the target
-# reads first; may be empty), then FILE's, into seeds/TARGET/<sha1>.
+# reads first; may be empty), then FILE's, into $SEEDS/TARGET/<sha1>.
 put() {
-  local dir=seeds/$1 hex=$2 file=$3 tmp i
+  local dir=$SEEDS/$1 hex=$2 file=$3 tmp i
   mkdir -p "$dir"
   tmp=$(mktemp)
   {
@@ -141,6 +143,6 @@ put_text server_response 00000000 '{"secret":"JBSWY3DPEHPK3PXP","otpauth_url":"o
 put_text server_response 01010002 '[{"ResponseType":"client.store.set","Attributes":{"key":"token","value":"a.eyJzdWIiOjF9.c"}},{"ResponseType":"client.notify","Attributes":{"message":"hi"}}]'
 put_text server_response 02020408 'sid=abc; Path=/; Max-Age=0'
 for target in otpauth_uri migration import_sniffed import_format vault_decode qr_scan server_response; do
-  mkdir -p "seeds/$target"
-  printf '%s: %s seed files\n' "$target" "$(find "seeds/$target" -type f | wc -l)"
+  mkdir -p "$SEEDS/$target"
+  printf '%s: %s seed files\n' "$target" "$(find "$SEEDS/$target" -type f | wc -l)"
 done

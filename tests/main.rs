@@ -11,6 +11,8 @@ mod cli_vault;
 mod e2e;
 /// Inputs the fuzz targets in fuzz/ found crashing or hanging, each now a clear error.
 mod fuzz_regressions;
+/// The fuzz targets' short form: fuzz/harness.rs fed its seeds and mutations of them for seconds each.
+mod fuzz_replay;
 /// Secret hygiene: main flows with every log record captured at TRACE, error texts, Debug redaction, lock.
 mod hygiene;
 /// core::otp: published vectors, otpauth:// URIs, codes against an independent implementation.

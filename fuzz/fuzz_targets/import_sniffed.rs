@@ -1,14 +1,9 @@
-//! The import entry point as the app calls it on a dropped file: sniff the
-//! format from the bytes, then parse (password `test`, the password of the
-//! encrypted seed files).
+//! The `import_sniffed` fuzz target: each input goes to `harness::import_sniffed`
+//! (fuzz/harness.rs), which says what it checks.
 #![no_main]
 
-use libfuzzer_sys::fuzz_target;
-use tessera::core::secret::SecretString;
-use tessera::core::transfer::{import, sniff};
+#[path = "../harness.rs"]
+#[allow(dead_code)]
+mod harness;
 
-fuzz_target!(|data: &[u8]| {
-    let _ = sniff(data);
-    let password = SecretString::from("test");
-    let _ = import(data, None, Some(&password));
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| harness::import_sniffed(data));
