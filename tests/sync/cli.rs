@@ -1,11 +1,12 @@
 //! `tessera sync ...` as a user runs it: two vaults, each with its own
-//! HOME, syncing through a folder; `pair` waits in the background while
-//! `join` reads its code from the environment.
+//! HOME, syncing through a folder or Apache `WebDAV`; `pair` waits in the
+//! background while `join` reads its code from the environment.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
 use crate::support::cli::{CliVault, expect_success};
+use crate::support::webdav::{Apache, PASSWORD as DAV_PASSWORD, USER};
 
 fn device() -> CliVault {
     CliVault::init()
@@ -100,4 +101,107 @@ fn two_vaults_pair_and_sync_through_the_command_line() {
         .output()
         .unwrap();
     assert!(String::from_utf8_lossy(&unset.stderr).contains("TESSERA_SYNC_CODE"));
+}
+
+/// A group on `WebDAV`: the pairing code names the address, so the joining
+/// device gives only the login; a folder group's code names nothing, and
+/// joining without a remote says what to give.
+#[test]
+fn a_device_joins_a_webdav_group_through_the_address_in_the_code() {
+    let dav = Apache::start();
+    let url = dav.url();
+    let laptop = device();
+    let desktop = device();
+    ok(
+        &laptop,
+        &[
+            "add",
+            "otpauth://totp/Dav:carol?secret=JBSWY3DPEHPK3PXP&issuer=Dav",
+        ],
+    );
+    let setup = command(
+        &laptop,
+        &[
+            "sync",
+            "setup",
+            "--webdav",
+            &url,
+            "--username",
+            USER,
+            "--name",
+            "laptop",
+        ],
+    )
+    .env("TESSERA_WEBDAV_PASSWORD", DAV_PASSWORD)
+    .output()
+    .unwrap();
+    expect_success(&setup, &["sync", "setup"]);
+
+    let mut pair = command(&laptop, &["sync", "pair", "--wait", "60"])
+        .env("TESSERA_WEBDAV_PASSWORD", DAV_PASSWORD)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut shown = BufReader::new(pair.stdout.take().unwrap());
+    let mut code = String::new();
+    shown.read_line(&mut code).unwrap();
+    let without_login = command(&desktop, &["sync", "join", "--wait", "5"])
+        .env("TESSERA_SYNC_CODE", code.trim())
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&without_login.stderr);
+    assert!(!without_login.status.success());
+    assert!(said.contains("--username") && said.contains(&url), "{said}");
+
+    let joined = command(
+        &desktop,
+        &[
+            "sync",
+            "join",
+            "--username",
+            USER,
+            "--name",
+            "desktop",
+            "--wait",
+            "60",
+        ],
+    )
+    .env("TESSERA_SYNC_CODE", code.trim())
+    .env("TESSERA_WEBDAV_PASSWORD", DAV_PASSWORD)
+    .output()
+    .unwrap();
+    let joined = expect_success(&joined, &["sync", "join"]);
+    assert!(joined.contains("merged"), "{joined}");
+    assert!(pair.wait().unwrap().success());
+    assert!(ok(&desktop, &["list"]).contains("Dav"));
+    let status: serde_json::Value =
+        serde_json::from_str(&ok(&desktop, &["sync", "status", "--json"])).unwrap();
+    assert!(
+        status["remote"].as_str().is_some_and(|r| r.contains(&url)),
+        "{status}"
+    );
+
+    let remote = tempfile::tempdir().unwrap();
+    let folder = remote.path().to_str().unwrap();
+    let other = device();
+    ok(&other, &["sync", "setup", "--folder", folder]);
+    let mut pair = command(&other, &["sync", "pair", "--wait", "5"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut folder_code = String::new();
+    BufReader::new(pair.stdout.take().unwrap())
+        .read_line(&mut folder_code)
+        .unwrap();
+    let nowhere = command(&device(), &["sync", "join", "--username", USER])
+        .env("TESSERA_SYNC_CODE", folder_code.trim())
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&nowhere.stderr);
+    assert!(!nowhere.status.success());
+    assert!(said.contains("names no remote"), "{said}");
+    let _ = pair.kill();
+    let _ = pair.wait();
 }

@@ -1,6 +1,7 @@
 //! Sync through the window's session (`core::session::sync`, what
 //! Settings › Sync calls): two windows on vaults of their own pair through
-//! a folder, a change syncs by itself after a moment, a conflict leaves
+//! a folder (and through Apache `WebDAV`, the joiner taking the address from
+//! the pairing code), a change syncs by itself after a moment, a conflict leaves
 //! the losing value in the account's history, a removed device is told so.
 
 use std::path::Path;
@@ -14,6 +15,8 @@ use tessera::core::settings::Settings;
 use tessera::core::vault::{KdfParams, Vault};
 use tessera::ipc::commands::parse_id;
 use tessera::ipc::error::{IpcError, IpcErrorCode};
+
+use crate::support::webdav::{Apache, PASSWORD as DAV_PASSWORD, USER};
 
 const PASSWORD: &str = "pw";
 
@@ -176,6 +179,70 @@ fn two_windows_pair_through_settings_and_a_change_syncs_by_itself() {
 
     let left = desk.sync_leave(false).unwrap();
     assert!(!left.set_up);
+}
+
+/// Settings › Sync on a `WebDAV` group: joining with the address left
+/// empty takes it from the pairing code; with a folder group's code, an
+/// empty address says to choose the folder.
+#[test]
+fn a_window_joins_a_webdav_group_with_the_address_from_the_code() {
+    let dav = Apache::start();
+    let home = tempfile::tempdir().unwrap();
+    let desk = window(home.path(), "desk.tessera");
+    let laptop = window(home.path(), "laptop.tessera");
+    desk.add_account_from_uri(
+        &SecretString::from("otpauth://totp/Dav:dora?secret=JBSWY3DPEHPK3PXP&issuer=Dav"),
+        vec![],
+    )
+    .unwrap();
+    let login = |url: &str| SyncRemoteInput::Webdav {
+        url: url.to_owned(),
+        username: USER.to_owned(),
+        password: DAV_PASSWORD.to_owned(),
+    };
+    desk.sync_setup(login(&dav.url()), "desk").unwrap();
+    let pairing = desk.sync_pair().unwrap();
+    let asked = laptop
+        .sync_join(
+            &SecretString::from(pairing.code.as_str()),
+            login("  "),
+            "laptop",
+        )
+        .unwrap();
+    assert!(asked.status.joining);
+    assert!(
+        asked
+            .status
+            .remote
+            .as_deref()
+            .is_some_and(|remote| remote.contains(&dav.url())),
+        "{:?}",
+        asked.status.remote
+    );
+    desk.sync_now().unwrap();
+    laptop.sync_now().unwrap();
+    assert_eq!(only_account(&laptop).issuer, "Dav");
+
+    let remote = tempfile::tempdir().unwrap();
+    let other = window(home.path(), "other.tessera");
+    other.sync_setup(folder(remote.path()), "other").unwrap();
+    let folder_code = other.sync_pair().unwrap();
+    let newcomer = window(home.path(), "newcomer.tessera");
+    let named_nothing = IpcError::from(
+        newcomer
+            .sync_join(
+                &SecretString::from(folder_code.code.as_str()),
+                login(""),
+                "",
+            )
+            .unwrap_err(),
+    );
+    assert_eq!(named_nothing.code, IpcErrorCode::Invalid);
+    assert!(
+        named_nothing.message.contains("names no remote"),
+        "{}",
+        named_nothing.message
+    );
 }
 
 #[test]

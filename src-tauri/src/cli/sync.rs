@@ -54,7 +54,8 @@ pub enum SyncCommand {
     },
     /// Join the group of a pairing code made on another device with
     /// `tessera sync pair`. The code comes from `TESSERA_SYNC_CODE` or
-    /// standard input (never the command line).
+    /// standard input (never the command line). A WebDAV group's code
+    /// names its address: give only --username (and the password).
     Join {
         #[command(flatten)]
         remote: RemoteArgs,
@@ -88,15 +89,11 @@ pub enum SyncCommand {
 #[derive(Debug, Args)]
 pub struct RemoteArgs {
     /// A folder kept in step by Syncthing, Nextcloud, Dropbox or the like.
-    #[arg(
-        long,
-        value_name = "PATH",
-        conflicts_with = "webdav",
-        required_unless_present = "webdav"
-    )]
+    #[arg(long, value_name = "PATH", conflicts_with = "webdav")]
     pub folder: Option<PathBuf>,
-    /// A WebDAV collection URL (https://, or http:// to this machine).
-    #[arg(long, value_name = "URL", requires = "username")]
+    /// A WebDAV collection URL (https://, or http:// to this machine). To
+    /// join, it may be left out when the pairing code names it.
+    #[arg(long, value_name = "URL")]
     pub webdav: Option<String>,
     #[arg(long)]
     pub username: Option<String>,
@@ -109,11 +106,34 @@ pub struct RemoteArgs {
 }
 
 impl RemoteArgs {
+    /// The remote to set up on: the folder or the `WebDAV` URL given.
     fn backend(&self) -> Result<Backend, CliError> {
+        if self.folder.is_none() && self.webdav.is_none() {
+            return Err(CliError::Input("give --folder PATH or --webdav URL".into()));
+        }
+        self.backend_or(String::new)
+    }
+
+    /// The remote to join through: the folder or the `WebDAV` URL given, or
+    /// else the `WebDAV` URL the pairing code `code` names.
+    fn backend_to_join(&self, code: &SecretString) -> Result<Backend, CliError> {
+        let named = match (&self.folder, &self.webdav) {
+            (None, None) => Some(sync::remote_of_code(code.expose()).map_err(failed)?),
+            _ => None,
+        };
+        self.backend_or(|| named.unwrap_or_default())
+    }
+
+    fn backend_or(&self, url: impl FnOnce() -> String) -> Result<Backend, CliError> {
         if let Some(path) = &self.folder {
             return Ok(Backend::Folder { path: path.clone() });
         }
-        let url = self.webdav.clone().unwrap_or_default();
+        let url = self.webdav.clone().unwrap_or_else(url);
+        if self.username.is_none() {
+            return Err(CliError::Input(format!(
+                "give --username for the WebDAV server at {url}"
+            )));
+        }
         let password = std::env::var(&self.password_env).map_err(|_| {
             CliError::Input(format!("set {} to the WebDAV password", self.password_env))
         })?;
@@ -202,7 +222,7 @@ pub fn run(command: SyncCommand, vault: &mut Vault) -> Result<(), CliError> {
             let report = sync::join_and_wait(
                 vault,
                 code.expose(),
-                remote.backend()?,
+                remote.backend_to_join(&code)?,
                 &remote.name(),
                 &options,
                 Duration::from_secs(wait),

@@ -178,6 +178,7 @@ impl From<SyncError> for IpcError {
             | SyncError::RemoteHasNoGroup
             | SyncError::BadPairingCode { .. }
             | SyncError::WrongGroup
+            | SyncError::CodeNamesNoRemote
             | SyncError::JoinPending
             | SyncError::NoSuchDevice { .. }
             | SyncError::Invalid { .. } => IpcErrorCode::Invalid,

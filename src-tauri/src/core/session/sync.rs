@@ -43,6 +43,24 @@ pub enum SyncRemoteInput {
 }
 
 impl SyncRemoteInput {
+    /// [`Self::backend`], a `WebDAV` address left empty taken from the
+    /// pairing code `code`.
+    fn backend_to_join(self, code: &SecretString) -> Result<Backend> {
+        match self {
+            Self::Webdav {
+                url,
+                username,
+                password,
+            } if url.trim().is_empty() => Self::Webdav {
+                url: sync::remote_of_code(code.expose())?,
+                username,
+                password,
+            }
+            .backend(),
+            other => other.backend(),
+        }
+    }
+
     fn backend(self) -> Result<Backend> {
         match self {
             Self::Folder { path } if path.trim().is_empty() => {
@@ -233,7 +251,7 @@ impl AppState {
         remote: SyncRemoteInput,
         name: &str,
     ) -> Result<SyncOutcome> {
-        let backend = remote.backend()?;
+        let backend = remote.backend_to_join(code)?;
         let name = device_name(name);
         let options = SyncOptions::default();
         self.run_sync(|vault| {

@@ -196,6 +196,18 @@ pub fn join(
     Ok(())
 }
 
+/// The `WebDAV` URL pairing code `code` names, for a device whose user
+/// gave no remote to join through.
+///
+/// # Errors
+/// `BadPairingCode` for a code that does not read; `CodeNamesNoRemote`
+/// for the code of a group that syncs through a folder.
+pub fn remote_of_code(code: &str) -> Result<String> {
+    PairingCode::parse(code)?
+        .remote
+        .ok_or(SyncError::CodeNamesNoRemote)
+}
+
 /// A new pairing code for another device to join with (valid for
 /// `options.invite_ttl`, once). The device is admitted at this device's
 /// next [`sync_now`] after it asked.

@@ -58,6 +58,10 @@ pub enum SyncError {
     #[error("the pairing code belongs to another sync group than the one on this remote")]
     WrongGroup,
     #[error(
+        "the pairing code names no remote (its group syncs through a folder): choose this device's copy of that folder"
+    )]
+    CodeNamesNoRemote,
+    #[error(
         "this device is still waiting for the other device to accept it (run `tessera sync now` there)"
     )]
     JoinPending,

@@ -36,7 +36,7 @@ pub mod webdav;
 
 pub use engine::{
     SyncOptions, SyncReport, default_device_name, join, join_and_wait, leave, pair, pair_and_wait,
-    remove_device, setup, sync_now, sync_with,
+    remote_of_code, remove_device, setup, sync_now, sync_with,
 };
 pub use error::{Problem, ProblemKind, Result, SyncError};
 pub use pairing::PairingCode;

@@ -17,20 +17,27 @@ use super::codec::{self, Member, PAIR_ACCEPT, PAIR_REQUEST};
 use super::crypto;
 use super::error::{Result, SyncError};
 use super::keys;
-use super::state::{Hidden, Invite, Joining, SyncState};
+use super::state::{Backend, Hidden, Invite, Joining, SyncState};
 use crate::core::clock::Timestamp;
 use crate::core::secret::{SecretString, serialize_json};
 use crate::core::vault::envelope::EnvelopeKey;
 
 const PREFIX: &str = "TSYNC1-";
+/// The code of a group that syncs through a folder: no remote named.
 const CODE_VERSION: u8 = 1;
+/// The code of a group that syncs through `WebDAV`: its URL follows.
+const CODE_WITH_REMOTE: u8 = 2;
+/// The longest `WebDAV` URL a code carries (bytes).
+const MAX_REMOTE: usize = 1024;
 const BASE32: data_encoding::Encoding = data_encoding::BASE32_NOPAD;
 
-/// A pairing code: the group, the invitation and its secret.
+/// A pairing code: the group, the invitation and its secret, and the
+/// group's `WebDAV` URL (without a login) when it syncs through one.
 pub struct PairingCode {
     pub group: Uuid,
     pub pairing: Uuid,
     secret: Zeroizing<[u8; 32]>,
+    pub remote: Option<String>,
 }
 
 impl std::fmt::Debug for PairingCode {
@@ -38,6 +45,7 @@ impl std::fmt::Debug for PairingCode {
         f.debug_struct("PairingCode")
             .field("group", &self.group)
             .field("pairing", &self.pairing)
+            .field("remote", &self.remote)
             .finish_non_exhaustive()
     }
 }
@@ -45,10 +53,19 @@ impl std::fmt::Debug for PairingCode {
 impl PairingCode {
     fn body(&self) -> Zeroizing<Vec<u8>> {
         let mut out = Zeroizing::new(Vec::with_capacity(69));
-        out.push(CODE_VERSION);
+        out.push(if self.remote.is_some() {
+            CODE_WITH_REMOTE
+        } else {
+            CODE_VERSION
+        });
         out.extend_from_slice(self.group.as_bytes());
         out.extend_from_slice(self.pairing.as_bytes());
         out.extend_from_slice(self.secret.as_slice());
+        if let Some(url) = &self.remote {
+            let len = u16::try_from(url.len()).unwrap_or(u16::MAX);
+            out.extend_from_slice(&len.to_be_bytes());
+            out.extend_from_slice(url.as_bytes());
+        }
         out
     }
 
@@ -89,22 +106,37 @@ impl PairingCode {
                 reason: "a character is not one a code uses",
             }
         })?);
-        if bytes.len() != 69 {
-            return Err(SyncError::BadPairingCode {
-                reason: "it is too short or too long",
-            });
+        let too_short = SyncError::BadPairingCode {
+            reason: "it is too short or too long",
+        };
+        if bytes.len() < 69 {
+            return Err(too_short);
         }
-        let (body, check) = bytes.split_at(65);
+        let (body, check) = bytes.split_at(bytes.len() - 4);
         if crypto::digest(body)[..4] != *check {
             return Err(SyncError::BadPairingCode {
                 reason: "it was mistyped (its check does not match)",
             });
         }
-        if body[0] != CODE_VERSION {
-            return Err(SyncError::BadPairingCode {
-                reason: "it comes from a newer version of Tessera",
-            });
-        }
+        let remote = match (body[0], &body[65..]) {
+            (CODE_VERSION, []) => None,
+            (CODE_WITH_REMOTE, [high, low, url @ ..])
+                if usize::from(u16::from_be_bytes([*high, *low])) == url.len()
+                    && url.len() <= MAX_REMOTE =>
+            {
+                Some(
+                    std::str::from_utf8(url)
+                        .map_err(|_| SyncError::BadPairingCode { reason: "damaged" })?
+                        .to_owned(),
+                )
+            }
+            (CODE_VERSION | CODE_WITH_REMOTE, _) => return Err(too_short),
+            _ => {
+                return Err(SyncError::BadPairingCode {
+                    reason: "it comes from a newer version of Tessera",
+                });
+            }
+        };
         let uuid = |range: std::ops::Range<usize>| {
             body[range]
                 .try_into()
@@ -117,8 +149,22 @@ impl PairingCode {
             group: uuid(1..17)?,
             pairing: uuid(17..33)?,
             secret,
+            remote,
         })
     }
+}
+
+/// The `WebDAV` URL of `backend` as another device may be told it: no
+/// login in it, and not longer than a code carries.
+fn shareable_url(backend: &Backend) -> Option<String> {
+    let Backend::Webdav { url, .. } = backend else {
+        return None;
+    };
+    let mut parsed = url::Url::parse(url).ok()?;
+    parsed.set_username("").ok()?;
+    parsed.set_password(None).ok()?;
+    let text = String::from(parsed);
+    (text.len() <= MAX_REMOTE).then_some(text)
 }
 
 fn pair_key(secret: &[u8], group: Uuid, pairing: Uuid, info: &[u8]) -> EnvelopeKey {
@@ -147,12 +193,14 @@ struct KeyOut {
     key: Hidden,
 }
 
-/// A new invitation of `state`'s group, valid until `expires`.
+/// A new invitation of `state`'s group, valid until `expires`; it names
+/// the group's `WebDAV` URL (a folder's path is each device's own).
 pub fn invite(state: &mut SyncState, expires: Timestamp) -> Result<PairingCode> {
     let code = PairingCode {
         group: state.group,
         pairing: Uuid::new_v4(),
         secret: crypto::random_bytes::<32>()?,
+        remote: shareable_url(&state.backend),
     };
     state.invites.push(Invite {
         pairing: code.pairing,
@@ -308,7 +356,50 @@ mod tests {
             group: Uuid::new_v4(),
             pairing: Uuid::new_v4(),
             secret: Zeroizing::new([42; 32]),
+            remote: None,
         }
+    }
+
+    /// A `WebDAV` group's code names its URL, never the login; a folder
+    /// group's code stays 69 bytes and names nothing.
+    #[test]
+    fn a_webdav_groups_code_names_its_url_without_the_login() {
+        let mut state = SyncState::new(
+            Uuid::new_v4(),
+            "a",
+            &super::super::crypto::DeviceKey::random().unwrap(),
+            Backend::webdav(
+                "https://me:hunter2@dav.example.org/tessera/",
+                "me",
+                &SecretString::from("hunter2"),
+            ),
+        );
+        let code = invite(&mut state, Timestamp::from_unix_millis(0)).unwrap();
+        let text = code.text();
+        let back = PairingCode::parse(text.expose()).unwrap();
+        assert_eq!(
+            back.remote.as_deref(),
+            Some("https://dav.example.org/tessera/")
+        );
+        assert_eq!(*back.secret, *code.secret);
+        let upper = text.expose().to_uppercase();
+        assert!(!upper.contains("HUNTER2") && !format!("{back:?}").contains("hunter2"));
+
+        state.backend = Backend::Folder {
+            path: "/home/me/Sync/tessera".into(),
+        };
+        let folder = invite(&mut state, Timestamp::from_unix_millis(0)).unwrap();
+        assert_eq!(folder.remote, None);
+        let folder_text = folder.text();
+        let base32: String = folder_text.expose()["TSYNC1-".len()..]
+            .chars()
+            .filter(|c| *c != '-')
+            .collect();
+        assert_eq!(BASE32.decode(base32.as_bytes()).unwrap().len(), 69);
+        assert_eq!(
+            PairingCode::parse(folder_text.expose()).unwrap().remote,
+            None
+        );
     }
 
     #[test]

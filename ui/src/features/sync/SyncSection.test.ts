@@ -50,6 +50,25 @@ describe("Settings › Sync", () => {
     expect(screen.queryByTestId("sync-pair")).not.toBeInTheDocument();
   });
 
+  it("joins a WebDAV group with the address left empty, for Rust to take from the code", async () => {
+    const backend = fakeBackend();
+    const user = await openSettings();
+    await user.click(await screen.findByTestId("sync-kind-webdav"));
+    expect(screen.getByTestId<HTMLInputElement>("sync-url").required).toBe(true);
+    await user.click(screen.getByTestId("sync-mode-join"));
+    const url = screen.getByTestId<HTMLInputElement>("sync-url");
+    expect(url.required).toBe(false);
+    expect(url.placeholder).toContain("pairing code");
+    await user.type(screen.getByTestId("sync-code"), "TSYNC1-ABCDE");
+    await user.type(screen.getByTestId("sync-username"), "ada");
+    await user.type(screen.getByTestId("sync-password"), "hunter22");
+    await user.click(screen.getByTestId("sync-start"));
+    await screen.findByTestId("sync-joining");
+    expect(backend.calls.find((c) => c.cmd === "sync_join")?.args).toMatchObject({
+      remote: { kind: "webdav", url: "", username: "ada" },
+    });
+  });
+
   it("shows Rust's reason when a pairing code is refused, and keeps the form", async () => {
     fakeBackend();
     const user = await openSettings();
