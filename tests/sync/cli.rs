@@ -3,7 +3,7 @@
 //! background while `join` reads its code from the environment.
 
 use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::{Child, ChildStdout, Command, Stdio};
 
 use crate::support::cli::{CliVault, expect_success};
 use crate::support::webdav::{Apache, PASSWORD as DAV_PASSWORD, USER};
@@ -22,6 +22,31 @@ fn command(vault: &CliVault, args: &[&str]) -> Command {
 
 fn ok(vault: &CliVault, args: &[&str]) -> String {
     expect_success(&command(vault, args).output().unwrap(), args)
+}
+
+/// `tessera sync pair --wait SECONDS` on `vault` in the background (with
+/// the `WebDAV` password `dav_password`, if any): the process, its output
+/// after the first line (keep it while the process runs: it writes there
+/// when a device joins) and that line, the code.
+fn start_pair(
+    vault: &CliVault,
+    wait: &str,
+    dav_password: Option<&str>,
+) -> (Child, BufReader<ChildStdout>, String) {
+    let mut command = command(vault, &["sync", "pair", "--wait", wait]);
+    if let Some(password) = dav_password {
+        command.env("TESSERA_WEBDAV_PASSWORD", password);
+    }
+    let mut pair = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut shown = BufReader::new(pair.stdout.take().unwrap());
+    let mut code = String::new();
+    shown.read_line(&mut code).unwrap();
+    assert!(code.starts_with("TSYNC1-"), "{code}");
+    (pair, shown, code.trim().to_owned())
 }
 
 #[test]
@@ -43,22 +68,14 @@ fn two_vaults_pair_and_sync_through_the_command_line() {
     );
     assert!(setup.starts_with("synced:"), "{setup}");
 
-    let mut pair = command(&laptop, &["sync", "pair", "--wait", "60"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut shown = BufReader::new(pair.stdout.take().unwrap());
-    let mut code = String::new();
-    shown.read_line(&mut code).unwrap();
-    assert!(code.starts_with("TSYNC1-"), "{code}");
+    let (mut pair, mut shown, code) = start_pair(&laptop, "60", None);
     let joined = command(
         &desktop,
         &[
             "sync", "join", "--folder", folder, "--name", "desktop", "--wait", "60",
         ],
     )
-    .env("TESSERA_SYNC_CODE", code.trim())
+    .env("TESSERA_SYNC_CODE", &code)
     .output()
     .unwrap();
     let joined = expect_success(&joined, &["sync", "join"]);
@@ -137,17 +154,9 @@ fn a_device_joins_a_webdav_group_through_the_address_in_the_code() {
     .unwrap();
     expect_success(&setup, &["sync", "setup"]);
 
-    let mut pair = command(&laptop, &["sync", "pair", "--wait", "60"])
-        .env("TESSERA_WEBDAV_PASSWORD", DAV_PASSWORD)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut shown = BufReader::new(pair.stdout.take().unwrap());
-    let mut code = String::new();
-    shown.read_line(&mut code).unwrap();
+    let (mut pair, _shown, code) = start_pair(&laptop, "60", Some(DAV_PASSWORD));
     let without_login = command(&desktop, &["sync", "join", "--wait", "5"])
-        .env("TESSERA_SYNC_CODE", code.trim())
+        .env("TESSERA_SYNC_CODE", &code)
         .output()
         .unwrap();
     let said = String::from_utf8_lossy(&without_login.stderr);
@@ -167,7 +176,7 @@ fn a_device_joins_a_webdav_group_through_the_address_in_the_code() {
             "60",
         ],
     )
-    .env("TESSERA_SYNC_CODE", code.trim())
+    .env("TESSERA_SYNC_CODE", &code)
     .env("TESSERA_WEBDAV_PASSWORD", DAV_PASSWORD)
     .output()
     .unwrap();
@@ -186,17 +195,9 @@ fn a_device_joins_a_webdav_group_through_the_address_in_the_code() {
     let folder = remote.path().to_str().unwrap();
     let other = device();
     ok(&other, &["sync", "setup", "--folder", folder]);
-    let mut pair = command(&other, &["sync", "pair", "--wait", "5"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut folder_code = String::new();
-    BufReader::new(pair.stdout.take().unwrap())
-        .read_line(&mut folder_code)
-        .unwrap();
+    let (mut pair, _shown_too, folder_code) = start_pair(&other, "5", None);
     let nowhere = command(&device(), &["sync", "join", "--username", USER])
-        .env("TESSERA_SYNC_CODE", folder_code.trim())
+        .env("TESSERA_SYNC_CODE", &folder_code)
         .output()
         .unwrap();
     let said = String::from_utf8_lossy(&nowhere.stderr);
