@@ -136,12 +136,30 @@ impl FileDialog {
         let output = child
             .wait_with_output()
             .map_err(|e| failed("the dialog process did not answer", &e))?;
-        if !output.status.success() {
-            return Err(failed("the dialog process failed", &output.status));
+        answer_of(output.status, &output.stdout)
+    }
+}
+
+/// The path the child chose (`None`: cancelled) from its exit status and
+/// what it wrote. GTK sometimes crashes while the child exits, after the
+/// answer was written and flushed in full (about one dialog in ten under
+/// Xvfb here): a complete answer stands whatever the status.
+fn answer_of(
+    status: std::process::ExitStatus,
+    stdout: &[u8],
+) -> Result<Option<PathBuf>, FileDialogError> {
+    let failed = |what: &str, error: &dyn std::fmt::Display| {
+        FileDialogError::Child(format!("{what}: {error}"))
+    };
+    match serde_json::from_slice::<Answer>(stdout) {
+        Ok(answer) => {
+            if !status.success() {
+                tracing::warn!(%status, "the file dialog process failed after answering");
+            }
+            Ok(answer.path)
         }
-        let answer: Answer = serde_json::from_slice(&output.stdout)
-            .map_err(|e| failed("the dialog process answered garbage", &e))?;
-        Ok(answer.path)
+        Err(_) if !status.success() => Err(failed("the dialog process failed", &status)),
+        Err(error) => Err(failed("the dialog process answered garbage", &error)),
     }
 }
 
@@ -163,7 +181,12 @@ pub fn run_child() -> ExitCode {
     let answer = Answer {
         path: show_here(&dialog),
     };
-    match serde_json::to_writer(std::io::stdout().lock(), &answer) {
+    let mut stdout = std::io::stdout().lock();
+    // Flushed before the process starts to exit (where GTK may crash).
+    let written = serde_json::to_writer(&mut stdout, &answer)
+        .map_err(std::io::Error::from)
+        .and_then(|()| stdout.flush());
+    match written {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("tessera: file dialog: cannot answer: {error}");
@@ -191,6 +214,32 @@ fn show_here(dialog: &FileDialog) -> Option<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A child that crashed while exiting, after answering in full, gave
+    /// its answer; one that crashed before, or answered garbage, did not.
+    #[cfg(unix)]
+    #[test]
+    fn a_complete_answer_stands_when_the_child_crashes_while_exiting() {
+        use std::os::unix::process::ExitStatusExt;
+        use std::process::ExitStatus;
+        let segfault = ExitStatus::from_raw(11);
+        let exited = ExitStatus::from_raw(0);
+        let answer = br#"{"path":"/tmp/backup.tessera"}"#;
+        for status in [segfault, exited] {
+            assert_eq!(
+                answer_of(status, answer).unwrap(),
+                Some(PathBuf::from("/tmp/backup.tessera"))
+            );
+        }
+        assert_eq!(answer_of(exited, br#"{"path":null}"#).unwrap(), None);
+        let crashed = answer_of(segfault, br#"{"path":"/tm"#).unwrap_err();
+        assert!(
+            crashed.to_string().contains("the dialog process failed"),
+            "{crashed}"
+        );
+        let garbage = answer_of(exited, b"hello").unwrap_err();
+        assert!(garbage.to_string().contains("garbage"), "{garbage}");
+    }
 
     #[test]
     fn the_request_names_no_more_than_title_file_name_and_filters() {
