@@ -335,7 +335,8 @@ async fn marking_a_backup_code_used_keeps_remove_in_place_and_every_removal_can_
     app.unlock(crate::support::cli::PASSWORD).await;
     app.by_test_id("account-open").await.click().await.unwrap();
     app.by_test_id("account-detail").await;
-    assert_eq!(app.content_of("backup-left").await, "3 of 3 left");
+    // The detail asks for its backup codes after it opens.
+    app.wait_text("backup-left", "3 of 3 left").await;
 
     // Mark used: the Remove button of that row stays where it was.
     let remove = app
