@@ -108,27 +108,34 @@ pub struct RemoteArgs {
 impl RemoteArgs {
     /// The remote to set up on: the folder or the `WebDAV` URL given.
     fn backend(&self) -> Result<Backend, CliError> {
-        if self.folder.is_none() && self.webdav.is_none() {
+        if self.gives_no_remote() {
             return Err(CliError::Input("give --folder PATH or --webdav URL".into()));
         }
-        self.backend_or(String::new)
+        self.backend_with(None)
     }
 
     /// The remote to join through: the folder or the `WebDAV` URL given, or
     /// else the `WebDAV` URL the pairing code `code` names.
     fn backend_to_join(&self, code: &SecretString) -> Result<Backend, CliError> {
-        let named = match (&self.folder, &self.webdav) {
-            (None, None) => Some(sync::remote_of_code(code.expose()).map_err(failed)?),
-            _ => None,
+        let named = if self.gives_no_remote() {
+            Some(sync::remote_of_code(code.expose()).map_err(failed)?)
+        } else {
+            None
         };
-        self.backend_or(|| named.unwrap_or_default())
+        self.backend_with(named)
     }
 
-    fn backend_or(&self, url: impl FnOnce() -> String) -> Result<Backend, CliError> {
+    fn gives_no_remote(&self) -> bool {
+        self.folder.is_none() && self.webdav.is_none()
+    }
+
+    /// The folder given, or a `WebDAV` backend at the URL given (else at
+    /// `named_url`) with the login given.
+    fn backend_with(&self, named_url: Option<String>) -> Result<Backend, CliError> {
         if let Some(path) = &self.folder {
             return Ok(Backend::Folder { path: path.clone() });
         }
-        let url = self.webdav.clone().unwrap_or_else(url);
+        let url = self.webdav.clone().or(named_url).unwrap_or_default();
         if self.username.is_none() {
             return Err(CliError::Input(format!(
                 "give --username for the WebDAV server at {url}"

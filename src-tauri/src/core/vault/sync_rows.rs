@@ -399,53 +399,54 @@ fn apply(
             sealed
         ])?;
     }
-    for change in &changes.codes {
-        if let RowChange::Put(put) = change {
-            let (id, account) = (
-                put.id.hyphenated().to_string(),
-                put.account_id.hyphenated().to_string(),
-            );
-            let sealed = repo::seal_backup_code(key, &id, &account, &put.code, put.used_at)?;
-            conn.prepare_cached(
-                "INSERT INTO backup_codes (id, account_id, position, created_at, payload)
-                 VALUES (?1, ?2, ?3, ?4, ?5)
-                 ON CONFLICT (id) DO UPDATE SET account_id = ?2, position = ?3, created_at = ?4,
-                                                payload = ?5",
-            )?
-            .execute(params![
-                id,
-                account,
-                put.position,
-                db_time(put.created_at),
-                sealed
-            ])
-            .map_err(|e| match e.sqlite_error_code() {
-                Some(rusqlite::ErrorCode::ConstraintViolation) => VaultError::NotFound {
-                    what: "account",
-                    id: account.clone(),
-                },
-                _ => VaultError::Database(e),
-            })?;
-        }
+    let codes = sealed_puts(&changes.codes, |put| {
+        let id = put.id.hyphenated().to_string();
+        let account = put.account_id.hyphenated().to_string();
+        let sealed = repo::seal_backup_code(key, &id, &account, &put.code, put.used_at)?;
+        Ok((id, sealed))
+    })?;
+    for SealedPut { put, id, sealed } in codes {
+        let account = put.account_id.hyphenated().to_string();
+        conn.prepare_cached(
+            "INSERT INTO backup_codes (id, account_id, position, created_at, payload)
+             VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (id) DO UPDATE SET account_id = ?2, position = ?3, created_at = ?4,
+                                            payload = ?5",
+        )?
+        .execute(params![
+            id,
+            account,
+            put.position,
+            db_time(put.created_at),
+            sealed
+        ])
+        .map_err(|e| match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::ConstraintViolation) => VaultError::NotFound {
+                what: "account",
+                id: account.clone(),
+            },
+            _ => VaultError::Database(e),
+        })?;
     }
-    for change in &changes.servers {
-        if let RowChange::Put(put) = change {
-            let id = put.id.hyphenated().to_string();
-            let sealed = servers::seal_server(key, &id, put.payload.expose())?;
-            conn.prepare_cached(
-                "INSERT INTO servers (id, position, created_at, updated_at, payload)
-                 VALUES (?1, ?2, ?3, ?4, ?5)
-                 ON CONFLICT (id) DO UPDATE SET position = ?2, created_at = ?3, updated_at = ?4,
-                                                payload = ?5",
-            )?
-            .execute(params![
-                id,
-                put.position,
-                db_time(put.created_at),
-                now,
-                sealed
-            ])?;
-        }
+    let servers = sealed_puts(&changes.servers, |put| {
+        let id = put.id.hyphenated().to_string();
+        let sealed = servers::seal_server(key, &id, put.payload.expose())?;
+        Ok((id, sealed))
+    })?;
+    for SealedPut { put, id, sealed } in servers {
+        conn.prepare_cached(
+            "INSERT INTO servers (id, position, created_at, updated_at, payload)
+             VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (id) DO UPDATE SET position = ?2, created_at = ?3, updated_at = ?4,
+                                            payload = ?5",
+        )?
+        .execute(params![
+            id,
+            put.position,
+            db_time(put.created_at),
+            now,
+            sealed
+        ])?;
     }
     remove_all(conn, "backup_codes", &changes.codes)?;
     remove_all(conn, "accounts", &changes.accounts)?;
